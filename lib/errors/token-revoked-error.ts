@@ -1,0 +1,16 @@
+import { HttpClientError } from './http-client-error.js';
+
+/**
+ * The authorization server rejected the refresh token (`invalid_grant`): the session is over.
+ * Terminal: the tokens are cleared, and every waiting and later authorized request fails with
+ * this error at once, without touching the network, until the app calls `setTokens`.
+ * Typical reaction: send the user to sign-in.
+ */
+export class TokenRevokedError extends HttpClientError {
+  override readonly name = 'TokenRevokedError';
+  readonly code = 'TOKEN_REVOKED';
+
+  constructor(message = 'The session was revoked: sign in again', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

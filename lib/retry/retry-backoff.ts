@@ -1,0 +1,64 @@
+import { asyncScheduler, retry, throwError, timer, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { backoffDelay } from './backoff-delay.js';
+import { isTransientError } from './is-transient-error.js';
+import { retryAfterDelay } from './retry-after.js';
+
+/** How {@link retryBackoff} retries. Every field is optional. */
+export interface RetryBackoffConfig {
+  /** Retries after the first try; 0 turns retrying off. @default 3 */
+  readonly maxRetries?: number;
+  /** The cap of the first wait in ms; it doubles with each retry. @default 300 */
+  readonly baseDelay?: number;
+  /** The longest wait in ms, `Retry-After` included. @default 10000 */
+  readonly maxDelay?: number;
+  /** Full jitter: wait a uniform random time between 0 and the cap. @default true */
+  readonly jitter?: boolean;
+  /** The random source for jitter, returning [0, 1). @default Math.random */
+  readonly random?: () => number;
+  /** Honour a `Retry-After` header on an {@link HttpError} (seconds or HTTP date). @default true */
+  readonly retryAfter?: boolean;
+  /** Which errors to retry; `attempt` is 1 for the first retry. @default isTransientError */
+  readonly shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /** Called before each wait, e.g. to log or emit an event. */
+  readonly onRetry?: (error: unknown, attempt: number, delay: number) => void;
+  /** Where the waits run; pass a `TestScheduler` in marble tests. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Resubscribes to the source after transient errors, waiting with exponential backoff and full
+ * jitter, honouring `Retry-After`. Errors that `shouldRetry` rejects, and the error after the last
+ * retry, are rethrown unchanged at once. Unsubscribing cancels a pending wait.
+ *
+ * @example
+ * client.get<Report>('/reports/1').pipe(retryBackoff({ maxRetries: 5, baseDelay: 1000 }))
+ */
+export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperatorFunction<T> {
+  const {
+    maxRetries = 3,
+    baseDelay = 300,
+    maxDelay = 10_000,
+    jitter = true,
+    random = Math.random,
+    retryAfter = true,
+    shouldRetry = isTransientError,
+    onRetry,
+    scheduler = asyncScheduler,
+  } = config;
+  if (!(maxRetries >= 0) || !(baseDelay >= 0) || !(maxDelay >= 0)) {
+    throw new RangeError('retryBackoff: maxRetries, baseDelay and maxDelay must be numbers >= 0');
+  }
+  return retry<T>({
+    count: maxRetries,
+    delay: (error: unknown, attempt: number) => {
+      if (!shouldRetry(error, attempt)) return throwError(() => error);
+      const asked = retryAfter ? retryAfterDelay(error, scheduler.now()) : undefined;
+      const wait =
+        asked === undefined
+          ? backoffDelay(attempt, { baseDelay, maxDelay, jitter, random })
+          : Math.min(asked, maxDelay);
+      onRetry?.(error, attempt, wait);
+      return timer(wait, scheduler);
+    },
+  });
+}

@@ -1,0 +1,371 @@
+import {
+  BehaviorSubject,
+  EMPTY,
+  ReplaySubject,
+  Subject,
+  Subscription,
+  asyncScheduler,
+  catchError,
+  defer,
+  distinctUntilChanged,
+  endWith,
+  from,
+  ignoreElements,
+  map,
+  of,
+  share,
+  switchMap,
+  take,
+  takeUntil,
+  tap,
+  throwError,
+  throwIfEmpty,
+  timeout,
+  timer,
+  type Observable,
+  type ObservableInput,
+  type SchedulerLike,
+} from 'rxjs';
+import { RequestTimeoutError } from '../errors/request-timeout-error.js';
+import { TokenRefreshError } from '../errors/token-refresh-error.js';
+import { TokenRevokedError } from '../errors/token-revoked-error.js';
+import { isTransientError } from '../retry/is-transient-error.js';
+import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { normalizeTokenSet } from './normalize-token-set.js';
+import { expiresSoon, refreshMargin } from './refresh-margin.js';
+import { registerReporter } from './report-event.js';
+import type { SessionEvent } from './session-event.js';
+import type { SessionState, TokenSet } from './token-set.js';
+import type { RefreshLock, TokenStore } from './token-store.js';
+
+/** How a {@link TokenSession} refreshes and where it keeps its tokens. */
+export interface TokenSessionConfig {
+  /** The tokens to start with, e.g. from sign-in; without them the session starts signed out. */
+  readonly tokens?: TokenSet | null;
+  /**
+   * Exchanges a refresh token for a new token set: {@link oauth2RefreshGrant} speaks RFC 6749
+   * §6. Throw (or error with) {@link TokenRevokedError} to end the session; transient errors
+   * (network, timeout, 5xx, 429) are retried with backoff.
+   */
+  readonly refresh: (refreshToken: string) => ObservableInput<TokenSet>;
+  /** Refresh before sending a token that expires within this many ms. @default 30000 */
+  readonly skew?: number;
+  /** Each refresh attempt fails with a timeout after this many ms. @default 10000 */
+  readonly refreshTimeout?: number;
+  /** Backoff for transient refresh failures. @default { maxRetries: 3, baseDelay: 300, maxDelay: 10000 } */
+  readonly refreshRetry?: Omit<RetryBackoffConfig, 'scheduler' | 'shouldRetry'>;
+  /** Also refresh on a timer, `skew` before expiry, not only when a request needs a token. @default false */
+  readonly refreshAhead?: boolean;
+  /** Shares the state with other tabs or processes. @default none (memory only) */
+  readonly store?: TokenStore;
+  /** Makes refreshes exclusive among sessions sharing `store`. @default none */
+  readonly lock?: RefreshLock;
+  /** Clock and timers; pass a `TestScheduler` in marble tests. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** The access token to send and the generation it belongs to (`null` when signed out). */
+export interface AccessGrant {
+  readonly accessToken: string | null;
+  readonly generation: number;
+}
+
+/**
+ * One user's tokens, refreshed at most once per generation however many requests ask.
+ * Create it with {@link createTokenSession} and give it to {@link createHttpClient}.
+ */
+export interface TokenSession {
+  /** The current token set, `null` when signed out or revoked; replays the latest value. */
+  readonly tokens$: Observable<TokenSet | null>;
+  /** Joins the refresh of the current generation, or starts it, and emits the new token set. */
+  readonly refresh$: Observable<TokenSet>;
+  /** Refreshes, failures, revocation and retried requests, as they happen. */
+  readonly events$: Observable<SessionEvent>;
+  /** The state now: tokens, generation, revoked. */
+  readonly state: SessionState;
+  /** Replaces the tokens (after sign-in); revives a revoked session. Throws a TypeError on a malformed set. */
+  setTokens(tokens: TokenSet): void;
+  /** Forgets the tokens and stops a running refresh; its waiters fail with {@link TokenRefreshError}. */
+  signOut(): void;
+  /** Stops timers, the running refresh and the streams; later use fails. */
+  dispose(): void;
+  /**
+   * The token a request should send now. Waits for a refresh first when the token expires
+   * within the skew. Fails with {@link TokenRevokedError} at once when the session was revoked.
+   */
+  accessToken(): Observable<AccessGrant>;
+  /**
+   * After a 401 for a request that sent the token of `generation`: joins (or starts) the one
+   * refresh of that generation, or, when the session has moved on already, emits the current
+   * token at once.
+   */
+  refreshAfter(generation: number): Observable<AccessGrant>;
+}
+
+interface Flight {
+  readonly generation: number;
+  readonly result$: Observable<AccessGrant>;
+}
+
+const direct: RefreshLock = { run: (task) => defer(task) };
+
+/**
+ * Creates a {@link TokenSession}: the tokens of one user, with a refresh protocol that holds
+ * under load. However many requests get 401 for one generation, one refresh runs; 401s that
+ * arrive after it are retried with the new token; waiters that unsubscribe do not cancel it;
+ * `invalid_grant` ends the session with {@link TokenRevokedError}.
+ *
+ * @example
+ * const session = createTokenSession({
+ *   tokens: { accessToken, refreshToken, expiresAt },
+ *   refresh: oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'spa' }),
+ * });
+ * session.events$.pipe(filter((e) => e.type === 'session-revoked')).subscribe(() => router.navigate(['/sign-in']));
+ */
+export function createTokenSession(config: TokenSessionConfig): TokenSession {
+  const scheduler = config.scheduler ?? asyncScheduler;
+  const skew = config.skew ?? 30_000;
+  const refreshTimeout = config.refreshTimeout ?? 10_000;
+  const lock = config.lock ?? direct;
+  const { store } = config;
+  validateConfig(config);
+
+  const initial = config.tokens ? checkedTokens(config.tokens) : null;
+  const state$ = new BehaviorSubject<SessionState>({
+    tokens: initial,
+    generation: 0,
+    revoked: false,
+    receivedAt: scheduler.now(),
+  });
+  const events = new Subject<SessionEvent>();
+  const stop$ = new Subject<void>();
+  const subscriptions = new Subscription();
+  let flight: Flight | undefined;
+  let disposed = false;
+
+  const grantOf = (s: SessionState): AccessGrant => ({ accessToken: s.tokens?.accessToken ?? null, generation: s.generation });
+
+  function commit(next: SessionState): void {
+    state$.next(next);
+    if (store) from(store.write(next)).subscribe({ error: () => undefined });
+  }
+
+  function change(tokens: TokenSet | null, source: 'set' | 'sign-out'): void {
+    const generation = state$.value.generation + 1;
+    commit({ tokens, generation, revoked: false, receivedAt: scheduler.now() });
+    events.next({ type: 'tokens-changed', generation, source });
+  }
+
+  function adopt(shared: SessionState): void {
+    const wasRevoked = state$.value.revoked;
+    state$.next(shared);
+    events.next({ type: 'tokens-changed', generation: shared.generation, source: 'store' });
+    if (shared.revoked && !wasRevoked) events.next({ type: 'session-revoked', generation: shared.generation });
+  }
+
+  function refreshOnce(base: SessionState): Observable<SessionState> {
+    return defer(() => {
+      events.next({ type: 'refresh-started', generation: base.generation });
+      const refreshToken = base.tokens?.refreshToken;
+      if (refreshToken === undefined) {
+        return throwError(() => new TokenRefreshError('The session has no refresh token', { transient: false }));
+      }
+      return defer(() => config.refresh(refreshToken)).pipe(
+        take(1),
+        throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { transient: false })),
+        timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('REFRESH', 'token endpoint', refreshTimeout)), scheduler }),
+        map((value) => {
+          const tokens = normalizeTokenSet(value, refreshToken);
+          if (typeof tokens === 'string') throw new TokenRefreshError(`The token response is malformed: ${tokens}`, { transient: false });
+          return tokens;
+        }),
+        retryBackoff({ ...config.refreshRetry, shouldRetry: isTransientError, scheduler }),
+        map((tokens): SessionState => ({ tokens, generation: state$.value.generation + 1, revoked: false, receivedAt: scheduler.now() })),
+      );
+    });
+  }
+
+  // Under the lock, another tab or process may have refreshed already: adopt its newer state
+  // (emitting null) instead of spending the refresh token a second time.
+  function refreshShared(base: SessionState): Observable<SessionState | null> {
+    if (!store) return refreshOnce(base);
+    return defer(() => store.read()).pipe(
+      take(1),
+      switchMap((shared) => {
+        if (shared && shared.generation > base.generation) {
+          adopt(shared);
+          return of(null);
+        }
+        return refreshOnce(base).pipe(
+          map((next) => ({ ...next, generation: Math.max(next.generation, (shared?.generation ?? 0) + 1) })),
+          // The lock is held until the store has the new tokens, so the next holder sees them.
+          switchMap((next) => from(store.write(next)).pipe(ignoreElements(), catchError(() => EMPTY), endWith(next))),
+        );
+      }),
+    );
+  }
+
+  function settle(base: SessionState, next: SessionState | null): AccessGrant {
+    // When setTokens, sign-out or another tab changed the tokens during the refresh, theirs win.
+    if (next && state$.value.generation === base.generation) {
+      state$.next(next);
+      events.next({ type: 'refresh-succeeded', generation: next.generation, expiresAt: next.tokens?.expiresAt });
+    }
+    const current = state$.value;
+    if (current.revoked) throw new TokenRevokedError();
+    return grantOf(current);
+  }
+
+  function fail(base: SessionState, error: unknown): Observable<AccessGrant> {
+    if (error instanceof TokenRevokedError) {
+      if (state$.value.generation !== base.generation && !state$.value.revoked) return of(grantOf(state$.value));
+      if (!state$.value.revoked) {
+        const revoked: SessionState = { tokens: null, generation: base.generation + 1, revoked: true, receivedAt: scheduler.now() };
+        commit(revoked);
+        events.next({ type: 'session-revoked', generation: revoked.generation });
+      }
+      return throwError(() => error);
+    }
+    const failure =
+      error instanceof TokenRefreshError
+        ? error
+        : new TokenRefreshError(`Token refresh failed${isTransientError(error) ? ' after retries' : ''}: ${describe(error)}`, {
+            transient: isTransientError(error),
+            cause: error,
+          });
+    events.next({ type: 'refresh-failed', generation: base.generation, error: failure });
+    return throwError(() => failure);
+  }
+
+  function startFlight(base: SessionState): Flight {
+    const done = (): void => {
+      if (flight?.generation === base.generation) flight = undefined;
+    };
+    const result$ = lock.run(() => refreshShared(base)).pipe(
+      takeUntil(stop$),
+      throwIfEmpty(() => new TokenRefreshError('The session was signed out or disposed during the refresh', { transient: false })),
+      map((next) => settle(base, next)),
+      catchError((error: unknown) => fail(base, error)),
+      tap({ error: done, complete: done }),
+      // refCount and resets off: waiters that unsubscribe never cancel the refresh (with rotation
+      // the old refresh token may already be spent), and a late subscriber gets the replayed
+      // outcome instead of a second refresh.
+      share({ connector: () => new ReplaySubject<AccessGrant>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: false }),
+    );
+    return { generation: base.generation, result$ };
+  }
+
+  function refreshAfter(generation: number): Observable<AccessGrant> {
+    return defer(() => {
+      if (disposed) return throwError(() => disposedError());
+      const current = state$.value;
+      if (current.revoked) return throwError(() => new TokenRevokedError());
+      if (current.generation !== generation || !current.tokens) return of(grantOf(current));
+      if (flight?.generation !== current.generation) flight = startFlight(current);
+      return flight.result$;
+    });
+  }
+
+  function accessToken(): Observable<AccessGrant> {
+    return defer(() => {
+      if (disposed) return throwError(() => disposedError());
+      const current = state$.value;
+      if (current.revoked) return throwError(() => new TokenRevokedError());
+      if (!current.tokens?.refreshToken || !expiresSoon(current, scheduler.now(), skew)) return of(grantOf(current));
+      return refreshAfter(current.generation).pipe(
+        // A token that has not expired yet still works while the token endpoint is down.
+        catchError((error: unknown) =>
+          error instanceof TokenRefreshError && error.transient && (current.tokens?.expiresAt ?? 0) > scheduler.now()
+            ? of(grantOf(current))
+            : throwError(() => error),
+        ),
+      );
+    });
+  }
+
+  if (store?.changes$) {
+    subscriptions.add(
+      store.changes$.subscribe((shared) => {
+        if (shared.generation > state$.value.generation) adopt(shared);
+      }),
+    );
+  }
+  if (config.refreshAhead) {
+    subscriptions.add(
+      state$
+        .pipe(
+          switchMap((s) => {
+            const expiresAt = s.tokens?.expiresAt;
+            if (expiresAt === undefined || !s.tokens?.refreshToken || s.revoked) return EMPTY;
+            const due = Math.max(0, expiresAt - refreshMargin(s, skew) - scheduler.now());
+            return timer(due, scheduler).pipe(switchMap(() => refreshAfter(s.generation).pipe(catchError(() => EMPTY))));
+          }),
+        )
+        .subscribe(),
+    );
+  }
+
+  const session: TokenSession = {
+    tokens$: state$.pipe(
+      map((s) => s.tokens),
+      distinctUntilChanged(),
+    ),
+    refresh$: defer(() => refreshAfter(state$.value.generation)).pipe(
+      map(() => {
+        const { tokens } = state$.value;
+        if (!tokens) throw new TokenRefreshError('The session has no tokens to refresh', { transient: false });
+        return tokens;
+      }),
+    ),
+    events$: events.asObservable(),
+    get state() {
+      return state$.value;
+    },
+    setTokens(tokens) {
+      if (disposed) throw disposedError();
+      change(checkedTokens(tokens), 'set');
+    },
+    signOut() {
+      if (disposed) return;
+      stop$.next();
+      change(null, 'sign-out');
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      stop$.next();
+      stop$.complete();
+      subscriptions.unsubscribe();
+      events.complete();
+      state$.complete();
+    },
+    accessToken,
+    refreshAfter,
+  };
+  registerReporter(session, (event) => events.next(event));
+  return session;
+}
+
+function checkedTokens(tokens: TokenSet): TokenSet {
+  const checked = normalizeTokenSet(tokens);
+  if (typeof checked === 'string') throw new TypeError(`Invalid token set: ${checked}`);
+  return checked;
+}
+
+function validateConfig(config: TokenSessionConfig): void {
+  if (typeof config.refresh !== 'function') throw new TypeError('createTokenSession: `refresh` must be a function');
+  for (const key of ['skew', 'refreshTimeout'] as const) {
+    const value = config[key];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
+      throw new TypeError(`createTokenSession: \`${key}\` must be a number of ms >= 0`);
+    }
+  }
+}
+
+function disposedError(): TokenRefreshError {
+  return new TokenRefreshError('The token session was disposed', { transient: false });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
