@@ -1,0 +1,143 @@
+import { http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createFakeAuthorizationServer,
+  type FakeAuthorizationServer,
+  type FakeAuthorizationServerConfig,
+} from '../../lib/testing/fake-authorization-server.js';
+import { createOAuth2Handlers } from '../../lib/testing/oauth2-handlers.js';
+
+const ORIGIN = 'https://api.example.test';
+const mswServer = setupServer();
+
+let fake: FakeAuthorizationServer;
+
+function mount(config?: FakeAuthorizationServerConfig): FakeAuthorizationServer {
+  fake = createFakeAuthorizationServer(config);
+  mswServer.use(...createOAuth2Handlers({ http, server: fake, origin: `${ORIGIN}/` }));
+  return fake;
+}
+
+function refresh(refreshToken: string, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${ORIGIN}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    signal,
+  });
+}
+
+function callApi(path: string, accessToken: string | undefined, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (accessToken) headers.set('Authorization', `Bearer ${accessToken}`);
+  return fetch(`${ORIGIN}${path}`, { ...init, headers });
+}
+
+describe('createOAuth2Handlers', () => {
+  beforeAll(() => mswServer.listen({ onUnhandledRequest: 'error' }));
+  beforeEach(() => {
+    mount();
+  });
+  afterEach(() => mswServer.resetHandlers());
+  afterAll(() => mswServer.close());
+
+  describe('when fetch calls the token endpoint', () => {
+    it('rotates the refresh token through the model', async () => {
+      const { refreshToken } = fake.signIn();
+
+      const response = await refresh(refreshToken);
+      const body = (await response.json()) as { access_token: string; refresh_token: string };
+
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(fake.issuedRefreshTokens.at(-1)).toBe(body.refresh_token);
+      expect((await refresh(refreshToken)).status).toBe(400);
+      expect((await callApi('/api/me', body.access_token)).status).toBe(401);
+      expect(fake.stats).toMatchObject({ refreshGrants: 1, reuseDetected: 1, revokedFamilies: 1 });
+    });
+  });
+
+  describe('when fetch calls the API', () => {
+    it('answers with the model, headers included', async () => {
+      const { accessToken } = fake.signIn();
+
+      const ok = await callApi('/api/things', accessToken, { method: 'POST', body: JSON.stringify([1, 2]) });
+      const denied = await callApi('/api/things', 'stale');
+
+      expect(await ok.json()).toEqual({ ok: true, method: 'POST', path: '/api/things', sub: 'user-1', body: [1, 2] });
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect((await callApi('/api/dpop', accessToken)).headers.get('www-authenticate')).toBe(
+        'DPoP error="use_dpop_nonce"',
+      );
+    });
+  });
+
+  describe('when a network fault is scripted', () => {
+    it('makes fetch reject with a TypeError, like a real network failure', async () => {
+      const { refreshToken } = fake.signIn();
+      fake.failTokenRequests(1, 'network');
+
+      const failure = await refresh(refreshToken).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+      expect(failure).toBeInstanceOf(TypeError);
+      expect((failure as TypeError).message).toBe('Failed to fetch');
+      expect((await refresh(refreshToken)).status).toBe(200);
+    });
+  });
+
+  describe('when the token request hangs', () => {
+    it('rejects fetch once the caller aborts, without msw logging a handler exception', async () => {
+      const consoleError = vi.spyOn(console, 'error');
+      const { refreshToken } = fake.signIn();
+      fake.failTokenRequests(1, 'hang');
+      const controller = new AbortController();
+
+      const pending = refresh(refreshToken, controller.signal);
+      setTimeout(() => controller.abort(), 20);
+
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      expect((await refresh(refreshToken)).status).toBe(200);
+      expect(consoleError).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('when an API delay is aborted', () => {
+    it('passes the abort on to the model through request.signal', async () => {
+      const consoleError = vi.spyOn(console, 'error');
+      const model = createFakeAuthorizationServer({ apiDelay: 10_000 });
+      const outcomes: Promise<unknown>[] = [];
+      const handle = (request: Request) => {
+        const answer = model.handle(request);
+        outcomes.push(answer.catch((error: unknown) => error));
+        return answer;
+      };
+      mswServer.use(...createOAuth2Handlers({ http, server: { ...model, handle }, origin: ORIGIN }));
+      const { accessToken } = model.signIn();
+      const controller = new AbortController();
+
+      const pending = callApi('/api/slow', accessToken, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      expect(outcomes).toHaveLength(1);
+      expect(await outcomes[0]).toMatchObject({ name: 'AbortError' });
+      expect(consoleError).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('when 200 refreshes race through msw with the same refresh token', () => {
+    it('grants exactly one and revokes the family', async () => {
+      const { refreshToken } = fake.signIn();
+
+      const responses = await Promise.all(Array.from({ length: 200 }, () => refresh(refreshToken)));
+
+      expect(responses.filter((response) => response.status === 200)).toHaveLength(1);
+      expect(responses.filter((response) => response.status === 400)).toHaveLength(199);
+      expect(fake.stats).toMatchObject({ tokenRequests: 200, refreshGrants: 1, revokedFamilies: 1 });
+    });
+  });
+});
