@@ -173,7 +173,7 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
       return defer(() => config.refresh(refreshToken)).pipe(
         take(1),
         throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { transient: false })),
-        timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('REFRESH', 'token endpoint', refreshTimeout)), scheduler }),
+        timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('POST', 'the token endpoint', refreshTimeout)), scheduler }),
         map((value) => {
           const tokens = normalizeTokenSet(value, refreshToken);
           if (typeof tokens === 'string') throw new TokenRefreshError(`The token response is malformed: ${tokens}`, { transient: false });

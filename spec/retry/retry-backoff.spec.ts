@@ -1,0 +1,114 @@
+import { defer, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { HttpError } from '../../lib/errors/http-error.js';
+import { NetworkError } from '../../lib/errors/network-error.js';
+import { retryBackoff } from '../../lib/retry/retry-backoff.js';
+import { createTestScheduler } from '../helpers/marbles.js';
+
+describe('retryBackoff', () => {
+  let testScheduler: TestScheduler;
+  const network = new NetworkError('GET', 'https://api.test/x');
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+
+  describe('when the source keeps failing transiently', () => {
+    it('waits base·2^n between tries, capped, then rethrows the last error', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-#', undefined, network);
+        const result = source.pipe(retryBackoff({ maxRetries: 3, baseDelay: 100, maxDelay: 250, jitter: false, scheduler: testScheduler }));
+        // tries at 0, 101 (+100), 302 (+200), 553 (+250 capped)
+        expectObservable(result).toBe('554ms #', undefined, network);
+        // prettier-ignore
+        expectSubscriptions(source.subscriptions).toBe([
+          '^!',
+          '101ms ^!',
+          '302ms ^!',
+          '553ms ^!',
+        ]);
+      });
+    });
+  });
+
+  describe('when jitter is on with a seeded random source', () => {
+    it('waits that fraction of each cap', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-#', undefined, network);
+        const result = source.pipe(retryBackoff({ maxRetries: 2, baseDelay: 100, random: () => 0.5, scheduler: testScheduler }));
+        expectObservable(result).toBe('153ms #', undefined, network);
+        expectSubscriptions(source.subscriptions).toBe(['^!', '51ms ^!', '152ms ^!']);
+      });
+    });
+  });
+
+  describe('when the server sends Retry-After', () => {
+    it('waits that long instead of the backoff, capped by maxDelay', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const busy = new HttpError({ method: 'GET', url: 'https://api.test/x', status: 429, headers: new Headers({ 'retry-after': '2' }) });
+        let tries = 0;
+        const source = defer(() => (++tries < 3 ? cold('-#', undefined, busy) : cold('-(v|)', { v: 'ok' })));
+        const capped = cold('-#', undefined, busy);
+        expectObservable(source.pipe(retryBackoff({ maxRetries: 3, baseDelay: 1, jitter: false, scheduler: testScheduler }))).toBe(
+          '4003ms (v|)',
+          { v: 'ok' },
+        );
+        expectObservable(capped.pipe(retryBackoff({ maxRetries: 1, maxDelay: 500, scheduler: testScheduler }))).toBe('502ms #', undefined, busy);
+        expectSubscriptions(capped.subscriptions).toBe(['^!', '501ms ^!']);
+      });
+    });
+  });
+
+  describe('when the error is not transient', () => {
+    it('rethrows without waiting', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const badRequest = new HttpError({ method: 'GET', url: 'https://api.test/x', status: 400 });
+        const source = cold('--#', undefined, badRequest);
+        expectObservable(source.pipe(retryBackoff({ scheduler: testScheduler }))).toBe('--#', undefined, badRequest);
+        expectSubscriptions(source.subscriptions).toBe('^-!');
+      });
+    });
+  });
+
+  describe('when a custom predicate is given', () => {
+    it('retries what it accepts and passes the attempt number', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const attempts: number[] = [];
+        const source = cold('-#', undefined, new Error('custom'));
+        const result = source.pipe(
+          retryBackoff({
+            maxRetries: 5,
+            baseDelay: 10,
+            jitter: false,
+            scheduler: testScheduler,
+            shouldRetry: (_error, attempt) => {
+              attempts.push(attempt);
+              return attempt < 3;
+            },
+          }),
+        );
+        expectObservable(result).toBe('33ms #', undefined, new Error('custom'));
+        testScheduler.flush();
+        expect(attempts).toEqual([1, 2, 3]);
+      });
+    });
+  });
+
+  describe('when the subscriber unsubscribes during a wait', () => {
+    it('cancels the pending timer and never resubscribes', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-#', undefined, network);
+        const result: Observable<unknown> = source.pipe(retryBackoff({ baseDelay: 100, jitter: false, scheduler: testScheduler }));
+        expectObservable(result, '^ 50ms !').toBe('');
+        expectSubscriptions(source.subscriptions).toBe('^!');
+      });
+    });
+  });
+
+  describe('when the config is invalid', () => {
+    it('throws a RangeError', () => {
+      expect(() => retryBackoff({ maxRetries: -1 })).toThrow(RangeError);
+      expect(() => retryBackoff({ baseDelay: Number.NaN })).toThrow(RangeError);
+    });
+  });
+});
