@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { firstValueFrom, timeout } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { oauth2RefreshGrant } from '../../lib/auth/oauth2-refresh-grant.js';
+import { createHttpClient } from '../../lib/client/create-http-client.js';
+import { HttpClientError } from '../../lib/errors/http-client-error.js';
+import { HttpError } from '../../lib/errors/http-error.js';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../lib/session/session-event.js';
+import { FakeNetworkFault, createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
+
+const ORIGIN = 'https://api.example.test';
+
+type Step =
+  | { kind: 'request'; method: 'GET' | 'PUT' | 'POST'; delay: number }
+  | { kind: 'abandon'; delay: number; after: number }
+  | { kind: 'expire' }
+  | { kind: 'pause'; ms: number }
+  | { kind: 'fault'; fault: 'network' | 'server-error' | 'rate-limited' };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('request' as const), method: fc.constantFrom('GET' as const, 'PUT' as const, 'POST' as const), delay: fc.integer({ min: 0, max: 12 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('abandon' as const), delay: fc.integer({ min: 0, max: 12 }), after: fc.integer({ min: 0, max: 12 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('pause' as const), ms: fc.integer({ min: 0, max: 15 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('fault' as const), fault: fc.constantFrom('network' as const, 'server-error' as const, 'rate-limited' as const) }) },
+);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the refresh protocol under random interleavings (fast-check)', () => {
+  it('never spends a refresh token twice, settles every request with a value or a typed error, and keeps the newest refresh token', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 10 }), async (steps, tokenDelay) => {
+        const fake = createFakeAuthorizationServer({ tokenDelay, rotateRefreshTokens: true, reuseDetection: true });
+        const fetchThroughModel: typeof fetch = (input, init) =>
+          fake.handle(new Request(input, init)).catch((error: unknown) => {
+            throw error instanceof FakeNetworkFault ? new TypeError('fetch failed', { cause: error }) : error;
+          });
+        const issued = fake.signIn();
+        const session = createTokenSession({
+          tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken },
+          refresh: oauth2RefreshGrant({ tokenUrl: `${ORIGIN}/oauth/token`, fetch: fetchThroughModel }),
+          // Retry-After (1 s on 429) is capped so a run stays short.
+          refreshRetry: { maxRetries: 2, baseDelay: 1, maxDelay: 5 },
+        });
+        const events: SessionEvent[] = [];
+        session.events$.subscribe((e) => events.push(e));
+        const api = createHttpClient({ baseUrl: `${ORIGIN}/api`, session, fetch: fetchThroughModel, retry: false });
+
+        const pending: Promise<unknown>[] = [];
+        for (const s of steps) {
+          if (s.kind === 'request') {
+            const request$ = api.request(s.method, '/item', { params: { delay: s.delay } });
+            // A hang shows up as a TimeoutError (not an HttpClientError) and fails the property.
+            pending.push(firstValueFrom(request$.pipe(timeout(5_000))).then(() => 'ok', (error: unknown) => error));
+          } else if (s.kind === 'abandon') {
+            const subscription = api.get('/abandoned', { params: { delay: s.delay } }).subscribe({ error: () => undefined });
+            setTimeout(() => subscription.unsubscribe(), s.after);
+          } else if (s.kind === 'expire') {
+            fake.expireAccessTokens();
+          } else if (s.kind === 'fault') {
+            fake.failTokenRequests(1, s.fault);
+          } else {
+            await sleep(s.ms);
+          }
+        }
+        const results = await Promise.all(pending);
+        // Let abandoned requests' refreshes finish: a refresh is never cancelled by its waiters.
+        for (let i = 0; i < 100 && events.filter((e) => e.type === 'refresh-started').length > events.filter((e) => e.type !== 'refresh-started' && e.type.startsWith('refresh-')).length; i++) {
+          await sleep(5);
+        }
+
+        // A request refreshes at most once (no 401 loop): its retry may meet a second expiry.
+        const secondExpiry = steps.filter((s) => s.kind === 'expire').length >= 2;
+        for (const result of results) {
+          if (result === 'ok') continue;
+          expect(result).toBeInstanceOf(HttpClientError);
+          if (result instanceof HttpError && secondExpiry) expect(result.status).toBe(401);
+          // Otherwise only a refresh that ran out of retries may fail a request.
+          else expect((result as HttpClientError).name).toBe('TokenRefreshError');
+        }
+        expect(fake.stats.reuseDetected).toBe(0);
+        // Late 401s do not refresh again: each expiry costs at most one successful refresh.
+        expect(fake.stats.refreshGrants).toBeLessThanOrEqual(steps.filter((s) => s.kind === 'expire').length);
+        expect(fake.stats.revokedFamilies).toBe(0);
+        // One refresh per generation: a generation starts a second refresh only after the first failed.
+        const generations = new Set(events.flatMap((e) => (e.type === 'refresh-started' ? [e.generation] : [])));
+        for (const g of generations) {
+          const started = events.filter((e) => e.type === 'refresh-started' && e.generation === g).length;
+          const failed = events.filter((e) => e.type === 'refresh-failed' && e.generation === g).length;
+          expect(started).toBeLessThanOrEqual(failed + 1);
+        }
+        expect(session.state.tokens?.refreshToken).toBe(fake.issuedRefreshTokens.at(-1));
+        session.dispose();
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+});
