@@ -142,6 +142,9 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   const subscriptions = new Subscription();
   let flight: Flight | undefined;
   let disposed = false;
+  // The state this session is writing to the store, so a store that echoes our own write on
+  // changes$ is not mistaken for another process's update.
+  let writing: SessionState | undefined;
 
   const grantOf = (s: SessionState): AccessGrant => ({ accessToken: s.tokens?.accessToken ?? null, generation: s.generation });
 
@@ -193,13 +196,16 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
       take(1),
       switchMap((shared) => {
         if (shared && shared.generation > base.generation) {
-          adopt(shared);
+          if (shared.generation > state$.value.generation) adopt(shared);
           return of(null);
         }
         return refreshOnce(base).pipe(
           map((next) => ({ ...next, generation: Math.max(next.generation, (shared?.generation ?? 0) + 1) })),
           // The lock is held until the store has the new tokens, so the next holder sees them.
-          switchMap((next) => from(store.write(next)).pipe(ignoreElements(), catchError(() => EMPTY), endWith(next))),
+          switchMap((next) => {
+            writing = next;
+            return from(store.write(next)).pipe(ignoreElements(), catchError(() => EMPTY), endWith(next));
+          }),
         );
       }),
     );
@@ -286,7 +292,8 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   if (store?.changes$) {
     subscriptions.add(
       store.changes$.subscribe((shared) => {
-        if (shared.generation > state$.value.generation) adopt(shared);
+        const echo = shared.generation === writing?.generation && shared.tokens?.accessToken === writing.tokens?.accessToken;
+        if (!echo && shared.generation > state$.value.generation) adopt(shared);
       }),
     );
   }
