@@ -1,4 +1,4 @@
-import { Observable, from, map, type ObservableInput } from 'rxjs';
+import { Observable, defer, from, map, type ObservableInput } from 'rxjs';
 import type { HttpRequest, HttpResponse } from '../client/http-request.js';
 import { NetworkError } from '../errors/network-error.js';
 import type { HttpBackend } from '../transport/http-backend.js';
@@ -78,7 +78,10 @@ export function createTestBackend(): TestBackend {
   const backend: HttpBackend = (request) => {
     const rule = rules.find((r) => matches(r.match, request));
     if (rule) {
-      return from(rule.reply(request)).pipe(map((response) => toResponse(request, response)));
+      return defer(() => {
+        requests.push(answeredByRule(request));
+        return from(rule.reply(request)).pipe(map((response) => toResponse(request, response)));
+      });
     }
     return new Observable<HttpResponse<unknown>>((subscriber) => {
       const entry: Pending = {
@@ -127,6 +130,13 @@ export function createTestBackend(): TestBackend {
       if (open.length > 0) throw new Error(`Expected no pending requests, found ${open.length}${listPending(requests)}`);
     },
   };
+}
+
+function answeredByRule(request: HttpRequest): Pending {
+  const refuse = (): never => {
+    throw new Error(`${request.method} ${request.url} is answered by a when() rule`);
+  };
+  return { request, cancelled: false, settled: true, flush: refuse, error: refuse };
 }
 
 function settle(entry: Pending, action: string): void {

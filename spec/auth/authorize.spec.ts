@@ -1,0 +1,122 @@
+import { defer, map, merge, of, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { authorize } from '../../lib/auth/authorize.js';
+import { createHttpClient } from '../../lib/client/create-http-client.js';
+import { HttpError } from '../../lib/errors/http-error.js';
+import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
+import type { TokenSet } from '../../lib/session/token-set.js';
+import { createTestBackend, type TestResponse } from '../../lib/testing/test-backend.js';
+import { createTestScheduler } from '../helpers/marbles.js';
+
+const t0: TokenSet = { accessToken: 'access-0', refreshToken: 'refresh-0' };
+const t1: TokenSet = { accessToken: 'access-1', refreshToken: 'refresh-1' };
+const unauthorized: TestResponse = { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } };
+
+describe('authorize', () => {
+  let testScheduler: TestScheduler;
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+
+  describe('when six requests get 401 at once (through the client, in virtual time)', () => {
+    it('runs one refresh and replays all six with the new token', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-----(t|)', { t: t1 });
+        const session = createTokenSession({ tokens: t0, refresh: () => endpoint, scheduler: testScheduler });
+        const test = createTestBackend();
+        // The API answers in 10 ms: 401 for the old token, 200 for the new one.
+        test.when(() => true, (request) =>
+          cold('10ms (r|)', { r: request.headers.authorization === 'Bearer access-1' ? { body: request.url } : unauthorized }),
+        );
+        const api = createHttpClient({ baseUrl: 'https://api.test', backend: test.backend, session, scheduler: testScheduler, retry: false });
+
+        const dashboard = merge(...[1, 2, 3, 4, 5, 6].map((i) => api.get<string>(`/w/${i}`).pipe(map(() => 'v'))));
+        // 401s at 10, one refresh 10→15, retries answered at 25.
+        expectObservable(dashboard).toBe('25ms (vvvvvv|)');
+        expectSubscriptions(endpoint.subscriptions).toBe('10ms ^----!');
+        testScheduler.flush();
+        expect(test.requests.map((r) => r.request.headers.authorization)).toEqual([
+          ...Array<string>(6).fill('Bearer access-0'),
+          ...Array<string>(6).fill('Bearer access-1'),
+        ]);
+      });
+    });
+  });
+
+  describe('when the retry with the fresh token is rejected too', () => {
+    it('fails with that 401 and does not refresh again (no loop)', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-(t|)', { t: t1 });
+        const session = createTokenSession({ tokens: t0, refresh: () => endpoint, scheduler: testScheduler });
+        let sends = 0;
+        const send = (token: string | null): Observable<string> =>
+          defer(() => {
+            sends++;
+            return cold('--#', undefined, new HttpError({ method: 'GET', url: `https://api.test/${token}`, status: 401 }));
+          });
+        expectObservable(authorize(session, send)).toBe('-----#', undefined, new HttpError({ method: 'GET', url: 'https://api.test/access-1', status: 401 }));
+        expectSubscriptions(endpoint.subscriptions).toBe('--^!');
+        testScheduler.flush();
+        expect(sends).toBe(2);
+      });
+    });
+  });
+
+  describe('when the error is not a token rejection', () => {
+    it.each([
+      ['403', new HttpError({ method: 'GET', url: 'https://api.test/', status: 403 })],
+      ['insufficient_scope', new HttpError({ method: 'GET', url: 'https://api.test/', status: 401, headers: new Headers({ 'www-authenticate': 'Bearer error="insufficient_scope"' }) })],
+      ['a network error', new Error('offline')],
+    ])('passes %s through without refreshing', (_what, failure) => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-(t|)', { t: t1 });
+        const session = createTokenSession({ tokens: t0, refresh: () => endpoint, scheduler: testScheduler });
+        expectObservable(authorize(session, () => cold('--#', undefined, failure))).toBe('--#', undefined, failure);
+        expectSubscriptions(endpoint.subscriptions).toBe([]);
+      });
+    });
+  });
+
+  describe('when the session is revoked', () => {
+    it('fails every waiter in the same frame and later calls at once, without sending', () => {
+      testScheduler.run(({ cold, hot }) => {
+        const revoked = new TokenRevokedError();
+        const session = createTokenSession({ tokens: t0, refresh: () => cold<TokenSet>('---#', undefined, revoked), scheduler: testScheduler });
+        let sends = 0;
+        const send = () =>
+          defer(() => {
+            sends++;
+            return cold('-#', undefined, new HttpError({ method: 'GET', url: 'https://api.test/', status: 401 }));
+          });
+        const callers = hot('a-b 10ms c');
+        const outcomes: [number, string][] = [];
+        callers.subscribe(() => authorize(session, send).subscribe({ error: (e: Error) => outcomes.push([testScheduler.now(), e.name]) }));
+        testScheduler.flush();
+        // Both early callers got 401 at 1 and 3 and waited on the refresh that failed at 4; the late one never sent.
+        expect(outcomes).toEqual([
+          [4, 'TokenRevokedError'],
+          [4, 'TokenRevokedError'],
+          [13, 'TokenRevokedError'],
+        ]);
+        expect(sends).toBe(2);
+      });
+    });
+  });
+
+  describe('when the caller unsubscribes while waiting for the refresh', () => {
+    it('stops waiting but lets the refresh finish', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-----(t|)', { t: t1 });
+        const session = createTokenSession({ tokens: t0, refresh: () => endpoint, scheduler: testScheduler });
+        const send = (token: string | null) =>
+          token === 'access-0' ? cold('-#', undefined, new HttpError({ method: 'GET', url: 'https://api.test/', status: 401 })) : of('ok');
+        expectObservable(authorize(session, send), '^--!').toBe('');
+        expectSubscriptions(endpoint.subscriptions).toBe('-^----!');
+        testScheduler.flush();
+        expect(session.state.tokens).toEqual(t1);
+      });
+    });
+  });
+});
