@@ -42,7 +42,7 @@ const CONFIG_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid
  * const refresh = oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'web' });
  */
 export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): (refreshToken: string) => Observable<TokenSet> {
-  const tokenUrl = new URL(config.tokenUrl).toString();
+  const tokenUrl = checkTokenUrl(config.tokenUrl);
   const backend = fetchBackend(config.fetch);
   const scheduler = config.scheduler ?? asyncScheduler;
   const headers: Record<string, string> = {
@@ -50,16 +50,17 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): (refreshTo
     accept: 'application/json',
   };
   if (config.clientSecret !== undefined) {
-    // RFC 6749 §2.3.1: form-encode both parts before Basic encoding.
-    const user = encodeURIComponent(config.clientId ?? '');
-    headers.authorization = `Basic ${btoa(`${user}:${encodeURIComponent(config.clientSecret)}`)}`;
+    // RFC 6749 §2.3.1: form-encode both parts (Appendix B) before Basic encoding.
+    headers.authorization = `Basic ${btoa(`${formEncode(config.clientId ?? '')}:${formEncode(config.clientSecret)}`)}`;
   }
 
   return (refreshToken: string) => {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
+    // extraParams first, so they can never replace the grant's own fields.
+    const form = new URLSearchParams(config.extraParams);
+    form.set('grant_type', 'refresh_token');
+    form.set('refresh_token', refreshToken);
     if (config.clientId !== undefined && config.clientSecret === undefined) form.set('client_id', config.clientId);
     if (config.scope !== undefined) form.set('scope', config.scope);
-    for (const [key, value] of Object.entries(config.extraParams ?? {})) form.set(key, value);
     return backend({
       method: 'POST',
       url: tokenUrl,
@@ -101,4 +102,23 @@ function oauthErrorCode(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const error: unknown = (body as { error?: unknown }).error;
   return typeof error === 'string' && /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(error) ? error : undefined;
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+// The refresh token is a long-lived credential: it travels over TLS, or stays on this machine.
+function checkTokenUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`oauth2RefreshGrant: tokenUrl must be an absolute URL, got ${JSON.stringify(url)}`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname) || parsed.hostname.endsWith('.localhost');
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
+    throw new TypeError('oauth2RefreshGrant: tokenUrl must use https (plain http only to localhost)');
+  }
+  return parsed.toString();
 }

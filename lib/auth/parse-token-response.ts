@@ -22,7 +22,8 @@ export function parseTokenResponse(text: unknown, contentType: string | null, no
   }
   let expiresAt: number | undefined;
   if (body.expires_in !== undefined && body.expires_in !== null) {
-    const seconds = typeof body.expires_in === 'string' ? Number(body.expires_in) : body.expires_in;
+    const raw = body.expires_in;
+    const seconds = typeof raw === 'string' ? (/^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN) : raw;
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return 'expires_in is not a number of seconds';
     expiresAt = now + seconds * 1000;
   }

@@ -42,7 +42,8 @@ export function buildRequest(defaults: RequestDefaults, method: string, url: str
 function resolveUrl(baseUrl: string, url: string): URL {
   if (/^[a-z][a-z\d+.-]*:/i.test(url)) return new URL(url);
   const base = baseUrl.replace(/\/+$/, '');
-  return new URL(url === '' ? base : `${base}/${url.replace(/^\/+/, '')}`);
+  if (url === '' || url.startsWith('?') || url.startsWith('#')) return new URL(base + url);
+  return new URL(`${base}/${url.replace(/^\/+/, '')}`);
 }
 
 function appendParams(target: URL, params: RequestOptions['params']): void {
@@ -68,6 +69,9 @@ function serialiseBody(body: unknown, headers: Record<string, string>): BodyInit
   }
   if (body instanceof ReadableStream) {
     throw new TypeError('Streaming bodies are not supported: a request may be sent again after a 401 or a transient error');
+  }
+  if (body instanceof Map || body instanceof Set) {
+    throw new TypeError('A Map or Set body would be sent as {}: convert it to an object or array first');
   }
   if (typeof body === 'function' || typeof body === 'symbol' || typeof body === 'bigint') {
     throw new TypeError(`Cannot send a ${typeof body} as a request body`);

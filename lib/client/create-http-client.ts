@@ -66,7 +66,8 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
 
   function attempt(request: HttpRequest, token: string | null): Observable<HttpResponse<unknown>> {
     const sent = token === null ? request : { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
-    const response$ = backend(sent).pipe(map((response) => checkStatus(request, response)));
+    // Deferred so that every retry calls the backend again, whatever kind of observable it returns.
+    const response$ = defer(() => backend(sent)).pipe(map((response) => checkStatus(request, response)));
     const limit = checkTimeout(request.timeout);
     if (limit === false) return response$;
     return response$.pipe(

@@ -4,6 +4,7 @@ import { HttpClientError } from './http-client-error.js';
 /** What an {@link HttpError} knows about the failed response. */
 export interface HttpErrorInit {
   readonly method: string;
+  /** The request URL, with credential-like query values (`access_token`, `code`, …) redacted. */
   readonly url: string;
   readonly status: number;
   readonly statusText?: string;
@@ -24,6 +25,7 @@ export class HttpError extends HttpClientError {
   override readonly name = 'HttpError';
   readonly code = 'HTTP_STATUS';
   readonly method: string;
+  /** The request URL, with credential-like query values (`access_token`, `code`, …) redacted. */
   readonly url: string;
   readonly status: number;
   readonly statusText: string;
@@ -38,7 +40,7 @@ export class HttpError extends HttpClientError {
       { cause: init.cause },
     );
     this.method = init.method;
-    this.url = init.url;
+    this.url = redactUrl(init.url);
     this.status = init.status;
     this.statusText = statusText;
     this.headers = init.headers ?? new Headers();

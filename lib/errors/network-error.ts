@@ -9,11 +9,12 @@ export class NetworkError extends HttpClientError {
   override readonly name = 'NetworkError';
   readonly code = 'NETWORK';
   readonly method: string;
+  /** The request URL, with credential-like query values (`access_token`, `code`, …) redacted. */
   readonly url: string;
 
   constructor(method: string, url: string, options?: { cause?: unknown }) {
     super(`${method} ${redactUrl(url)} failed: network error`, options);
     this.method = method;
-    this.url = url;
+    this.url = redactUrl(url);
   }
 }

@@ -9,6 +9,7 @@ export class RequestTimeoutError extends HttpClientError {
   override readonly name = 'RequestTimeoutError';
   readonly code = 'TIMEOUT';
   readonly method: string;
+  /** The request URL, with credential-like query values (`access_token`, `code`, …) redacted. */
   readonly url: string;
   /** The limit that was exceeded, in milliseconds. */
   readonly timeout: number;
@@ -16,7 +17,7 @@ export class RequestTimeoutError extends HttpClientError {
   constructor(method: string, url: string, timeout: number) {
     super(`${method} ${redactUrl(url)} timed out after ${timeout} ms`);
     this.method = method;
-    this.url = url;
+    this.url = redactUrl(url);
     this.timeout = timeout;
   }
 }

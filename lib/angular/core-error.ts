@@ -1,0 +1,42 @@
+import { HttpErrorResponse, type HttpHeaders } from '@angular/common/http';
+import { HttpError } from '../errors/http-error.js';
+import { NetworkError } from '../errors/network-error.js';
+
+// Stand-ins created here, so that only they are unwrapped again: an HttpError thrown by the
+// app's own code passes through untouched.
+const standIns = new WeakSet<object>();
+
+/**
+ * The core's view of an Angular failure, so that the core's classifiers (`isTokenRejection`,
+ * `isTransientError`, `Retry-After`) decide for Angular requests too: status 0 becomes a
+ * {@link NetworkError}, any other {@link HttpErrorResponse} an {@link HttpError}, each with the
+ * original as `cause`. Other errors are returned as they are.
+ */
+export function toCoreError(error: unknown, method: string, url: string): unknown {
+  if (!(error instanceof HttpErrorResponse)) return error;
+  const standIn =
+    error.status === 0
+      ? new NetworkError(method, url, { cause: error })
+      : new HttpError({ method, url, status: error.status, statusText: error.statusText, headers: toHeaders(error.headers), cause: error });
+  standIns.add(standIn);
+  return standIn;
+}
+
+/** Undoes {@link toCoreError}: the app sees Angular's {@link HttpErrorResponse}, as without the interceptor. */
+export function fromCoreError(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && standIns.has(error) ? (error as Error).cause : error;
+}
+
+function toHeaders(headers: HttpHeaders): Headers {
+  const result = new Headers();
+  for (const name of headers.keys()) {
+    for (const value of headers.getAll(name) ?? []) {
+      try {
+        result.append(name, value);
+      } catch {
+        // A value fetch would refuse (set by hand in a test double) cannot matter to the classifiers.
+      }
+    }
+  }
+  return result;
+}

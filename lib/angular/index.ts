@@ -1,0 +1,9 @@
+/* Providers */
+export { provideTokenRefresh } from './provide-token-refresh.js';
+export type { TokenRefreshConfig, TokenRefreshCommonConfig } from './provide-token-refresh.js';
+export { TOKEN_SESSION } from './token-session-token.js';
+
+/* Interceptor */
+export { tokenRefreshInterceptor } from './token-refresh-interceptor.js';
+export { SKIP_TOKEN_REFRESH } from './skip-token-refresh.js';
+export { TRANSIENT_RETRY } from './transient-retry.js';

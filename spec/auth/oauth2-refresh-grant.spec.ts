@@ -1,0 +1,301 @@
+import { inspect } from 'node:util';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { asyncScheduler, lastValueFrom, type Observable, type SchedulerLike } from 'rxjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { oauth2RefreshGrant, type OAuth2RefreshGrantConfig } from '../../lib/auth/oauth2-refresh-grant.js';
+import { HttpError } from '../../lib/errors/http-error.js';
+import { NetworkError } from '../../lib/errors/network-error.js';
+import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
+import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
+
+const TOKEN_URL = 'https://auth.example.test/oauth/token';
+
+const server = setupServer();
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+/** A clock frozen at 1 000 ms; timers go to the real async scheduler. */
+const clock: SchedulerLike = {
+  now: () => 1_000,
+  schedule: asyncScheduler.schedule.bind(asyncScheduler),
+};
+
+interface Seen {
+  method: string;
+  url: string;
+  contentType: string | null;
+  accept: string | null;
+  authorization: string | null;
+  form: Record<string, string>;
+}
+
+/** Answers the token endpoint with `answer` and records what it received. */
+function tokenEndpoint(answer: () => Response): Seen[] {
+  const seen: Seen[] = [];
+  server.use(
+    http.post(TOKEN_URL, async ({ request }) => {
+      seen.push({
+        method: request.method,
+        url: request.url,
+        contentType: request.headers.get('content-type'),
+        accept: request.headers.get('accept'),
+        authorization: request.headers.get('authorization'),
+        form: Object.fromEntries(new URLSearchParams(await request.text())),
+      });
+      return answer();
+    }),
+  );
+  return seen;
+}
+
+function grant(config: Partial<OAuth2RefreshGrantConfig> = {}) {
+  return oauth2RefreshGrant({ tokenUrl: TOKEN_URL, scheduler: clock, ...config });
+}
+
+async function errorOf(source: Observable<unknown>): Promise<unknown> {
+  try {
+    await lastValueFrom(source);
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error notification, the observable completed');
+}
+
+function expectNoSecrets(error: unknown, secrets: readonly string[]): void {
+  const renderings = [JSON.stringify(error), String(error), (error as Error).message, inspect(error, { depth: 6 })];
+  for (const text of renderings) for (const secret of secrets) expect(text).not.toContain(secret);
+}
+
+/** RFC 6749 Appendix B: application/x-www-form-urlencoded, as URLSearchParams writes it. */
+function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/** RFC 6749 Appendix B decoding, as a token endpoint reads Basic credentials. */
+function formDecode(value: string): string {
+  return new URLSearchParams(`x=${value}`).get('x') ?? '';
+}
+
+describe('oauth2RefreshGrant', () => {
+  describe('when the token endpoint answers a token response', () => {
+    it('posts grant_type=refresh_token form-encoded to the token URL and emits the token set', async () => {
+      const seen = tokenEndpoint(() => HttpResponse.json({ access_token: 'a2', token_type: 'Bearer', refresh_token: 'r2' }));
+
+      await expect(lastValueFrom(grant()('r1'))).resolves.toEqual({ accessToken: 'a2', refreshToken: 'r2' });
+
+      expect(seen).toEqual([
+        {
+          method: 'POST',
+          url: TOKEN_URL,
+          contentType: 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          authorization: null,
+          form: { grant_type: 'refresh_token', refresh_token: 'r1' },
+        },
+      ]);
+    });
+
+    it('keeps the old refresh token when none is returned', async () => {
+      tokenEndpoint(() => HttpResponse.json({ access_token: 'a2', token_type: 'Bearer' }));
+
+      await expect(lastValueFrom(grant()('r1'))).resolves.toEqual({ accessToken: 'a2', refreshToken: 'r1' });
+    });
+
+    it.each([
+      ['a number', 3600],
+      ['a numeric string', '3600'],
+    ])('turns expires_in given as %s into expiresAt on the injected clock', async (_kind, expiresIn) => {
+      tokenEndpoint(() => HttpResponse.json({ access_token: 'a2', refresh_token: 'r2', expires_in: expiresIn }));
+
+      await expect(lastValueFrom(grant()('r1'))).resolves.toEqual({ accessToken: 'a2', refreshToken: 'r2', expiresAt: 1_000 + 3_600_000 });
+    });
+
+    it('is lazy: nothing is sent before subscribe', async () => {
+      const seen = tokenEndpoint(() => HttpResponse.json({ access_token: 'a2' }));
+
+      const refresh$ = grant()('r1');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(seen).toHaveLength(0);
+
+      await lastValueFrom(refresh$);
+      expect(seen).toHaveLength(1);
+    });
+  });
+
+  describe('when the client is public', () => {
+    it('sends client_id in the body and no Authorization header', async () => {
+      const seen = tokenEndpoint(() => HttpResponse.json({ access_token: 'a2' }));
+
+      await lastValueFrom(grant({ clientId: 'spa' })('r1'));
+
+      expect(seen[0]!.form).toEqual({ grant_type: 'refresh_token', refresh_token: 'r1', client_id: 'spa' });
+      expect(seen[0]!.authorization).toBeNull();
+    });
+  });
+
+  describe('when the client has a secret', () => {
+    it('sends HTTP Basic credentials and no client_id or secret in the body', async () => {
+      const seen = tokenEndpoint(() => HttpResponse.json({ access_token: 'a2' }));
+
+      await lastValueFrom(grant({ clientId: 'backend', clientSecret: 's3cret' })('r1'));
+
+      expect(seen[0]!.authorization).toBe(`Basic ${btoa('backend:s3cret')}`);
+      expect(seen[0]!.form).toEqual({ grant_type: 'refresh_token', refresh_token: 'r1' });
+    });
+
+    it('form-encodes id and secret with special characters, so the server decodes them back (RFC 6749 §2.3.1)', async () => {
+      const seen = tokenEndpoint(() => HttpResponse.json({ access_token: 'a2' }));
+      const clientId = 'my client:1';
+      const clientSecret = 'p@ss:wörd/+%&=';
+
+      await lastValueFrom(grant({ clientId, clientSecret })('r1'));
+
+      const credentials = atob(seen[0]!.authorization!.replace(/^Basic /, ''));
+      const [id, secret] = credentials.split(':');
+      expect(credentials.split(':')).toHaveLength(2);
+      expect(formDecode(id!)).toBe(clientId);
+      expect(formDecode(secret!)).toBe(clientSecret);
+    });
+
+    it("encodes exactly as Appendix B's application/x-www-form-urlencoded does (space as '+', ! ' ( ) ~ escaped)", async () => {
+      const seen = tokenEndpoint(() => HttpResponse.json({ access_token: 'a2' }));
+      const clientId = 'my client';
+      const clientSecret = "it's (very) secret!~";
+
+      await lastValueFrom(grant({ clientId, clientSecret })('r1'));
+
+      expect(seen[0]!.authorization).toBe(`Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`);
+      expect(atob(seen[0]!.authorization!.replace(/^Basic /, ''))).toBe("my+client:it%27s+%28very%29+secret%21%7E");
+    });
+  });
+
+  describe('when scope and extra params are configured', () => {
+    it('sends them in the form', async () => {
+      const seen = tokenEndpoint(() => HttpResponse.json({ access_token: 'a2' }));
+
+      await lastValueFrom(grant({ clientId: 'spa', scope: 'read write', extraParams: { resource: 'https://api.example.test/' } })('r1'));
+
+      expect(seen[0]!.form).toEqual({
+        grant_type: 'refresh_token',
+        refresh_token: 'r1',
+        client_id: 'spa',
+        scope: 'read write',
+        resource: 'https://api.example.test/',
+      });
+    });
+  });
+
+  describe('when the token endpoint answers invalid_grant', () => {
+    it('errors with TokenRevokedError whose cause is the HttpError', async () => {
+      tokenEndpoint(() => HttpResponse.json({ error: 'invalid_grant', error_description: 'refresh token revoked' }, { status: 400 }));
+
+      const error = await errorOf(grant()('r1'));
+
+      expect(error).toBeInstanceOf(TokenRevokedError);
+      expect(error).toMatchObject({ code: 'TOKEN_REVOKED' });
+      const cause = (error as Error).cause;
+      expect(cause).toBeInstanceOf(HttpError);
+      expect(cause).toMatchObject({ status: 400, method: 'POST', url: TOKEN_URL, body: { error: 'invalid_grant', error_description: 'refresh token revoked' } });
+      expectNoSecrets(error, ['r1']);
+    });
+  });
+
+  describe('when the token endpoint answers a configuration error', () => {
+    it.each([
+      ['invalid_client', 401],
+      ['unauthorized_client', 400],
+      ['invalid_request', 400],
+      ['unsupported_grant_type', 400],
+      ['invalid_scope', 400],
+    ])('%s: errors with a non-transient TokenRefreshError naming the code', async (code, status) => {
+      tokenEndpoint(() => HttpResponse.json({ error: code }, { status }));
+
+      const error = await errorOf(grant({ clientId: 'backend', clientSecret: 'topsecret' })('r1'));
+
+      expect(error).toBeInstanceOf(TokenRefreshError);
+      expect(error).toMatchObject({ code: 'REFRESH_FAILED', transient: false, oauthError: code });
+      expect((error as Error).message).toContain(code);
+      expect((error as Error).cause).toBeInstanceOf(HttpError);
+      expectNoSecrets(error, ['r1', 'topsecret', btoa('backend:topsecret')]);
+    });
+  });
+
+  describe('when the token endpoint fails transiently', () => {
+    it.each([500, 503, 429])('%i: errors with the HttpError, so the session retries', async (status) => {
+      tokenEndpoint(() => HttpResponse.text('try later', { status }));
+
+      const error = await errorOf(grant()('r1'));
+
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({ status, method: 'POST', url: TOKEN_URL });
+      expectNoSecrets(error, ['r1']);
+    });
+
+    it('errors with a NetworkError when no response comes', async () => {
+      tokenEndpoint(() => HttpResponse.error());
+
+      const error = await errorOf(grant()('r1'));
+
+      expect(error).toBeInstanceOf(NetworkError);
+      expect(error).toMatchObject({ method: 'POST', url: TOKEN_URL });
+      expectNoSecrets(error, ['r1']);
+    });
+  });
+
+  describe('when the answer is not a valid token response', () => {
+    it.each([
+      ['an HTML page', () => HttpResponse.html('<html><body>Sign in</body></html>'), /not JSON.*text\/html/],
+      ['a JSON array', () => HttpResponse.json([{ access_token: 'a2-secret' }]), /not an object/],
+      ['no access_token', () => HttpResponse.json({ token_type: 'Bearer', refresh_token: 'r2-secret' }), /no access_token/],
+      ['a numeric access_token', () => HttpResponse.json({ access_token: 12345 }), /access_token/],
+      ['a numeric refresh_token', () => HttpResponse.json({ access_token: 'a2-secret', refresh_token: 67890 }), /refresh_token/],
+      ['an expires_in of "abc"', () => HttpResponse.json({ access_token: 'a2-secret', expires_in: 'abc' }), /expires_in/],
+    ])('errors for %s with a non-transient TokenRefreshError naming the problem', async (_name, answer, problem) => {
+      tokenEndpoint(answer);
+
+      const error = await errorOf(grant()('r1-old'));
+
+      expect(error).toBeInstanceOf(TokenRefreshError);
+      expect(error).toMatchObject({ transient: false });
+      expect((error as Error).message).toMatch(problem);
+      expectNoSecrets(error, ['r1-old', 'a2-secret', 'r2-secret', '12345', '67890']);
+    });
+
+    it('errors for an empty-string expires_in rather than reading it as 0 s (an always-expired token)', async () => {
+      tokenEndpoint(() => HttpResponse.json({ access_token: 'a2', expires_in: '' }));
+
+      const error = await errorOf(grant()('r1'));
+
+      expect(error).toBeInstanceOf(TokenRefreshError);
+      expect((error as Error).message).toMatch(/expires_in/);
+    });
+  });
+
+  describe('when refreshing', () => {
+    it('sends the refresh token only to the token URL, in the body', async () => {
+      const everywhere: { url: string; authorization: string | null; body: string }[] = [];
+      const listener = async ({ request }: { request: Request }) => {
+        everywhere.push({ url: request.url, authorization: request.headers.get('authorization'), body: await request.clone().text() });
+      };
+      server.events.on('request:start', listener);
+      tokenEndpoint(() => HttpResponse.json({ access_token: 'a2', refresh_token: 'r2' }));
+
+      try {
+        await lastValueFrom(grant({ clientId: 'spa', scope: 'read' })('r1-unique'));
+      } finally {
+        server.events.removeListener('request:start', listener);
+      }
+      // Let the async listener finish reading the body.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+
+      expect(everywhere).toHaveLength(1);
+      expect(everywhere[0]!.url).toBe(TOKEN_URL);
+      expect(everywhere[0]!.url).not.toContain('r1-unique');
+      expect(everywhere[0]!.authorization).toBeNull();
+      expect(everywhere[0]!.body).toContain('refresh_token=r1-unique');
+    });
+  });
+});
