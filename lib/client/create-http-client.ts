@@ -8,6 +8,7 @@ import type { TokenSession } from '../session/create-token-session.js';
 import { reportEvent } from '../session/report-event.js';
 import { fetchBackend } from '../transport/fetch-backend.js';
 import type { HttpBackend } from '../transport/http-backend.js';
+import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { redactUrl } from '../util/redact-url.js';
 import { buildRequest, type RequestDefaults } from './build-request.js';
 import type { HttpClient } from './http-client.js';
@@ -141,8 +142,8 @@ function retryConfig(option: RetryOption): RetryBackoffConfig {
 }
 
 function checkTimeout(value: number | false): number | false {
-  if (value === false || (typeof value === 'number' && value > 0 && Number.isFinite(value))) return value;
-  throw new TypeError(`timeout must be a positive number of ms or false, got ${String(value)}`);
+  if (value === false || (typeof value === 'number' && value > 0 && value <= MAX_TIMER_DELAY)) return value;
+  throw new TypeError(`timeout must be a number of ms from 1 to ${MAX_TIMER_DELAY}, or false; got ${String(value)}`);
 }
 
 function originOf(url: string, what: string): string {

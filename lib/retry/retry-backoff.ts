@@ -2,6 +2,7 @@ import { asyncScheduler, retry, throwError, timer, type MonoTypeOperatorFunction
 import { backoffDelay } from './backoff-delay.js';
 import { isTransientError } from './is-transient-error.js';
 import { retryAfterDelay } from './retry-after.js';
+import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 
 /** How {@link retryBackoff} retries. Every field is optional. */
 export interface RetryBackoffConfig {
@@ -53,10 +54,8 @@ export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperat
     delay: (error: unknown, attempt: number) => {
       if (!shouldRetry(error, attempt)) return throwError(() => error);
       const asked = retryAfter ? retryAfterDelay(error, scheduler.now()) : undefined;
-      const wait =
-        asked === undefined
-          ? backoffDelay(attempt, { baseDelay, maxDelay, jitter, random })
-          : Math.min(asked, maxDelay);
+      // A huge maxDelay or Retry-After must not overflow the timer into an immediate retry.
+      const wait = Math.min(asked === undefined ? backoffDelay(attempt, { baseDelay, maxDelay, jitter, random }) : Math.min(asked, maxDelay), MAX_TIMER_DELAY);
       onRetry?.(error, attempt, wait);
       return timer(wait, scheduler);
     },

@@ -31,6 +31,7 @@ import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
 import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { normalizeTokenSet } from './normalize-token-set.js';
 import { expiresSoon, refreshMargin } from './refresh-margin.js';
 import { registerReporter } from './report-event.js';
@@ -304,8 +305,9 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
           switchMap((s) => {
             const expiresAt = s.tokens?.expiresAt;
             if (expiresAt === undefined || !s.tokens?.refreshToken || s.revoked) return EMPTY;
-            const due = Math.max(0, expiresAt - refreshMargin(s, skew) - scheduler.now());
-            return timer(due, scheduler).pipe(switchMap(() => refreshAfter(s.generation).pipe(catchError(() => EMPTY))));
+            return waitUntil(expiresAt - refreshMargin(s, skew), scheduler).pipe(
+              switchMap(() => refreshAfter(s.generation).pipe(catchError(() => EMPTY))),
+            );
           }),
         )
         .subscribe(),
@@ -353,6 +355,16 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   return session;
 }
 
+// Waits in steps no longer than a timer can hold, so a token valid for months does not
+// overflow setTimeout into a refresh loop.
+function waitUntil(target: number, scheduler: SchedulerLike): Observable<unknown> {
+  return defer(() => {
+    const left = target - scheduler.now();
+    if (left <= MAX_TIMER_DELAY) return timer(Math.max(0, left), scheduler);
+    return timer(MAX_TIMER_DELAY, scheduler).pipe(switchMap(() => waitUntil(target, scheduler)));
+  });
+}
+
 function checkedTokens(tokens: TokenSet): TokenSet {
   const checked = normalizeTokenSet(tokens);
   if (typeof checked === 'string') throw new TypeError(`Invalid token set: ${checked}`);
@@ -363,8 +375,8 @@ function validateConfig(config: TokenSessionConfig): void {
   if (typeof config.refresh !== 'function') throw new TypeError('createTokenSession: `refresh` must be a function');
   for (const key of ['skew', 'refreshTimeout'] as const) {
     const value = config[key];
-    if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
-      throw new TypeError(`createTokenSession: \`${key}\` must be a number of ms >= 0`);
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= MAX_TIMER_DELAY)) {
+      throw new TypeError(`createTokenSession: \`${key}\` must be a number of ms from 0 to ${MAX_TIMER_DELAY}`);
     }
   }
 }

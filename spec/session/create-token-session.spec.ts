@@ -1,4 +1,4 @@
-import { Subject, defer, map, mergeMap, of, takeUntil, throwError, type Observable } from 'rxjs';
+import { Subject, defer, map, mergeMap, of, takeUntil, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../lib/errors/http-error.js';
@@ -422,5 +422,28 @@ describe('createTokenSession', () => {
       expect(() => createTokenSession({ refresh: () => of(t1), skew: -1 })).toThrow(/skew/);
       expect(() => createTokenSession({ refresh: () => of(t1), tokens: { accessToken: 3 } as unknown as TokenSet })).toThrow(TypeError);
     });
+  });
+});
+
+describe('createTokenSession with refreshAhead and a token valid for months', () => {
+  it('waits in timer-sized steps instead of overflowing setTimeout into an immediate refresh', () => {
+    const testScheduler = createTestScheduler();
+    const delays: number[] = [];
+    // Records every delay asked of the scheduler: setTimeout fires at once past 2^31 - 1 ms.
+    const recording = {
+      now: () => testScheduler.now(),
+      schedule: (...args: Parameters<TestScheduler['schedule']>) => {
+        delays.push(args[1] ?? 0);
+        return testScheduler.schedule(...args);
+      },
+    } as SchedulerLike;
+    testScheduler.run(({ cold, expectSubscriptions }) => {
+      const endpoint = cold<TokenSet>('-(t|)', { t: t1 });
+      const ninetyDays = 90 * 24 * 3_600_000;
+      const s = createTokenSession({ tokens: { ...t0, expiresAt: ninetyDays }, skew: 1_000, refreshAhead: true, refresh: () => endpoint, scheduler: recording });
+      expectSubscriptions(endpoint.subscriptions).toBe(`${ninetyDays - 1_000}ms ^!`);
+      testScheduler.schedule(() => s.dispose(), ninetyDays);
+    });
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2_147_483_647);
   });
 });
