@@ -20,21 +20,19 @@ import {
   tap,
   throwError,
   throwIfEmpty,
-  timeout,
   timer,
   type Observable,
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
-import { RequestTimeoutError } from '../errors/request-timeout-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
-import { isTransientError } from '../retry/is-transient-error.js';
-import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { normalizeTokenSet } from './normalize-token-set.js';
 import { expiresSoon, refreshMargin } from './refresh-margin.js';
 import { registerReporter } from './report-event.js';
+import { runRefresh, toRefreshFailure } from './run-refresh.js';
 import type { SessionEvent } from './session-event.js';
 import type { SessionState, TokenSet } from './token-set.js';
 import type { RefreshLock, TokenStore } from './token-store.js';
@@ -170,23 +168,8 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   function refreshOnce(base: SessionState): Observable<SessionState> {
     return defer(() => {
       events.next({ type: 'refresh-started', generation: base.generation });
-      const refreshToken = base.tokens?.refreshToken;
-      if (refreshToken === undefined) {
-        return throwError(() => new TokenRefreshError('The session has no refresh token', { transient: false }));
-      }
-      return defer(() => config.refresh(refreshToken)).pipe(
-        take(1),
-        throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { transient: false })),
-        timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('POST', 'the token endpoint', refreshTimeout)), scheduler }),
-        map((value) => {
-          const tokens = normalizeTokenSet(value, refreshToken);
-          if (typeof tokens === 'string') throw new TokenRefreshError(`The token response is malformed: ${tokens}`, { transient: false });
-          return tokens;
-        }),
-        retryBackoff({ ...config.refreshRetry, shouldRetry: isTransientError, scheduler }),
-        map((tokens): SessionState => ({ tokens, generation: state$.value.generation + 1, revoked: false, receivedAt: scheduler.now() })),
-      );
-    });
+      return runRefresh(base.tokens, { refresh: config.refresh, refreshTimeout, refreshRetry: config.refreshRetry, scheduler });
+    }).pipe(map((tokens) => ({ tokens, generation: state$.value.generation + 1, revoked: false, receivedAt: scheduler.now() })));
   }
 
   // Under the lock, another tab or process may have refreshed already: adopt its newer state
@@ -233,13 +216,7 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
       }
       return throwError(() => error);
     }
-    const failure =
-      error instanceof TokenRefreshError
-        ? error
-        : new TokenRefreshError(`Token refresh failed${isTransientError(error) ? ' after retries' : ''}: ${describe(error)}`, {
-            transient: isTransientError(error),
-            cause: error,
-          });
+    const failure = toRefreshFailure(error);
     events.next({ type: 'refresh-failed', generation: base.generation, error: failure });
     return throwError(() => failure);
   }
@@ -383,8 +360,4 @@ function validateConfig(config: TokenSessionConfig): void {
 
 function disposedError(): TokenRefreshError {
   return new TokenRefreshError('The token session was disposed', { transient: false });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
