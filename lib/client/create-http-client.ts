@@ -3,7 +3,8 @@ import { authorize } from '../auth/authorize.js';
 import { HttpError } from '../errors/http-error.js';
 import { RequestTimeoutError } from '../errors/request-timeout-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
-import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { retryBackoff } from '../retry/retry-backoff.js';
+import { DEFAULT_RETRY, mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
 import type { TokenSession } from '../session/create-token-session.js';
 import { reportEvent } from '../session/report-event.js';
 import { fetchBackend } from '../transport/fetch-backend.js';
@@ -40,8 +41,6 @@ export interface HttpClientConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const DEFAULT_RETRY: RetryBackoffConfig = { maxRetries: 2 };
 
 /**
  * Creates an {@link HttpClient}. With a `session`, requests to `baseUrl`'s origin (and
@@ -84,9 +83,8 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
             onRetry: () => reportEvent(session, { type: 'request-retried', method: request.method, url, reason: 'unauthorized', attempt: 1 }),
           })
         : attempt(request, null);
-    const retry = retryConfig(request.retry);
-    const retryable = request.idempotent || IDEMPOTENT.has(request.method) || 'idempotency-key' in request.headers;
-    if (!retryable || retry.maxRetries === 0) return authorized;
+    const retry = mergeRetry(DEFAULT_RETRY, request.retry);
+    if (!mayRetryTransient(request.method, 'idempotency-key' in request.headers, request.idempotent) || retry.maxRetries === 0) return authorized;
     return authorized.pipe(
       retryBackoff({
         ...retry,
@@ -133,12 +131,6 @@ function checkStatus(request: HttpRequest, response: HttpResponse<unknown>): Htt
     headers: response.headers,
     body: response.body,
   });
-}
-
-function retryConfig(option: RetryOption): RetryBackoffConfig {
-  if (option === false) return { maxRetries: 0 };
-  if (typeof option === 'number') return { ...DEFAULT_RETRY, maxRetries: option };
-  return { ...DEFAULT_RETRY, ...option };
 }
 
 function checkTimeout(value: number | false): number | false {

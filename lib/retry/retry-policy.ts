@@ -1,0 +1,23 @@
+import type { RetryOption } from '../client/http-request.js';
+import type { RetryBackoffConfig } from './retry-backoff.js';
+
+/** Retries of transient errors when the app sets none: two, with the backoff defaults. */
+export const DEFAULT_RETRY: RetryBackoffConfig = { maxRetries: 2 };
+
+// RFC 9110 §9.2.2; POST and PATCH only with an Idempotency-Key or the caller's word.
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/**
+ * Whether a request may be sent again after a transient error (DESIGN rule 8): an idempotent
+ * method, an `Idempotency-Key` header, or the caller's explicit opt-in.
+ */
+export function mayRetryTransient(method: string, hasIdempotencyKey: boolean, optedIn = false): boolean {
+  return optedIn || hasIdempotencyKey || IDEMPOTENT_METHODS.has(method.toUpperCase());
+}
+
+/** `option` laid over `base`: a number replaces the count, a config is merged, `false` turns retries off. */
+export function mergeRetry(base: RetryBackoffConfig, option: RetryOption): RetryBackoffConfig {
+  if (option === false) return { ...base, maxRetries: 0 };
+  if (typeof option === 'number') return { ...base, maxRetries: option };
+  return { ...base, ...option };
+}
