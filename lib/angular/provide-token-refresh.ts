@@ -11,7 +11,8 @@ import {
 import type { RetryOption } from '../client/http-request.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../session/create-token-session.js';
 import type { SessionEvent } from '../session/session-event.js';
-import { DEFAULT_RETRY, mergeRetry, TOKEN_REFRESH_OPTIONS, type TokenRefreshOptions } from './token-refresh-options.js';
+import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
+import { TOKEN_REFRESH_OPTIONS, type TokenRefreshOptions } from './token-refresh-options.js';
 import { TOKEN_SESSION } from './token-session-token.js';
 
 /**

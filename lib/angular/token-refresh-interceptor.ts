@@ -9,11 +9,10 @@ import { reportEvent } from '../session/report-event.js';
 import { redactUrl } from '../util/redact-url.js';
 import { fromCoreError, toCoreError } from './core-error.js';
 import { SKIP_TOKEN_REFRESH } from './skip-token-refresh.js';
-import { mergeRetry, TOKEN_REFRESH_OPTIONS } from './token-refresh-options.js';
+import { TOKEN_REFRESH_OPTIONS } from './token-refresh-options.js';
+import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
 import { TOKEN_SESSION } from './token-session-token.js';
 import { TRANSIENT_RETRY } from './transient-retry.js';
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /**
  * Runs Angular's requests through the {@link TOKEN_SESSION} of {@link provideTokenRefresh}.
@@ -73,7 +72,7 @@ export const tokenRefreshInterceptor: HttpInterceptorFn = (req, next) => {
 
 function transientRetry(req: HttpRequest<unknown>, defaults: RetryBackoffConfig): RetryBackoffConfig | undefined {
   const own = req.context.get(TRANSIENT_RETRY);
-  if (own === undefined && !IDEMPOTENT.has(req.method) && !req.headers.has('Idempotency-Key')) return undefined;
+  if (own === undefined && !mayRetryTransient(req.method, req.headers.has('Idempotency-Key'))) return undefined;
   const retry = own === undefined ? defaults : mergeRetry(defaults, own);
   return retry.maxRetries === 0 ? undefined : retry;
 }
