@@ -64,6 +64,9 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
     retry: config.retry ?? DEFAULT_RETRY,
   };
 
+  const clientRetry = mergeRetry(DEFAULT_RETRY, defaults.retry);
+  retryBackoff(clientRetry); // throws a RangeError now, not on every request, for a bad policy
+
   function attempt(request: HttpRequest, token: string | null): Observable<HttpResponse<unknown>> {
     const sent = token === null ? request : { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
     // Deferred so that every retry calls the backend again, whatever kind of observable it returns.
@@ -83,7 +86,8 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
             onRetry: () => reportEvent(session, { type: 'request-retried', method: request.method, url, reason: 'unauthorized', attempt: 1 }),
           })
         : attempt(request, null);
-    const retry = mergeRetry(DEFAULT_RETRY, request.retry);
+    // A per-request policy refines the client's: `{ maxRetries: 5 }` keeps the client's delays.
+    const retry = request.retry === defaults.retry ? clientRetry : mergeRetry(clientRetry, request.retry);
     if (!mayRetryTransient(request.method, 'idempotency-key' in request.headers, request.idempotent) || retry.maxRetries === 0) return authorized;
     return authorized.pipe(
       retryBackoff({

@@ -179,11 +179,14 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     return defer(() => store.read()).pipe(
       take(1),
       switchMap((shared) => {
-        if (shared && shared.generation > base.generation) {
+        const newer = shared !== null && shared.generation > base.generation;
+        // A newer state whose access token is the one just rejected (a tab that started behind
+        // the store) mends nothing: refresh with its refresh token, the newest there is.
+        if (newer && shared.tokens?.accessToken !== base.tokens?.accessToken) {
           if (shared.generation > state$.value.generation) adopt(shared);
           return of(null);
         }
-        return refreshOnce(base).pipe(
+        return refreshOnce(newer ? shared : base).pipe(
           map((next) => ({ ...next, generation: Math.max(next.generation, (shared?.generation ?? 0) + 1) })),
           // The lock is held until the store has the new tokens, so the next holder sees them.
           switchMap((next) => {
@@ -245,6 +248,8 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
       const current = state$.value;
       if (current.revoked) return throwError(() => new TokenRevokedError());
       if (current.generation !== generation || !current.tokens) return of(grantOf(current));
+      // Nothing to refresh with: the caller's 401 stands (authorize rethrows it on a null token).
+      if (current.tokens.refreshToken === undefined) return of({ accessToken: null, generation: current.generation });
       if (flight?.generation !== current.generation) flight = startFlight(current);
       return flight.result$;
     });
@@ -296,10 +301,16 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
       map((s) => s.tokens),
       distinctUntilChanged(),
     ),
-    refresh$: defer(() => refreshAfter(state$.value.generation)).pipe(
+    refresh$: defer(() => {
+      const { tokens, revoked, generation } = state$.value;
+      if (!revoked && !disposed && !tokens?.refreshToken) {
+        return throwError(() => new TokenRefreshError(`The session has no ${tokens ? 'refresh token' : 'tokens'} to refresh with`, { transient: false }));
+      }
+      return refreshAfter(generation);
+    }).pipe(
       map(() => {
         const { tokens } = state$.value;
-        if (!tokens) throw new TokenRefreshError('The session has no tokens to refresh', { transient: false });
+        if (!tokens) throw new TokenRefreshError('The session was signed out during the refresh', { transient: false });
         return tokens;
       }),
     ),

@@ -255,6 +255,8 @@ export function createFakeAuthorizationServer(config: FakeAuthorizationServerCon
     }
     const status = /^status\/(\d+)$/.exec(route)?.[1];
     if (status !== undefined) return statusResponse(Number(status));
+    // RFC 9110 §9.3.2: a HEAD answer has the GET answer's headers and no content.
+    if (request.method === 'HEAD') return new Response(null, { status: 200, headers: { 'Content-Type': 'application/json' } });
     const echo = body === '' ? {} : { body: parseJsonOrText(body) };
     return json(200, { ok: true, method: request.method, path: url.pathname, sub: access.family.sub, ...echo });
   }

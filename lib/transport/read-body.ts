@@ -10,7 +10,8 @@ import type { HttpRequest } from '../client/http-request.js';
 export async function readBody(response: Response, request: HttpRequest): Promise<unknown> {
   const { method, url, responseType } = request;
   if (method === 'HEAD' || response.status === 204 || response.status === 205 || response.status === 304) {
-    await response.body?.cancel();
+    // Not awaited: some fetch implementations (msw's, for HEAD with a body) never settle it.
+    response.body?.cancel().catch(() => undefined);
     return null;
   }
   if (!response.ok) return parseLeniently(await response.text());

@@ -64,6 +64,28 @@ describe('authorize', () => {
     });
   });
 
+  describe('when the session has an access token but no refresh token', () => {
+    it('fails with the 401 as it came, sending once and refreshing nothing', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        let refreshes = 0;
+        const session = createTokenSession({
+          tokens: { accessToken: 'only' },
+          refresh: () => {
+            refreshes++;
+            return of(t1);
+          },
+          scheduler: testScheduler,
+        });
+        const rejected = new HttpError({ method: 'GET', url: 'https://api.test/', status: 401 });
+        let sends = 0;
+        const send = () => defer(() => (sends++, cold('-#', undefined, rejected)));
+        expectObservable(authorize(session, send)).toBe('-#', undefined, rejected);
+        testScheduler.flush();
+        expect([sends, refreshes]).toEqual([1, 0]);
+      });
+    });
+  });
+
   describe('when the error is not a token rejection', () => {
     it.each([
       ['403', new HttpError({ method: 'GET', url: 'https://api.test/', status: 403 })],

@@ -351,6 +351,16 @@ describe('createHttpClient', () => {
       expect(counter.hits).toBe(3);
     });
 
+    it('lets a per-request policy refine the client\'s, keeping the client\'s delays', async () => {
+      const counter = failing();
+      const delays: number[] = [];
+
+      await errorOf(client({ retry: { ...fastRetry, onRetry: (_e, _n, delay) => delays.push(delay) } }).get('/flaky', { retry: { maxRetries: 4 } }));
+
+      expect(counter.hits).toBe(5);
+      expect(delays).toEqual([0, 0, 0, 0]);
+    });
+
     it('does not retry a POST', async () => {
       const counter = failing('post');
 
@@ -665,6 +675,11 @@ describe('createHttpClient', () => {
       ['an infinite timeout', { timeout: Number.POSITIVE_INFINITY }],
     ])('throws a TypeError for %s', (_name, config) => {
       expect(() => createHttpClient({ baseUrl: BASE, ...config } as HttpClientConfig)).toThrow(TypeError);
+    });
+
+    it('throws a RangeError for a negative retry count at creation, not on every request', () => {
+      expect(() => createHttpClient({ baseUrl: BASE, retry: -1 })).toThrow(RangeError);
+      expect(() => createHttpClient({ baseUrl: BASE, retry: { baseDelay: -5 } })).toThrow(RangeError);
     });
   });
 

@@ -322,11 +322,15 @@ describe('createTokenSession', () => {
   });
 
   describe('when the session has no refresh token', () => {
-    it('fails the refresh with a non-transient TokenRefreshError', () => {
-      const { session: s } = session({ tokens: { accessToken: 'only' }, refresh: () => of(t1) });
+    it('lets the 401 stand (a null grant) and fails refresh$, without starting a refresh', () => {
+      const { session: s, events } = session({ tokens: { accessToken: 'only' }, refresh: () => of(t1) });
+      let grant: unknown;
+      s.refreshAfter(0).subscribe((g) => (grant = g));
+      expect(grant).toEqual({ accessToken: null, generation: 0 });
       let error: unknown;
-      s.refreshAfter(0).subscribe({ error: (e: unknown) => (error = e) });
-      expect(error).toMatchObject({ name: 'TokenRefreshError', transient: false, message: 'The session has no refresh token' });
+      s.refresh$.subscribe({ error: (e: unknown) => (error = e) });
+      expect(error).toMatchObject({ name: 'TokenRefreshError', transient: false, message: 'The session has no refresh token to refresh with' });
+      expect(events).toEqual([]);
     });
   });
 

@@ -62,6 +62,15 @@ describe('fetchBackend', () => {
       expect(response.body).toBeNull();
       expect(response.headers.get('content-length')).toBe('10');
     });
+
+    it('does not wait for a body that cannot be cancelled (msw answers HEAD with one)', async () => {
+      const stuck = new ReadableStream({ cancel: () => new Promise<void>(() => undefined) });
+      const fetch = vi.fn(async () => new Response(stuck, { status: 200 }));
+
+      const response = await lastValueFrom(fetchBackend(fetch)(request({ method: 'HEAD' })));
+
+      expect(response.body).toBeNull();
+    });
   });
 
   describe('when it is created without a fetch', () => {
