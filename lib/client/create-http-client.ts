@@ -2,7 +2,6 @@ import { asyncScheduler, defer, map, throwError, timeout, type Observable, type 
 import { authorize } from '../auth/authorize.js';
 import { HttpError } from '../errors/http-error.js';
 import { RequestTimeoutError } from '../errors/request-timeout-error.js';
-import { isTransientError } from '../retry/is-transient-error.js';
 import { retryBackoff } from '../retry/retry-backoff.js';
 import { DEFAULT_RETRY, mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
 import type { TokenSession } from '../session/create-token-session.js';
@@ -78,25 +77,37 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
     );
   }
 
+  // A prefix test first: parsing every request's URL again costs more than the rest of the
+  // auth step. Only a URL that does not start with an allowed origin is parsed to be sure.
+  function mayCarryToken(url: string): boolean {
+    for (const origin of allowed) if (url.startsWith(origin) && url.charAt(origin.length) === '/') return true;
+    try {
+      return allowed.has(new URL(url).origin);
+    } catch {
+      return false;
+    }
+  }
+
+  function reportRetry(request: HttpRequest, reason: 'unauthorized' | 'transient', attempt: number): void {
+    if (session) reportEvent(session, { type: 'request-retried', method: request.method, url: redactUrl(request.url), reason, attempt });
+  }
+
   function send(request: HttpRequest): Observable<HttpResponse<unknown>> {
-    const url = redactUrl(request.url);
     const authorized =
-      session && request.auth && allowed.has(new URL(request.url).origin)
-        ? authorize(session, (token) => attempt(request, token), {
-            onRetry: () => reportEvent(session, { type: 'request-retried', method: request.method, url, reason: 'unauthorized', attempt: 1 }),
-          })
+      session && request.auth && mayCarryToken(request.url)
+        ? authorize(session, (token) => attempt(request, token), { onRetry: () => reportRetry(request, 'unauthorized', 1) })
         : attempt(request, null);
+    if (!mayRetryTransient(request.method, 'idempotency-key' in request.headers, request.idempotent)) return authorized;
     // A per-request policy refines the client's: `{ maxRetries: 5 }` keeps the client's delays.
     const retry = request.retry === defaults.retry ? clientRetry : mergeRetry(clientRetry, request.retry);
-    if (!mayRetryTransient(request.method, 'idempotency-key' in request.headers, request.idempotent) || retry.maxRetries === 0) return authorized;
+    if (retry.maxRetries === 0) return authorized;
     return authorized.pipe(
       retryBackoff({
         ...retry,
         scheduler: retry.scheduler ?? scheduler,
-        shouldRetry: retry.shouldRetry ?? isTransientError,
         onRetry: (error, attempt, delay) => {
           retry.onRetry?.(error, attempt, delay);
-          if (session) reportEvent(session, { type: 'request-retried', method: request.method, url, reason: 'transient', attempt });
+          reportRetry(request, 'transient', attempt);
         },
       }),
     );
