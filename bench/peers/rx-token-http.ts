@@ -1,0 +1,41 @@
+import { firstValueFrom } from 'rxjs';
+import type { HttpBackend } from '../../lib/index.js';
+import { lib } from '../lib-under-test.js';
+import { outcomeOfStatus, outcomeOfThrown, type Outcome, type Peer, type PeerConfig, type PeerFactory } from './peer.js';
+
+/**
+ * Our client with its defaults: one session, `oauth2RefreshGrant`, Observables read with
+ * `firstValueFrom`. The library comes from bench/lib-under-test.ts (compiled, by default).
+ */
+export const rxTokenHttp: PeerFactory = {
+  name: 'rx-token-http',
+  role: 'auth',
+  create: (config) => createOurs(config),
+};
+
+/** Like {@link rxTokenHttp}, with an in-memory {@link HttpBackend} for API calls: the pipeline alone. */
+export function createOurs(config: PeerConfig, backend?: HttpBackend): Peer {
+  const { createHttpClient, createTokenSession, oauth2RefreshGrant } = lib();
+  const transport = config.fetch ? { fetch: config.fetch } : {};
+  const session = createTokenSession({
+    tokens: config.tokens,
+    refresh: oauth2RefreshGrant({ tokenUrl: config.tokenUrl, ...transport }),
+  });
+  const client = createHttpClient({ baseUrl: config.baseUrl, session, ...transport, ...(backend ? { backend } : {}) });
+  return {
+    name: rxTokenHttp.name,
+    get: (path) => firstValueFrom(client.get(path)).then(() => ({ kind: 'ok', status: 200 }) as Outcome, outcomeOfOurs),
+    tokens: () => ({ accessToken: session.state.tokens?.accessToken ?? null, refreshToken: session.state.tokens?.refreshToken ?? null }),
+    close: () => session.dispose(),
+  };
+}
+
+export function outcomeOfOurs(error: unknown): Outcome {
+  const { HttpError, NetworkError, RequestTimeoutError, TokenRefreshError, TokenRevokedError } = lib();
+  if (error instanceof TokenRevokedError) return { kind: 'revoked', detail: error.message };
+  if (error instanceof TokenRefreshError) return { kind: 'refresh-failed', detail: error.message };
+  if (error instanceof HttpError) return { ...outcomeOfStatus(error.status), detail: error.message };
+  if (error instanceof NetworkError) return { kind: 'network', detail: error.message };
+  if (error instanceof RequestTimeoutError) return { kind: 'timeout', detail: error.message };
+  return outcomeOfThrown(error);
+}

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench`: rx-token-http next to plain fetch, the one-shared-promise pattern, axios with
+ * axios-auth-refresh, and ky with an afterResponse hook (GitHub issue 3).
+ *
+ *   npm run bench                         all scenarios, then rewrites docs/benchmarks.md
+ *   npm run bench -- --quick              a smoke run (< 60 s), prints only
+ *   npm run bench -- --only=stampede,bundle
+ *   options: --lib=source (measure lib/ through tsx instead of compiled), --profile=always|never,
+ *            --write-docs / --no-docs (override when docs/benchmarks.md is written)
+ *
+ * Exits non-zero when our client misses a stampede correctness target: that is a bug, not noise.
+ * Network only to 127.0.0.1; every loop is bounded; the process ends by itself.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runBundle } from './bundle-size.js';
+import { libMode, loadLib } from './lib-under-test.js';
+import { runMemory } from './memory.js';
+import { runOverhead } from './overhead.js';
+import { environment, printSection, printTargets, renderMarkdown, type Section } from './report.js';
+import { runStampede } from './stampede.js';
+import { runThroughput } from './throughput.js';
+
+const SCENARIOS = ['bundle', 'stampede', 'throughput', 'overhead', 'memory'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const WATCHDOG_MS = 12 * 60_000;
+
+interface Options {
+  readonly quick: boolean;
+  readonly only: ReadonlySet<Scenario>;
+  readonly lib: 'built' | 'source';
+  readonly profile: 'auto' | 'always' | 'never';
+  readonly writeDocs: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  let quick = false;
+  let only: Set<Scenario> | undefined;
+  let lib: 'built' | 'source' = 'built';
+  let profile: 'auto' | 'always' | 'never' | undefined;
+  let writeDocs: boolean | undefined;
+  for (const arg of argv) {
+    const [key, value = ''] = arg.split('=', 2) as [string, string?];
+    if (key === '--quick') quick = true;
+    else if (key === '--only') {
+      only = new Set();
+      for (const name of value.split(',').filter(Boolean)) {
+        const scenario = name === 'bundle-size' ? 'bundle' : name;
+        if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`--only: unknown scenario ${JSON.stringify(name)}; use ${SCENARIOS.join(', ')}`);
+        only.add(scenario as Scenario);
+      }
+    } else if (key === '--lib' && (value === 'built' || value === 'source')) lib = value;
+    else if (key === '--profile' && (value === 'auto' || value === 'always' || value === 'never')) profile = value;
+    else if (key === '--write-docs') writeDocs = true;
+    else if (key === '--no-docs') writeDocs = false;
+    else if (key === '--help' || key === '-h') {
+      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,memory] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg} (try --help)`);
+  }
+  const all = only === undefined;
+  return {
+    quick,
+    only: only ?? new Set(SCENARIOS),
+    lib,
+    // A quick run has no time for profiles unless asked.
+    profile: profile ?? (quick ? 'never' : 'auto'),
+    writeDocs: writeDocs ?? (!quick && all),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const watchdog = setTimeout(() => {
+    console.error(`bench: still running after ${WATCHDOG_MS / 60_000} min; giving up`);
+    process.exit(2);
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
+  const started = performance.now();
+  const env = environment();
+  await loadLib(options.lib);
+  const log = (line: string) => console.log(line);
+  console.log(`rx-token-http benchmarks (${options.quick ? 'quick' : 'full'}; library ${libMode()}; ${[...options.only].join(', ')})`);
+  console.log(`${env.cpus}, ${env.memory}, Node ${env.node}, load ${env.loadStart}`);
+
+  const sections: Section[] = [];
+  const run = async (scenario: Scenario, title: string, body: () => Promise<Section>) => {
+    if (!options.only.has(scenario)) return;
+    console.log(`\n${title}…`);
+    const t = performance.now();
+    const section = await body();
+    sections.push(section);
+    printSection(section);
+    console.log(`(${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  };
+
+  let throughputMissed = false;
+  await run('bundle', 'Bundle size', async () => (await runBundle({ log })).section);
+  await run('stampede', 'Stampede', async () => (await runStampede({ quick: options.quick, log })).section);
+  await run('throughput', 'Throughput', async () => {
+    const result = await runThroughput({ quick: options.quick, profile: options.profile, log });
+    throughputMissed = result.section.targets.some((t) => !t.met);
+    return result.section;
+  });
+  await run('overhead', 'Pipeline overhead', async () => {
+    // A throughput miss is explained by a profile of the overhead loop.
+    const profile = options.profile === 'auto' && throughputMissed ? 'always' : options.profile;
+    return (await runOverhead({ quick: options.quick, profile, log })).section;
+  });
+  await run('memory', 'Memory', async () => (await runMemory({ quick: options.quick, log })).section);
+
+  printTargets(sections);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`\nDone in ${seconds.toFixed(0)} s.`);
+
+  if (options.writeDocs) {
+    const file = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+    const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+    writeFileSync(file, renderMarkdown(env, sections, { seconds, loadEnd: os.loadavg().map((l) => l.toFixed(2)).join(' / '), command, libMode: libMode() }));
+    console.log(`Wrote ${file}`);
+  }
+
+  const broken = sections.flatMap((s) => s.targets).filter((t) => t.blocking && !t.met);
+  if (broken.length) {
+    console.error(`\nrx-token-http missed ${broken.length} correctness target(s):\n${broken.map((t) => `  ${t.name}: ${t.detail}`).join('\n')}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
