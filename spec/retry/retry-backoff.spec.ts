@@ -1,4 +1,4 @@
-import { defer, type Observable } from 'rxjs';
+import { defer, of, throwError, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../lib/errors/http-error.js';
@@ -101,6 +101,30 @@ describe('retryBackoff', () => {
         const result: Observable<unknown> = source.pipe(retryBackoff({ baseDelay: 100, jitter: false, scheduler: testScheduler }));
         expectObservable(result, '^ 50ms !').toBe('');
         expectSubscriptions(source.subscriptions).toBe('^!');
+      });
+    });
+  });
+
+  describe('when a user callback throws', () => {
+    it('errors with what it threw instead of hanging', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const oops = new Error('callback failed');
+        const source = cold('-#', undefined, network);
+        const throwing = () => {
+          throw oops;
+        };
+        expectObservable(source.pipe(retryBackoff({ shouldRetry: throwing, scheduler: testScheduler }))).toBe('-#', undefined, oops);
+        expectObservable(source.pipe(retryBackoff({ onRetry: throwing, scheduler: testScheduler }))).toBe('-#', undefined, oops);
+      });
+    });
+  });
+
+  describe('when the source succeeds after synchronous failures', () => {
+    it('resubscribes and passes values through', () => {
+      testScheduler.run(({ expectObservable }) => {
+        let tries = 0;
+        const source = defer(() => (++tries < 3 ? throwError(() => network) : of('v')));
+        expectObservable(source.pipe(retryBackoff({ baseDelay: 10, jitter: false, scheduler: testScheduler }))).toBe('30ms (v|)', { v: 'v' });
       });
     });
   });
