@@ -96,7 +96,8 @@ export interface TokenSession {
   /**
    * After a 401 for a request that sent the token of `generation`: joins (or starts) the one
    * refresh of that generation, or, when the session has moved on already, emits the current
-   * token at once.
+   * token at once. Emits a `null` token when there is nothing to refresh with (signed out, or
+   * no refresh token): the caller's 401 stands.
    */
   refreshAfter(generation: number): Observable<AccessGrant>;
 }
