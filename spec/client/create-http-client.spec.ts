@@ -9,7 +9,8 @@ import type { HttpRequest, HttpResponse as ClientResponse } from '../../lib/clie
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
-import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../lib/session/session-event.js';
 
 const ORIGIN = 'https://api.example.test';
 const BASE = `${ORIGIN}/v1`;
@@ -359,6 +360,23 @@ describe('createHttpClient', () => {
 
       expect(counter.hits).toBe(5);
       expect(delays).toEqual([0, 0, 0, 0]);
+    });
+
+    it('reports each transient retry on the session\'s events$, with the client\'s policy or a per-request one', async () => {
+      failing();
+      const { session: s } = session();
+      const events: SessionEvent[] = [];
+      s.events$.subscribe((e) => events.push(e));
+      const api = client({ session: s, retry: fastRetry });
+
+      await errorOf(api.get('/flaky', { params: { token: 'secret-query' } }));
+      await errorOf(api.get('/flaky', { retry: { maxRetries: 1 } }));
+
+      expect(events).toEqual([
+        { type: 'request-retried', method: 'GET', url: `${BASE}/flaky?token=***`, reason: 'transient', attempt: 1 },
+        { type: 'request-retried', method: 'GET', url: `${BASE}/flaky?token=***`, reason: 'transient', attempt: 2 },
+        { type: 'request-retried', method: 'GET', url: `${BASE}/flaky`, reason: 'transient', attempt: 1 },
+      ]);
     });
 
     it('does not retry a POST', async () => {
