@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startOAuth2Server, type RunningOAuth2Server } from '../scripts/oauth2-server.js';
-import type { Outcome, OutcomeKind, Peer, PeerFactory } from './peers/peer.js';
+import type { Outcome, OutcomeKind, PeerFactory } from './peers/peer.js';
 import { NAIVE, PEERS } from './peers/registry.js';
 import { rxTokenHttp } from './peers/rx-token-http.js';
 import type { Section, TargetCheck } from './report.js';

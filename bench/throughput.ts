@@ -8,7 +8,7 @@ import { libMode } from './lib-under-test.js';
 import { profileInChild } from './overhead.js';
 import { profileDiffMarkdown, profileDiffSentence, profileMarkdown, type ProfileSummary } from './profile.js';
 import type { Section, TargetCheck } from './report.js';
-import { fmt, fmtRange, fmtSummary, median, summarize } from './stats.js';
+import { fmt, fmtSummary, median, summarize } from './stats.js';
 
 /**
  * Throughput: requests per second at a fixed concurrency with a valid token (no refresh), as a

@@ -68,8 +68,6 @@ const metrics = {
   increment: vi.fn<(name: string, tags?: Record<string, unknown>) => void>(),
 };
 const logger = { warn: vi.fn<(message: string, error: unknown) => void>() };
-const untilAborted = (signal: AbortSignal) =>
-  new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
 beforeEach(() => {
   vi.clearAllMocks();
