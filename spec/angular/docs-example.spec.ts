@@ -19,6 +19,7 @@ export interface Product {
   readonly name: string;
 }
 
+@Injectable({ providedIn: 'root' })
 export class ProductSearch {
   private readonly http = inject(HttpClient);
 
@@ -34,9 +35,6 @@ export class ProductSearch {
     );
   }
 }
-// In the app: `@Injectable({ providedIn: 'root' })` on the class. This repository's vitest
-// transform does not lower decorator syntax, so here the decorator is applied as a call.
-Injectable({ providedIn: 'root' })(ProductSearch);
 
 /* product-search.service.spec.ts */
 

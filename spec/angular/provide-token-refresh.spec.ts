@@ -16,11 +16,10 @@ const revokingConfig = (): TokenSessionConfig => ({
   refresh: () => throwError(() => new TokenRevokedError()),
 });
 
-// Applied as a call: this repository's vitest transform does not lower decorator syntax.
+@Injectable({ providedIn: 'root' })
 class Navigation {
   readonly visited: string[] = [];
 }
-Injectable({ providedIn: 'root' })(Navigation);
 
 function childInjector(config: TokenRefreshConfig): EnvironmentInjector {
   return createEnvironmentInjector([provideTokenRefresh(config)], TestBed.inject(EnvironmentInjector));

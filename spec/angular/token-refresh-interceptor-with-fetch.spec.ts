@@ -23,24 +23,24 @@ interface Echo {
   readonly path: string;
 }
 
-// Three services that know nothing of tokens, as in an app. Decorators are applied as calls
-// because this repository's vitest transform does not lower decorator syntax.
+// Three services that know nothing of tokens, as in an app.
+@Injectable({ providedIn: 'root' })
 class OrdersService {
   private readonly http = inject(HttpClient);
   list() {
     return this.http.get<Echo>(`${ORIGIN}/api/orders`);
   }
 }
-Injectable({ providedIn: 'root' })(OrdersService);
 
+@Injectable({ providedIn: 'root' })
 class InvoicesService {
   private readonly http = inject(HttpClient);
   list() {
     return this.http.get<Echo>(`${ORIGIN}/api/invoices`);
   }
 }
-Injectable({ providedIn: 'root' })(InvoicesService);
 
+@Injectable({ providedIn: 'root' })
 class ProfileService {
   private readonly http = inject(HttpClient);
   get() {
@@ -50,7 +50,6 @@ class ProfileService {
     return this.http.post<Echo>(`${ORIGIN}/api/status/503`, { name });
   }
 }
-Injectable({ providedIn: 'root' })(ProfileService);
 
 function setup(config: FakeAuthorizationServerConfig = {}) {
   const fake = createFakeAuthorizationServer({ accessTokenTtl: 60_000, ...config });

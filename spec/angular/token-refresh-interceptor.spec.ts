@@ -22,40 +22,38 @@ import type { TokenSet } from '../../lib/session/token-set.js';
 const API = 'https://api.example.test';
 const UNAUTHORIZED = { status: 401, statusText: 'Unauthorized' };
 
-// Decorators are applied as calls because this repository's vitest transform does not lower
-// decorator syntax; in an app they are written `@Injectable({ providedIn: 'root' })`.
+@Injectable({ providedIn: 'root' })
 class OrdersService {
   private readonly http = inject(HttpClient);
   list() {
     return this.http.get<string[]>(`${API}/orders`);
   }
 }
-Injectable({ providedIn: 'root' })(OrdersService);
 
+@Injectable({ providedIn: 'root' })
 class InvoicesService {
   private readonly http = inject(HttpClient);
   list() {
     return this.http.get<string[]>(`${API}/invoices`);
   }
 }
-Injectable({ providedIn: 'root' })(InvoicesService);
 
+@Injectable({ providedIn: 'root' })
 class ProfileService {
   private readonly http = inject(HttpClient);
   get() {
     return this.http.get<string[]>(`${API}/me`);
   }
 }
-Injectable({ providedIn: 'root' })(ProfileService);
 
 /** Stands in for the router: what the revocation hook injects. */
+@Injectable({ providedIn: 'root' })
 class SignInRedirect {
   readonly visits: string[] = [];
   go(reason: string) {
     this.visits.push(reason);
   }
 }
-Injectable({ providedIn: 'root' })(SignInRedirect);
 
 interface Recorded {
   values: unknown[];
