@@ -1,13 +1,14 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { asyncScheduler, lastValueFrom, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, lastValueFrom, type SchedulerLike } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2RefreshGrant, type OAuth2RefreshGrantConfig } from '../../lib/auth/oauth2-refresh-grant.js';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
+import { errorOf } from '../helpers/outcomes.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 
@@ -55,14 +56,6 @@ function grant(config: Partial<OAuth2RefreshGrantConfig> = {}) {
   return oauth2RefreshGrant({ tokenUrl: TOKEN_URL, scheduler: clock, ...config });
 }
 
-async function errorOf(source: Observable<unknown>): Promise<unknown> {
-  try {
-    await lastValueFrom(source);
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error notification, the observable completed');
-}
 
 function expectNoSecrets(error: unknown, secrets: readonly string[]): void {
   const renderings = [JSON.stringify(error), String(error), (error as Error).message, inspect(error, { depth: 6 })];

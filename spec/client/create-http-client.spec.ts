@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { lastValueFrom, map, of, type Observable } from 'rxjs';
+import { lastValueFrom, map, of } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
 import type { HttpInterceptor } from '../../lib/client/http-interceptor.js';
@@ -11,6 +11,7 @@ import { NetworkError } from '../../lib/errors/network-error.js';
 import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
+import { errorOf } from '../helpers/outcomes.js';
 
 const ORIGIN = 'https://api.example.test';
 const BASE = `${ORIGIN}/v1`;
@@ -32,14 +33,6 @@ function session(tokens: { accessToken: string; refreshToken: string } | null = 
   return { session: createTokenSession({ tokens, refresh }), refresh };
 }
 
-async function errorOf(source: Observable<unknown>): Promise<unknown> {
-  try {
-    await lastValueFrom(source);
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error notification, the observable completed');
-}
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;

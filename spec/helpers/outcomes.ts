@@ -1,4 +1,4 @@
-import { firstValueFrom, type Observable } from 'rxjs';
+import { firstValueFrom, lastValueFrom, type Observable } from 'rxjs';
 
 /** How one request ended: its value, or the error's class name. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; name: string };
@@ -14,4 +14,14 @@ export function outcome(request$: Observable<unknown>): Promise<Outcome> {
 /** Outcomes of many requests, started together. */
 export function outcomes(requests: readonly Observable<unknown>[]): Promise<Outcome[]> {
   return Promise.all(requests.map(outcome));
+}
+
+/** The error the observable fails with; throws when it completes instead. */
+export async function errorOf(source: Observable<unknown>): Promise<unknown> {
+  try {
+    await lastValueFrom(source);
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error notification, the observable completed');
 }
