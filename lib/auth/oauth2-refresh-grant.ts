@@ -43,7 +43,10 @@ const CONFIG_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid
  */
 export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): (refreshToken: string) => Observable<TokenSet> {
   const tokenUrl = checkTokenUrl(config.tokenUrl);
-  const backend = fetchBackend(config.fetch);
+  // A 307/308 would carry the form, refresh token included, to wherever it points: fetch strips
+  // Authorization on a cross-origin redirect but not the body. A token endpoint has no reason
+  // to redirect, so a redirect is an error here.
+  const backend = fetchBackend(config.fetch, { redirect: 'error' });
   const scheduler = config.scheduler ?? asyncScheduler;
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',

@@ -11,8 +11,9 @@ import { readBody } from './read-body.js';
  *
  * @param fetchFn Defaults to `globalThis.fetch`, looked up at each call rather than captured at
  *   import, so test doubles and interceptors (msw) installed later still see the requests.
+ * @param init Fixed `fetch` options for every request, e.g. `{ redirect: 'error' }`.
  */
-export function fetchBackend(fetchFn?: typeof fetch): HttpBackend {
+export function fetchBackend(fetchFn?: typeof fetch, init?: { readonly redirect?: RequestRedirect }): HttpBackend {
   const send: typeof fetch = fetchFn ?? ((input, init) => globalThis.fetch(input, init));
   return (request: HttpRequest) =>
     new Observable((subscriber) => {
@@ -20,6 +21,7 @@ export function fetchBackend(fetchFn?: typeof fetch): HttpBackend {
       let settled = false;
       (async () => {
         const response = await send(request.url, {
+          ...init,
           method: request.method,
           headers: request.headers,
           body: request.body,
