@@ -10,7 +10,7 @@ export type { HttpBackend } from './transport/http-backend.js';
 
 /* Session */
 export { createTokenSession } from './session/create-token-session.js';
-export type { TokenSession, TokenSessionConfig, AccessGrant } from './session/create-token-session.js';
+export type { TokenSession, TokenSessionConfig, CurrentToken } from './session/create-token-session.js';
 export type { TokenSet, SessionState } from './session/token-set.js';
 export type { SessionEvent } from './session/session-event.js';
 export type { TokenStore, RefreshLock } from './session/token-store.js';

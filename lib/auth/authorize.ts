@@ -23,12 +23,12 @@ export interface AuthorizeConfig {
  */
 export function authorize<T>(session: TokenSession, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
   const isRejection = config.isRejection ?? isTokenRejection;
-  return session.accessToken().pipe(
+  return session.currentToken().pipe(
     switchMap((grant) =>
       send(grant.accessToken).pipe(
         catchError((error: unknown) => {
           if (grant.accessToken === null || !isRejection(error)) return throwError(() => error);
-          return session.refreshAfter(grant.generation).pipe(
+          return session.tokenAfterRejection(grant.generation).pipe(
             switchMap((next) => {
               // Signed out meanwhile: nothing to retry with, the 401 stands.
               if (next.accessToken === null) return throwError(() => error);

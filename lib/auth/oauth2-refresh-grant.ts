@@ -81,7 +81,7 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): (refreshTo
 function toTokenSet(response: HttpResponse<unknown>, tokenUrl: string, refreshToken: string, now: number): TokenSet {
   if (response.status >= 200 && response.status < 300) {
     const parsed = parseTokenResponse(response.body, response.headers.get('content-type'), now);
-    if (typeof parsed === 'string') throw new TokenRefreshError(`The token endpoint's answer is not a token response: ${parsed}`, { transient: false });
+    if (typeof parsed === 'string') throw new TokenRefreshError(`The token endpoint's answer is not a token response: ${parsed}`, { reason: 'invalid-response' });
     return { ...parsed, refreshToken: parsed.refreshToken ?? refreshToken };
   }
   const failure = new HttpError({
@@ -98,7 +98,7 @@ function toTokenSet(response: HttpResponse<unknown>, tokenUrl: string, refreshTo
     throw new TokenRevokedError('The refresh token was rejected (invalid_grant): sign in again', { cause: failure });
   }
   const named = code === undefined ? `status ${response.status}` : CONFIG_ERRORS.has(code) ? code : `${code} (status ${response.status})`;
-  throw new TokenRefreshError(`The token endpoint refused the refresh: ${named}`, { transient: false, oauthError: code, cause: failure });
+  throw new TokenRefreshError(`The token endpoint refused the refresh: ${named}`, { reason: 'oauth-error', oauthError: code, cause: failure });
 }
 
 function oauthErrorCode(body: unknown): string | undefined {

@@ -1,9 +1,38 @@
 import { HttpClientError } from './http-client-error.js';
 
+/**
+ * Why a refresh failed, for `switch` statements and tests (never match message text):
+ * - `network`: the token endpoint could not be reached, after the retries;
+ * - `timeout`: an attempt, or the refresh's overall deadline, ran out;
+ * - `server-error`: the token endpoint kept answering 408, 429 or 5xx;
+ * - `oauth-error`: it refused with an OAuth error code other than `invalid_grant` (see `oauthError`):
+ *   a configuration problem;
+ * - `invalid-response`: its answer is not a usable token response;
+ * - `no-refresh-token`: the session has nothing to refresh with;
+ * - `signed-out`: sign-out or sign-in replaced the tokens while the refresh ran;
+ * - `disposed`: the session was disposed;
+ * - `shared-state`: the token store or the refresh lock failed or did not answer in time;
+ * - `refresh-function`: a custom `refresh` function failed with an error of its own.
+ */
+export type TokenRefreshFailure =
+  | 'network'
+  | 'timeout'
+  | 'server-error'
+  | 'oauth-error'
+  | 'invalid-response'
+  | 'no-refresh-token'
+  | 'signed-out'
+  | 'disposed'
+  | 'shared-state'
+  | 'refresh-function';
+
+const TRANSIENT: ReadonlySet<TokenRefreshFailure> = new Set(['network', 'timeout', 'server-error', 'shared-state']);
+
 /** What a {@link TokenRefreshError} knows. */
 export interface TokenRefreshErrorInit {
-  /** True when the refresh failed for a passing reason (network, timeout, 5xx, 429) after its retries. */
-  readonly transient: boolean;
+  readonly reason: TokenRefreshFailure;
+  /** Whether a later refresh may succeed. @default true for network, timeout, server-error and shared-state */
+  readonly transient?: boolean;
   /** The OAuth 2.0 `error` code of the token endpoint's answer (RFC 6749 §5.2), when it gave one. */
   readonly oauthError?: string;
   readonly cause?: unknown;
@@ -18,12 +47,15 @@ export interface TokenRefreshErrorInit {
 export class TokenRefreshError extends HttpClientError {
   override readonly name = 'TokenRefreshError';
   readonly code = 'REFRESH_FAILED';
+  /** Why it failed; see {@link TokenRefreshFailure}. */
+  readonly reason: TokenRefreshFailure;
   readonly transient: boolean;
   readonly oauthError: string | undefined;
 
   constructor(message: string, init: TokenRefreshErrorInit) {
     super(message, { cause: init.cause });
-    this.transient = init.transient;
+    this.reason = init.reason;
+    this.transient = init.transient ?? TRANSIENT.has(init.reason);
     this.oauthError = init.oauthError;
   }
 }

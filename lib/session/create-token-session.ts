@@ -33,7 +33,7 @@ import { normalizeTokenSet } from './normalize-token-set.js';
 import { expiresSoon, refreshMargin } from './refresh-margin.js';
 import { registerReporter } from './report-event.js';
 import { runRefresh, toRefreshFailure } from './run-refresh.js';
-import type { SessionEvent } from './session-event.js';
+import type { RequestRetriedEvent, SessionEvent } from './session-event.js';
 import type { SessionState, TokenSet } from './token-set.js';
 import type { RefreshLock, TokenStore } from './token-store.js';
 
@@ -64,7 +64,7 @@ export interface TokenSessionConfig {
 }
 
 /** The access token to send and the generation it belongs to (`null` when signed out). */
-export interface AccessGrant {
+export interface CurrentToken {
   readonly accessToken: string | null;
   readonly generation: number;
 }
@@ -92,19 +92,21 @@ export interface TokenSession {
    * The token a request should send now. Waits for a refresh first when the token expires
    * within the skew. Fails with {@link TokenRevokedError} at once when the session was revoked.
    */
-  accessToken(): Observable<AccessGrant>;
+  currentToken(): Observable<CurrentToken>;
+  /** Publishes a request's retry on `events$` (called by the request pipeline). */
+  report(event: RequestRetriedEvent): void;
   /**
    * After a 401 for a request that sent the token of `generation`: joins (or starts) the one
    * refresh of that generation, or, when the session has moved on already, emits the current
    * token at once. Emits a `null` token when there is nothing to refresh with (signed out, or
    * no refresh token): the caller's 401 stands.
    */
-  refreshAfter(generation: number): Observable<AccessGrant>;
+  tokenAfterRejection(generation: number): Observable<CurrentToken>;
 }
 
 interface Flight {
   readonly generation: number;
-  readonly result$: Observable<AccessGrant>;
+  readonly result$: Observable<CurrentToken>;
 }
 
 const direct: RefreshLock = { run: (task) => defer(task) };
@@ -136,6 +138,7 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     generation: 0,
     revoked: false,
     receivedAt: scheduler.now(),
+    change: 'sign-in',
   });
   const events = new Subject<SessionEvent>();
   const stop$ = new Subject<void>();
@@ -146,31 +149,31 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   // changes$ is not mistaken for another process's update.
   let writing: SessionState | undefined;
 
-  const grantOf = (s: SessionState): AccessGrant => ({ accessToken: s.tokens?.accessToken ?? null, generation: s.generation });
+  const grantOf = (s: SessionState): CurrentToken => ({ accessToken: s.tokens?.accessToken ?? null, generation: s.generation });
 
   function commit(next: SessionState): void {
     state$.next(next);
-    if (store) from(store.write(next)).subscribe({ error: () => undefined });
+    if (store) from(store.write(next, next.generation - 1)).subscribe({ error: () => undefined });
   }
 
-  function change(tokens: TokenSet | null, source: 'set' | 'sign-out'): void {
+  function change(tokens: TokenSet | null, change: 'sign-in' | 'sign-out'): void {
     const generation = state$.value.generation + 1;
-    commit({ tokens, generation, revoked: false, receivedAt: scheduler.now() });
-    events.next({ type: 'tokens-changed', generation, source });
+    commit({ tokens, generation, revoked: false, receivedAt: scheduler.now(), change });
+    events.next({ type: 'tokens-changed', generation, change, origin: 'local' });
   }
 
   function adopt(shared: SessionState): void {
     const wasRevoked = state$.value.revoked;
     state$.next(shared);
-    events.next({ type: 'tokens-changed', generation: shared.generation, source: 'store' });
-    if (shared.revoked && !wasRevoked) events.next({ type: 'session-revoked', generation: shared.generation });
+    if (shared.change !== 'revoked') events.next({ type: 'tokens-changed', generation: shared.generation, change: shared.change, origin: 'remote' });
+    if (shared.revoked && !wasRevoked) events.next({ type: 'session-revoked', generation: shared.generation, origin: 'remote' });
   }
 
   function refreshOnce(base: SessionState): Observable<SessionState> {
     return defer(() => {
       events.next({ type: 'refresh-started', generation: base.generation });
       return runRefresh(base.tokens, { refresh: config.refresh, refreshTimeout, refreshRetry: config.refreshRetry, scheduler });
-    }).pipe(map((tokens) => ({ tokens, generation: state$.value.generation + 1, revoked: false, receivedAt: scheduler.now() })));
+    }).pipe(map((tokens) => ({ tokens, generation: state$.value.generation + 1, revoked: false, receivedAt: scheduler.now(), change: 'refresh' as const })));
   }
 
   // Under the lock, another tab or process may have refreshed already: adopt its newer state
@@ -192,14 +195,14 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
           // The lock is held until the store has the new tokens, so the next holder sees them.
           switchMap((next) => {
             writing = next;
-            return from(store.write(next)).pipe(ignoreElements(), catchError(() => EMPTY), endWith(next));
+            return from(store.write(next, next.generation - 1)).pipe(ignoreElements(), catchError(() => EMPTY), endWith(next));
           }),
         );
       }),
     );
   }
 
-  function settle(base: SessionState, next: SessionState | null): AccessGrant {
+  function settle(base: SessionState, next: SessionState | null): CurrentToken {
     // When setTokens, sign-out or another tab changed the tokens during the refresh, theirs win.
     if (next && state$.value.generation === base.generation) {
       state$.next(next);
@@ -210,13 +213,13 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     return grantOf(current);
   }
 
-  function fail(base: SessionState, error: unknown): Observable<AccessGrant> {
+  function fail(base: SessionState, error: unknown): Observable<CurrentToken> {
     if (error instanceof TokenRevokedError) {
       if (state$.value.generation !== base.generation && !state$.value.revoked) return of(grantOf(state$.value));
       if (!state$.value.revoked) {
-        const revoked: SessionState = { tokens: null, generation: base.generation + 1, revoked: true, receivedAt: scheduler.now() };
+        const revoked: SessionState = { tokens: null, generation: base.generation + 1, revoked: true, receivedAt: scheduler.now(), change: 'revoked' };
         commit(revoked);
-        events.next({ type: 'session-revoked', generation: revoked.generation });
+        events.next({ type: 'session-revoked', generation: revoked.generation, origin: 'local' });
       }
       return throwError(() => error);
     }
@@ -231,19 +234,19 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     };
     const result$ = lock.run(() => refreshShared(base)).pipe(
       takeUntil(stop$),
-      throwIfEmpty(() => new TokenRefreshError('The session was signed out or disposed during the refresh', { transient: false })),
+      throwIfEmpty(() => new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'signed-out' })),
       map((next) => settle(base, next)),
       catchError((error: unknown) => fail(base, error)),
       tap({ error: done, complete: done }),
       // refCount and resets off: waiters that unsubscribe never cancel the refresh (with rotation
       // the old refresh token may already be spent), and a late subscriber gets the replayed
       // outcome instead of a second refresh.
-      share({ connector: () => new ReplaySubject<AccessGrant>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: false }),
+      share({ connector: () => new ReplaySubject<CurrentToken>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: false }),
     );
     return { generation: base.generation, result$ };
   }
 
-  function refreshAfter(generation: number): Observable<AccessGrant> {
+  function tokenAfterRejection(generation: number): Observable<CurrentToken> {
     return defer(() => {
       if (disposed) return throwError(() => disposedError());
       const current = state$.value;
@@ -256,13 +259,13 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     });
   }
 
-  function accessToken(): Observable<AccessGrant> {
+  function currentToken(): Observable<CurrentToken> {
     return defer(() => {
       if (disposed) return throwError(() => disposedError());
       const current = state$.value;
       if (current.revoked) return throwError(() => new TokenRevokedError());
       if (!current.tokens?.refreshToken || !expiresSoon(current, scheduler.now(), skew)) return of(grantOf(current));
-      return refreshAfter(current.generation).pipe(
+      return tokenAfterRejection(current.generation).pipe(
         // A token that has not expired yet still works while the token endpoint is down.
         catchError((error: unknown) =>
           error instanceof TokenRefreshError && error.transient && (current.tokens?.expiresAt ?? 0) > scheduler.now()
@@ -289,7 +292,7 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
             const expiresAt = s.tokens?.expiresAt;
             if (expiresAt === undefined || !s.tokens?.refreshToken || s.revoked) return EMPTY;
             return waitUntil(expiresAt - refreshMargin(s, skew), scheduler).pipe(
-              switchMap(() => refreshAfter(s.generation).pipe(catchError(() => EMPTY))),
+              switchMap(() => tokenAfterRejection(s.generation).pipe(catchError(() => EMPTY))),
             );
           }),
         )
@@ -305,13 +308,13 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     refresh$: defer(() => {
       const { tokens, revoked, generation } = state$.value;
       if (!revoked && !disposed && !tokens?.refreshToken) {
-        return throwError(() => new TokenRefreshError(`The session has no ${tokens ? 'refresh token' : 'tokens'} to refresh with`, { transient: false }));
+        return throwError(() => new TokenRefreshError(`The session has no ${tokens ? 'refresh token' : 'tokens'} to refresh with`, { reason: 'no-refresh-token' }));
       }
-      return refreshAfter(generation);
+      return tokenAfterRejection(generation);
     }).pipe(
       map(() => {
         const { tokens } = state$.value;
-        if (!tokens) throw new TokenRefreshError('The session was signed out during the refresh', { transient: false });
+        if (!tokens) throw new TokenRefreshError('The session was signed out during the refresh', { reason: 'signed-out' });
         return tokens;
       }),
     ),
@@ -321,7 +324,7 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     },
     setTokens(tokens) {
       if (disposed) throw disposedError();
-      change(checkedTokens(tokens), 'set');
+      change(checkedTokens(tokens), 'sign-in');
     },
     signOut() {
       if (disposed) return;
@@ -337,8 +340,9 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
       events.complete();
       state$.complete();
     },
-    accessToken,
-    refreshAfter,
+    currentToken,
+    report: (event) => events.next(event),
+    tokenAfterRejection,
   };
   registerReporter(session, (event) => events.next(event));
   return session;
@@ -371,5 +375,5 @@ function validateConfig(config: TokenSessionConfig): void {
 }
 
 function disposedError(): TokenRefreshError {
-  return new TokenRefreshError('The token session was disposed', { transient: false });
+  return new TokenRefreshError('The token session was disposed', { reason: 'disposed' });
 }

@@ -23,16 +23,16 @@ export interface RunRefreshConfig {
 export function runRefresh(tokens: TokenSet | null, config: RunRefreshConfig): Observable<TokenSet> {
   const refreshToken = tokens?.refreshToken;
   if (refreshToken === undefined) {
-    return throwError(() => new TokenRefreshError('The session has no refresh token', { transient: false }));
+    return throwError(() => new TokenRefreshError('The session has no refresh token', { reason: 'no-refresh-token' }));
   }
   const { refreshTimeout, scheduler } = config;
   return defer(() => config.refresh(refreshToken)).pipe(
     take(1),
-    throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { transient: false })),
+    throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { reason: 'invalid-response' })),
     timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('POST', 'the token endpoint', refreshTimeout)), scheduler }),
     map((value) => {
       const next = normalizeTokenSet(value, refreshToken);
-      if (typeof next === 'string') throw new TokenRefreshError(`The token response is malformed: ${next}`, { transient: false });
+      if (typeof next === 'string') throw new TokenRefreshError(`The token response is malformed: ${next}`, { reason: 'invalid-response' });
       return next;
     }),
     retryBackoff({ ...config.refreshRetry, shouldRetry: isTransientError, scheduler }),
@@ -44,5 +44,5 @@ export function toRefreshFailure(error: unknown): TokenRefreshError {
   if (error instanceof TokenRefreshError) return error;
   const transient = isTransientError(error);
   const reason = error instanceof Error ? error.message : String(error);
-  return new TokenRefreshError(`Token refresh failed${transient ? ' after retries' : ''}: ${reason}`, { transient, cause: error });
+  return new TokenRefreshError(`Token refresh failed${transient ? ' after retries' : ''}: ${reason}`, { reason: transient ? 'network' : 'refresh-function', transient, cause: error });
 }

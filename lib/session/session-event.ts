@@ -1,4 +1,18 @@
 import type { TokenRefreshError } from '../errors/token-refresh-error.js';
+import type { StateChange } from './token-set.js';
+
+/** Where a change came from: this session, or another member sharing its store (a tab, a process). */
+export type ChangeOrigin = 'local' | 'remote';
+
+/** A request is sent again: after a 401 with fresh tokens, or after a transient error. */
+export interface RequestRetriedEvent {
+  readonly type: 'request-retried';
+  readonly method: string;
+  /** Redacted: no credentials, no credential-like query values. */
+  readonly url: string;
+  readonly reason: 'unauthorized' | 'transient';
+  readonly attempt: number;
+}
 
 /**
  * What a session reports on `events$`, for monitoring and for reacting to revocation.
@@ -11,15 +25,11 @@ export type SessionEvent =
   | { readonly type: 'refresh-succeeded'; readonly generation: number; readonly expiresAt: number | undefined }
   /** A refresh failed; the tokens were kept. */
   | { readonly type: 'refresh-failed'; readonly generation: number; readonly error: TokenRefreshError }
-  /** The refresh token was rejected: the tokens are gone; send the user to sign-in. Said once. */
-  | { readonly type: 'session-revoked'; readonly generation: number }
-  /** Tokens changed from outside a refresh: `setTokens`, sign-out, or another tab or process. */
-  | { readonly type: 'tokens-changed'; readonly generation: number; readonly source: 'set' | 'sign-out' | 'store' }
-  /** A request is sent again: after a 401 with fresh tokens, or after a transient error. */
-  | {
-      readonly type: 'request-retried';
-      readonly method: string;
-      readonly url: string;
-      readonly reason: 'unauthorized' | 'transient';
-      readonly attempt: number;
-    };
+  /** The refresh token was rejected: the tokens are gone; send the user to sign-in. Said once per revocation. */
+  | { readonly type: 'session-revoked'; readonly generation: number; readonly origin: ChangeOrigin }
+  /**
+   * The tokens changed other than by this session's own refresh: `setTokens` (`sign-in`),
+   * `signOut`, or a refresh, sign-in or sign-out of another member (`origin: 'remote'`).
+   */
+  | { readonly type: 'tokens-changed'; readonly generation: number; readonly change: Exclude<StateChange, 'revoked'>; readonly origin: ChangeOrigin }
+  | RequestRetriedEvent;

@@ -2,31 +2,57 @@ import type { Observable, ObservableInput } from 'rxjs';
 import type { SessionState } from './token-set.js';
 
 /**
- * Where a session's state is shared beyond this session object: another browser tab, another
- * server process. The session keeps its own copy in memory; without a store it shares nothing.
+ * Where a session's state is shared beyond this session object: other browser tabs
+ * (`rx-token-http/tabs`), other server processes (`rx-token-http/redis`), or other sessions of
+ * this process. Without a store a session shares nothing.
  *
- * Before refreshing, the session reads the store while holding the {@link RefreshLock}: when
- * another holder already moved to a newer generation, the session adopts that state instead of
- * refreshing again (one refresh across the fleet).
+ * The store owns the generation: every accepted write moves it from `expected` to
+ * `expected + 1`, so all members agree on the number, and a member whose information is old can
+ * never overwrite a newer state (fencing). Requests never touch the store: only refreshes,
+ * sign-in, sign-out, revocation and a session's start do.
+ *
+ * Every operation must answer in bounded time or error; the session bounds each call with its
+ * own deadline anyway and treats a silent store as a failure (`TokenRefreshError`, reason
+ * `shared-state`).
  */
 export interface TokenStore {
-  /** The shared state, or `null` when nothing was stored yet. */
+  /** The shared state now, or `null` when nothing was stored yet. */
   read(): ObservableInput<SessionState | null>;
-  /** Replaces the shared state as one value. */
-  write(state: SessionState): ObservableInput<unknown>;
-  /** States written by others; the session adopts those with a newer generation. */
+  /**
+   * Fenced write: stores `next` only if the shared generation is still `expected` (`0` when
+   * nothing is stored yet), atomically. `next.generation` is always `expected + 1`. Emits the
+   * state the store holds afterwards: `next` when it was written, otherwise the newer state that
+   * refused it (which the session then adopts).
+   */
+  write(next: SessionState, expected: number): ObservableInput<SessionState>;
+  /**
+   * States written by other members, as they happen. A notice may come late, twice, or out of
+   * order: the session adopts only generations newer than its own.
+   */
   readonly changes$?: Observable<SessionState>;
+  /** Releases what the store holds for this session (subscriptions, channels); called by `dispose()`. */
+  dispose?(): void;
 }
 
 /**
- * Mutual exclusion for refreshes among sessions that share a {@link TokenStore}. The default
- * runs the task directly: within one session the shared refresh observable already ensures one
- * refresh per generation.
+ * Mutual exclusion for refreshes among sessions that share a {@link TokenStore}. Without one a
+ * session runs its refresh directly: within one session the shared refresh observable already
+ * ensures one refresh per generation.
  */
 export interface RefreshLock {
   /**
    * Runs `task` while holding the lock: subscribe to it once acquired, release when it
-   * completes, errors or is unsubscribed.
+   * completes, errors or is unsubscribed. Unsubscribing while waiting gives up the wait. A lock
+   * with a lease (Redis) must keep it alive while the task runs, and must never run two tasks
+   * at once across members while the lease holds.
    */
   run<T>(task: () => Observable<T>): Observable<T>;
+  /** Releases what the lock holds for this session; called by `dispose()`. */
+  dispose?(): void;
+}
+
+/** What a sharing helper returns, spread into the session's config: `{ ...shareAcrossTabs(…) }`. */
+export interface SharedStateSeams {
+  readonly store: TokenStore;
+  readonly lock: RefreshLock;
 }

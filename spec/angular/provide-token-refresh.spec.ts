@@ -52,8 +52,8 @@ describe('provideTokenRefresh', () => {
 
       injector.destroy();
 
-      await expect(firstValueFrom(session.accessToken())).rejects.toThrow(TokenRefreshError);
-      await expect(firstValueFrom(session.accessToken())).rejects.toThrow(/disposed/);
+      await expect(firstValueFrom(session.currentToken())).rejects.toThrow(TokenRefreshError);
+      await expect(firstValueFrom(session.currentToken())).rejects.toThrow(/disposed/);
     });
   });
 
@@ -65,7 +65,7 @@ describe('provideTokenRefresh', () => {
       expect(injector.get(TOKEN_SESSION)).toBe(session);
       injector.destroy();
 
-      expect(await firstValueFrom(session.accessToken())).toEqual({ accessToken: 'a0', generation: 0 });
+      expect(await firstValueFrom(session.currentToken())).toEqual({ accessToken: 'a0', generation: 0 });
       session.dispose();
     });
 

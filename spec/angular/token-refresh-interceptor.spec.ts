@@ -224,7 +224,7 @@ describe('tokenRefreshInterceptor with HttpTestingController', () => {
   describe('when the refresh fails for another reason', () => {
     it('fails the request with the TokenRefreshError itself', () => {
       const { httpTesting, failRefresh } = setup();
-      const failure = new TokenRefreshError('The token endpoint refused the refresh: invalid_client', { transient: false });
+      const failure = new TokenRefreshError('The token endpoint refused the refresh: invalid_client', { reason: 'oauth-error', transient: false });
 
       const orders = record(TestBed.inject(OrdersService).list());
       httpTesting.expectOne(`${API}/orders`).flush(null, UNAUTHORIZED);

@@ -15,7 +15,7 @@ const t0: TokenSet = { accessToken: 'access-0', refreshToken: 'refresh-0' };
 const t1: TokenSet = { accessToken: 'access-1', refreshToken: 'refresh-1' };
 const t2: TokenSet = { accessToken: 'access-2', refreshToken: 'refresh-2' };
 
-const stopped = new TokenRefreshError('The session was signed out or disposed during the refresh', { transient: false });
+const stopped = new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'oauth-error', transient: false });
 
 describe('createTokenSession', () => {
   let testScheduler: TestScheduler;
@@ -37,7 +37,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('---(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         const callers = hot('a-b', { a: 0, b: 0 });
-        expectObservable(callers.pipe(mergeMap((generation) => token(s.refreshAfter(generation))))).toBe('---(xx)', { x: 'access-1' });
+        expectObservable(callers.pipe(mergeMap((generation) => token(s.tokenAfterRejection(generation))))).toBe('---(xx)', { x: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('^--!');
       });
     });
@@ -51,8 +51,8 @@ describe('createTokenSession', () => {
             return cold('-(t|)', { t: seen.length === 1 ? t1 : t2 });
           },
         });
-        s.refreshAfter(0).subscribe();
-        testScheduler.schedule(() => s.refreshAfter(1).subscribe(), 5);
+        s.tokenAfterRejection(0).subscribe();
+        testScheduler.schedule(() => s.tokenAfterRejection(1).subscribe(), 5);
         testScheduler.flush();
         expect(seen).toEqual(['refresh-0', 'refresh-1']);
         expect(s.state.tokens).toEqual(t2);
@@ -67,7 +67,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('---(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         const callers = hot('a 5ms b', { a: 0, b: 0 });
-        expectObservable(callers.pipe(mergeMap((generation) => token(s.refreshAfter(generation))))).toBe('---x 2ms x', { x: 'access-1' });
+        expectObservable(callers.pipe(mergeMap((generation) => token(s.tokenAfterRejection(generation))))).toBe('---x 2ms x', { x: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('^--!');
       });
     });
@@ -79,7 +79,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         const leave = hot('--x');
-        expectObservable(s.refreshAfter(0).pipe(takeUntil(leave))).toBe('--|');
+        expectObservable(s.tokenAfterRejection(0).pipe(takeUntil(leave))).toBe('--|');
         expectObservable(s.tokens$).toBe('a----b', { a: t0, b: t1 });
         expectSubscriptions(endpoint.subscriptions).toBe('^----!');
       });
@@ -90,9 +90,9 @@ describe('createTokenSession', () => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         const leave = new Subject<void>();
-        s.refreshAfter(0).pipe(takeUntil(leave)).subscribe();
+        s.tokenAfterRejection(0).pipe(takeUntil(leave)).subscribe();
         testScheduler.schedule(() => leave.next(), 1);
-        const later = defer(() => token(s.accessToken()));
+        const later = defer(() => token(s.currentToken()));
         expectObservable(testScheduler.createColdObservable('10ms x').pipe(mergeMap(() => later))).toBe('10ms y', { y: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('^----!');
       });
@@ -103,7 +103,7 @@ describe('createTokenSession', () => {
     it('keeps the old refresh token in the same step as the new access token', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const { session: s } = session({ refresh: () => cold('-(t|)', { t: { accessToken: 'access-1' } }) });
-        s.refreshAfter(0).subscribe();
+        s.tokenAfterRejection(0).subscribe();
         expectObservable(s.tokens$).toBe('ab', { a: t0, b: { accessToken: 'access-1', refreshToken: 'refresh-0' } });
       });
     });
@@ -115,7 +115,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('--(t|)', { t: { ...t1, expiresAt: 100_000 } });
         const { session: s } = session({ tokens: { ...t0, expiresAt: 60_000 }, skew: 30_000, refresh: () => endpoint });
         // 60 s life: the margin is a quarter of it, 15 s, not the 30 s skew.
-        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.accessToken())));
+        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.currentToken())));
         expectObservable(at(44_999)).toBe('44999ms a', { a: 'access-0' });
         expectObservable(at(45_000)).toBe('45002ms b', { b: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('45000ms ^-!');
@@ -125,7 +125,7 @@ describe('createTokenSession', () => {
     it('uses the whole skew when it is a small share of a long life', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const { session: s } = session({ tokens: { ...t0, expiresAt: 3_600_000 }, skew: 30_000, refresh: () => cold('-(t|)', { t: t1 }) });
-        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.accessToken())));
+        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.currentToken())));
         expectObservable(at(3_569_999)).toBe('3569999ms a', { a: 'access-0' });
         expectObservable(at(3_570_000)).toBe('3570001ms b', { b: 'access-1' });
       });
@@ -139,7 +139,7 @@ describe('createTokenSession', () => {
           refreshRetry: { maxRetries: 0 },
           refresh: () => cold('-#', undefined, network),
         });
-        const at = testScheduler.createColdObservable('90000ms x').pipe(mergeMap(() => token(s.accessToken())));
+        const at = testScheduler.createColdObservable('90000ms x').pipe(mergeMap(() => token(s.currentToken())));
         expectObservable(at).toBe('90001ms a', { a: 'access-0' });
       });
     });
@@ -148,7 +148,7 @@ describe('createTokenSession', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const endpoint = cold('-(t|)', { t: t1 });
         const { session: s } = session({ tokens: { accessToken: 'only', expiresAt: 10 }, refresh: () => endpoint });
-        expectObservable(token(s.accessToken())).toBe('(a|)', { a: 'only' });
+        expectObservable(token(s.currentToken())).toBe('(a|)', { a: 'only' });
         expectSubscriptions(endpoint.subscriptions).toBe([]);
       });
     });
@@ -176,7 +176,7 @@ describe('createTokenSession', () => {
           refresh: () => (++calls < 3 ? cold('-#', undefined, network) : cold('-(t|)', { t: t1 })),
         });
         // tries at 0, 101, 302
-        expectObservable(token(s.refreshAfter(0))).toBe('303ms (a|)', { a: 'access-1' });
+        expectObservable(token(s.tokenAfterRejection(0))).toBe('303ms (a|)', { a: 'access-1' });
       });
     });
 
@@ -190,12 +190,12 @@ describe('createTokenSession', () => {
           transient: true,
           cause: network,
         });
-        expectObservable(callers.pipe(mergeMap((g) => s.refreshAfter(g)))).toBe('33ms #', undefined, error);
+        expectObservable(callers.pipe(mergeMap((g) => s.tokenAfterRejection(g)))).toBe('33ms #', undefined, error);
         expectSubscriptions(endpoint.subscriptions).toBe(['^!', '11ms ^!', '32ms ^!']);
         testScheduler.flush();
         expect(s.state.tokens).toEqual(t0);
         const failed = events.find((e) => e.type === 'refresh-failed');
-        expect(failed?.type === 'refresh-failed' && failed.error).toMatchObject({ transient: true, cause: network });
+        expect(failed?.type === 'refresh-failed' && failed.error).toMatchObject({ reason: 'network', transient: true, cause: network });
       });
     });
 
@@ -206,8 +206,8 @@ describe('createTokenSession', () => {
           refreshRetry: { maxRetries: 0 },
           refresh: () => (++calls === 1 ? cold('-#', undefined, new NetworkError('POST', 'x')) : cold('-(t|)', { t: t1 })),
         });
-        s.refreshAfter(0).subscribe({ error: () => undefined });
-        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.refreshAfter(0))));
+        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
+        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.tokenAfterRejection(0))));
         expectObservable(later).toBe('6ms a', { a: 'access-1' });
       });
     });
@@ -217,7 +217,7 @@ describe('createTokenSession', () => {
         const busy = new HttpError({ method: 'POST', url: 'x', status: 503, headers: new Headers({ 'retry-after': '3' }) });
         const endpoint = cold<TokenSet>('-#', undefined, busy);
         const { session: s } = session({ refreshRetry: { maxRetries: 1 }, refresh: () => endpoint });
-        s.refreshAfter(0).subscribe({ error: () => undefined });
+        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
         expectSubscriptions(endpoint.subscriptions).toBe(['^!', '3001ms ^!']);
       });
     });
@@ -232,7 +232,7 @@ describe('createTokenSession', () => {
           transient: true,
           cause: new RequestTimeoutError('POST', 'the token endpoint', 1_000),
         });
-        expectObservable(s.refreshAfter(0)).toBe('2100ms #', undefined, timedOut);
+        expectObservable(s.tokenAfterRejection(0)).toBe('2100ms #', undefined, timedOut);
         expectSubscriptions(endpoint.subscriptions).toBe(['^ 999ms !', '1100ms ^ 999ms !']);
       });
     });
@@ -245,7 +245,7 @@ describe('createTokenSession', () => {
         const endpoint = cold<TokenSet>('---#', undefined, revoked);
         const { session: s, events } = session({ refresh: () => endpoint });
         const callers = hot('ab-c', { a: 0, b: 0, c: 0 });
-        expectObservable(callers.pipe(mergeMap((g) => s.refreshAfter(g)))).toBe('---#', undefined, revoked);
+        expectObservable(callers.pipe(mergeMap((g) => s.tokenAfterRejection(g)))).toBe('---#', undefined, revoked);
         expectObservable(s.tokens$).toBe('a--b', { a: t0, b: null });
         expectSubscriptions(endpoint.subscriptions).toBe('^--!');
         testScheduler.flush();
@@ -258,10 +258,10 @@ describe('createTokenSession', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const endpoint = cold<TokenSet>('-#', undefined, new TokenRevokedError());
         const { session: s, events } = session({ refresh: () => endpoint });
-        s.refreshAfter(0).subscribe({ error: () => undefined });
+        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
         const later = testScheduler.createColdObservable('5ms x');
-        expectObservable(later.pipe(mergeMap(() => s.accessToken()))).toBe('5ms #', undefined, new TokenRevokedError());
-        expectObservable(later.pipe(mergeMap(() => s.refreshAfter(s.state.generation)))).toBe('5ms #', undefined, new TokenRevokedError());
+        expectObservable(later.pipe(mergeMap(() => s.currentToken()))).toBe('5ms #', undefined, new TokenRevokedError());
+        expectObservable(later.pipe(mergeMap(() => s.tokenAfterRejection(s.state.generation)))).toBe('5ms #', undefined, new TokenRevokedError());
         expectSubscriptions(endpoint.subscriptions).toBe('^!');
         testScheduler.flush();
         expect(events.filter((e) => e.type === 'session-revoked')).toHaveLength(1);
@@ -271,9 +271,9 @@ describe('createTokenSession', () => {
     it('comes back to life with setTokens', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const { session: s } = session({ refresh: () => cold('-#', undefined, new TokenRevokedError()) });
-        s.refreshAfter(0).subscribe({ error: () => undefined });
+        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
         testScheduler.schedule(() => s.setTokens(t2), 3);
-        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.accessToken())));
+        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.currentToken())));
         expectObservable(later).toBe('5ms a', { a: 'access-2' });
       });
     });
@@ -297,7 +297,7 @@ describe('createTokenSession', () => {
           },
         });
         let error: unknown;
-        s.refreshAfter(0).subscribe({ error: (e: unknown) => (error = e) });
+        s.tokenAfterRejection(0).subscribe({ error: (e: unknown) => (error = e) });
         testScheduler.flush();
         expect(error).toBeInstanceOf(TokenRefreshError);
         expect((error as TokenRefreshError).transient).toBe(false);
@@ -315,7 +315,7 @@ describe('createTokenSession', () => {
         },
       });
       let error: unknown;
-      s.refreshAfter(0).subscribe({ error: (e: unknown) => (error = e) });
+      s.tokenAfterRejection(0).subscribe({ error: (e: unknown) => (error = e) });
       expect(error).toBeInstanceOf(TokenRefreshError);
       expect((error as TokenRefreshError).cause).toEqual(new Error('sync'));
     });
@@ -325,7 +325,7 @@ describe('createTokenSession', () => {
     it('lets the 401 stand (a null grant) and fails refresh$, without starting a refresh', () => {
       const { session: s, events } = session({ tokens: { accessToken: 'only' }, refresh: () => of(t1) });
       let grant: unknown;
-      s.refreshAfter(0).subscribe((g) => (grant = g));
+      s.tokenAfterRejection(0).subscribe((g) => (grant = g));
       expect(grant).toEqual({ accessToken: null, generation: 0 });
       let error: unknown;
       s.refresh$.subscribe({ error: (e: unknown) => (error = e) });
@@ -338,7 +338,7 @@ describe('createTokenSession', () => {
     it('hands out no token, and refresh$ fails', () => {
       const { session: s } = session({ tokens: null, refresh: () => of(t1) });
       let grant: unknown;
-      s.accessToken().subscribe((g) => (grant = g));
+      s.currentToken().subscribe((g) => (grant = g));
       expect(grant).toEqual({ accessToken: null, generation: 0 });
       let error: unknown;
       s.refresh$.subscribe({ error: (e: unknown) => (error = e) });
@@ -350,7 +350,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         testScheduler.schedule(() => s.signOut(), 2);
-        expectObservable(s.refreshAfter(0)).toBe('--#', undefined, stopped);
+        expectObservable(s.tokenAfterRejection(0)).toBe('--#', undefined, stopped);
         expectSubscriptions(endpoint.subscriptions).toBe('^-!');
         expectObservable(s.tokens$).toBe('a-b', { a: t0, b: null });
       });
@@ -362,7 +362,7 @@ describe('createTokenSession', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const { session: s } = session({ refresh: () => cold('-----(t|)', { t: t1 }) });
         testScheduler.schedule(() => s.setTokens(t2), 2);
-        expectObservable(token(s.refreshAfter(0))).toBe('-----(a|)', { a: 'access-2' });
+        expectObservable(token(s.tokenAfterRejection(0))).toBe('-----(a|)', { a: 'access-2' });
         expectObservable(s.tokens$).toBe('a-b', { a: t0, b: t2 });
       });
     });
@@ -374,7 +374,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         testScheduler.schedule(() => s.dispose(), 2);
-        expectObservable(s.refreshAfter(0)).toBe('--#', undefined, stopped);
+        expectObservable(s.tokenAfterRejection(0)).toBe('--#', undefined, stopped);
         expectObservable(s.tokens$).toBe('a-|', { a: t0 });
         expectSubscriptions(endpoint.subscriptions).toBe('^-!');
       });
@@ -409,7 +409,7 @@ describe('createTokenSession', () => {
     it('reports a refresh from start to success without any token in it', () => {
       testScheduler.run(({ cold }) => {
         const { session: s, events } = session({ refresh: () => cold('-(t|)', { t: { ...t1, expiresAt: 5_000 } }) });
-        s.refreshAfter(0).subscribe();
+        s.tokenAfterRejection(0).subscribe();
         testScheduler.flush();
         expect(events).toEqual([
           { type: 'refresh-started', generation: 0 },

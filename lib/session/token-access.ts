@@ -1,0 +1,31 @@
+import type { Observable } from 'rxjs';
+import type { RequestRetriedEvent } from './session-event.js';
+
+/** The access token to send and the generation it belongs to (`null` when signed out). */
+export interface CurrentToken {
+  readonly accessToken: string | null;
+  readonly generation: number;
+}
+
+/**
+ * What the request pipeline needs from a session: the protocol side of a {@link TokenSession},
+ * without the app-facing members. Any object that keeps these promises can authorize requests.
+ */
+export interface TokenAccess {
+  /**
+   * The token a request should send now. Waits for a refresh first when the token expires
+   * within the skew (or the session has a refresh token only), and for the shared state when
+   * the session has not read its store yet. Fails with `TokenRevokedError` at once when the
+   * session was revoked.
+   */
+  currentToken(): Observable<CurrentToken>;
+  /**
+   * After a 401 for a request that sent the token of `generation`: joins (or starts) the one
+   * refresh of that generation, or, when the session has moved on already, emits the current
+   * token at once. Emits a `null` token when there is nothing to refresh with (signed out, or
+   * no refresh token): the caller's 401 stands.
+   */
+  tokenAfterRejection(generation: number): Observable<CurrentToken>;
+  /** Publishes a request's retry on the session's `events$`. */
+  report(event: RequestRetriedEvent): void;
+}
