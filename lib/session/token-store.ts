@@ -20,9 +20,10 @@ export interface TokenStore {
   read(): ObservableInput<SessionState | null>;
   /**
    * Fenced write: stores `next` only if the shared generation is still `expected` (`0` when
-   * nothing is stored yet), atomically. `next.generation` is always `expected + 1`. Emits the
-   * state the store holds afterwards: `next` when it was written, otherwise the newer state that
-   * refused it (which the session then adopts).
+   * nothing is stored yet), atomically. `next.generation` is always greater than `expected`
+   * (usually `expected + 1`; more when the store lost its state and a member knows a higher
+   * number). Emits the state the store holds afterwards: `next` when it was written, otherwise
+   * the state that refused it (which the session then adopts when it is newer).
    */
   write(next: SessionState, expected: number): ObservableInput<SessionState>;
   /**
