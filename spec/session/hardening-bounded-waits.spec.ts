@@ -12,6 +12,7 @@ import { NEVER, map, takeUntil, throwError, timer, type Observable } from 'rxjs'
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
+import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
@@ -202,6 +203,54 @@ describe('hardening: bounded waits', () => {
         const { session: s } = watched({ refresh: () => fresh(1), store, lock });
         s.dispose();
         expect(released.sort()).toEqual(['lock', 'store']);
+      });
+    });
+  });
+
+  describe('a store write that times out after the token endpoint answered', () => {
+    it('does not lose the rotated tokens: the next refresh does not spend the old refresh token', () => {
+      testScheduler.run(() => {
+        // A rotating authorization server: each refresh token works once; reusing a spent one is invalid_grant.
+        const spent = new Set<string>();
+        const sent: string[] = [];
+        let n = 0;
+        const refresh = (refreshToken: string): Observable<TokenSet> => {
+          sent.push(refreshToken);
+          if (spent.has(refreshToken)) return throwError(() => new TokenRevokedError());
+          spent.add(refreshToken);
+          n++;
+          return timer(10, testScheduler).pipe(map(() => userTokens('alice', n)));
+        };
+        const store = virtualStore(testScheduler);
+        const { session: s, events } = watched({ refresh, store, lock: virtualLock(), refreshDeadline: 5_000 });
+        testScheduler.flush();
+        const start = testScheduler.now();
+        // The refresh's write is lost (a dropped connection); the store answers again afterwards.
+        testScheduler.schedule(() => (store.knobs.applyDelay = 'never'), start + 5);
+        testScheduler.schedule(() => (store.knobs.applyDelay = 0), start + 20);
+        const first = record(() => s.tokenAfterRejection(s.state.generation), start);
+        testScheduler.flush();
+        expect(reasonOf(first.error)).toBe('shared-state');
+        // The next 401: the session must not send the refresh token the server already rotated away.
+        const second = record(() => s.tokenAfterRejection(s.state.generation), start + 10_000);
+        testScheduler.flush();
+        expect(events.filter((e) => e.type === 'session-revoked')).toEqual([]);
+        expect(sent.filter((token) => token === 'alice-r0')).toHaveLength(1);
+        expect(second.error).toBeUndefined();
+      });
+    });
+  });
+
+  describe('dispose while requests wait for the first read of the store', () => {
+    it('fails them with TokenRefreshError reason disposed, not a silent completion', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler, { readDelay: 'never' });
+        const { session: s } = watched({ refresh: () => fresh(1), store, lock: virtualLock() });
+        const request = record(() => s.currentToken());
+        testScheduler.schedule(() => s.dispose(), 100);
+        testScheduler.flush();
+        expect(request.at).toBe(100);
+        expect(reasonOf(request.error)).toBe('disposed');
       });
     });
   });

@@ -278,6 +278,28 @@ describe('hardening: shared state under TestScheduler', () => {
     });
   });
 
+  describe('two members with refreshAhead', () => {
+    it('make one refresh per generation between them over ten minutes', () => {
+      testScheduler.run(() => {
+        const calls: { at: number; refreshToken: string }[] = [];
+        const refresh = (refreshToken: string): Observable<TokenSet> => {
+          const n = calls.push({ at: testScheduler.now(), refreshToken });
+          return timer(10, testScheduler).pipe(map(() => ({ ...userTokens('alice', n), expiresAt: testScheduler.now() + 60_000 })));
+        };
+        const lock = virtualLock();
+        const a = createTokenSession({ tokens: { ...userTokens('alice'), expiresAt: 60_000 }, refresh, store, lock, refreshAhead: true, scheduler: testScheduler });
+        const b = createTokenSession({ refresh, store, lock, refreshAhead: true, scheduler: testScheduler });
+        at(600_000, () => (a.dispose(), b.dispose()));
+        testScheduler.flush();
+        const tokens = calls.map((c) => c.refreshToken);
+        expect(new Set(tokens).size).toBe(tokens.length);
+        // A 60 s token refreshed 15 s before expiry: one refresh every ~45 s, not two.
+        expect(calls.length).toBeLessThanOrEqual(14);
+        expect(calls.length).toBeGreaterThanOrEqual(12);
+      });
+    });
+  });
+
   describe('fenced writes', () => {
     it('refuse a refresh’s late write over another member’s newer state, and the refresher adopts it', () => {
       testScheduler.run(() => {
