@@ -87,6 +87,23 @@ describe('hardening: shared state under TestScheduler', () => {
       });
     });
 
+    it('does not write Alice’s refreshed tokens to the store after Bob signed in, even while Bob’s write is on its way', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(5, () => {
+          store.knobs.applyDelay = 20;
+          a.setTokens(userTokens('bob'));
+          store.knobs.applyDelay = 0;
+        });
+        testScheduler.flush();
+        // The refresh answered at 11, when the session was already Bob's: its result is stale.
+        const appliedAfterSignIn = store.writes.filter((w) => w.applied && w.at >= 5).map((w) => userOf(w.next.tokens));
+        expect(appliedAfterSignIn).toEqual(['bob']);
+      });
+    });
+
     it('gives the refresh’s waiters Bob’s token, not Alice’s rotated one', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
@@ -96,6 +113,29 @@ describe('hardening: shared state under TestScheduler', () => {
         at(5, () => a.setTokens(userTokens('bob')));
         testScheduler.flush();
         expect(got.every((token) => token === 'error' || userOf({ accessToken: token ?? undefined }) === 'bob')).toBe(true);
+      });
+    });
+  });
+
+  describe('(a) a sign-in while a refresh waits for the lock', () => {
+    it('never spends Alice’s refresh token nor writes her refreshed tokens after Bob signed in', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const lock = virtualLock();
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        // Another member holds the lock until 50 (its own refresh, say).
+        at(1, () => lock.run(() => timer(49, testScheduler)).subscribe());
+        at(2, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(5, () => {
+          store.knobs.applyDelay = 100; // Bob's write is on its way until 105
+          a.setTokens(userTokens('bob'));
+          store.knobs.applyDelay = 0;
+        });
+        testScheduler.flush();
+        expect(endpoint.calls.filter((c) => c.at >= 5).map((c) => c.refreshToken)).not.toContain('alice-r0');
+        const appliedAfterSignIn = store.writes.filter((w) => w.applied && w.at >= 5).map((w) => userOf(w.next.tokens));
+        expect(appliedAfterSignIn).not.toContain('alice');
+        expect(userOf(tokensOf(store.current))).toBe('bob');
       });
     });
   });
