@@ -15,6 +15,7 @@ import {
   throwError,
   throwIfEmpty,
   timeout,
+  timer,
   type Observable,
   type ObservableInput,
 } from 'rxjs';
@@ -211,20 +212,23 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     if (ownWrites.size > 8) ownWrites.delete(ownWrites.values().next().value as string);
   }
 
+  // Requests wait for the first read at most `storeTimeout`; a later answer is still taken
+  // while the session has not changed since, so a slow store never loses to stale config tokens.
   function start(initial: SessionState): void {
-    const read$ = storeCall('read', () => store.read(), storeTimeout).pipe(
+    const read$ = storeCall('read', () => store.read()).pipe(
       switchMap((shared) => {
         if (ctx.state$.value !== initial) return EMPTY; // the app signed in or out meanwhile: its write decides
         if (shared) ctx.state$.next(shared);
         else if (initial.tokens) publishStart(initial);
         return EMPTY;
       }),
-      // A store that cannot be read now may hold a newer state: start from our tokens without
-      // writing them; the first refresh reads the store again under the lock.
+      // A store that cannot be read may hold a newer state: start from our tokens without writing
+      // them; the first refresh reads the store again under the lock.
       catchError(() => EMPTY),
       finalize(() => ready$.next(true)),
     );
     subscriptions.add(read$.subscribe());
+    subscriptions.add(timer(storeTimeout, scheduler).subscribe(() => ready$.next(true)));
   }
 
   // The `tokens` of the config count only while the store is empty: one fenced write, and what
@@ -244,6 +248,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
         }
         return EMPTY;
       }),
+      retry({ count: MAX_WRITE_TRIES - 1 }),
       catchError(() => EMPTY),
       finalize(() => {
         synced();
