@@ -3,6 +3,7 @@ import { emptyStats, type FakeAuthorizationServerStats } from './fake-server/fak
 import { createProtectedApi } from './fake-server/protected-api.js';
 import { json } from './fake-server/responses.js';
 import { createTokenEndpoint } from './fake-server/token-endpoint.js';
+import type { FakeUser } from './fake-server/fake-user.js';
 import type { FakeTokenFault } from './fake-server/token-faults.js';
 import { createTokenLedger, type IssuedTokens } from './fake-server/token-ledger.js';
 
@@ -10,6 +11,7 @@ export type { FakeAuthorizationServerConfig } from './fake-server/fake-server-co
 export type { FakeAuthorizationServerStats } from './fake-server/fake-server-stats.js';
 export { FakeNetworkFault, type FakeTokenFault } from './fake-server/token-faults.js';
 export type { IssuedTokens } from './fake-server/token-ledger.js';
+export type { FakeApiHandler, FakeUser } from './fake-server/fake-user.js';
 
 /** An in-memory OAuth2 authorization server plus protected API that speaks Fetch `Request`/`Response`. */
 export interface FakeAuthorizationServer {
@@ -19,6 +21,24 @@ export interface FakeAuthorizationServer {
    * abort reason when the request is aborted while the server is waiting.
    */
   handle(request: Request): Promise<Response>;
+  /**
+   * The protected API's token check alone, for serving your own API data from your own msw handler: the
+   * {@link FakeUser} the request's Bearer token belongs to, or the 401 `Response` the API would send
+   * (`WWW-Authenticate: Bearer error="invalid_token"`) when the token is missing, unknown, expired or
+   * revoked. Synchronous, no delay; counts one API request in `stats` (and a 401 in `apiUnauthorized`).
+   * To serve your data from `handle` itself (and so from `createOAuth2Handlers` and the node server),
+   * pass `api` in the config instead.
+   *
+   * @example
+   * server.use(
+   *   http.get('https://api.example.test/v1/profile', ({ request }) => {
+   *     const user = fake.authorize(request);
+   *     if (user instanceof Response) return user; // 401, so the client refreshes and retries
+   *     return HttpResponse.json({ name: user.subject });
+   *   }),
+   * );
+   */
+  authorize(request: Request): FakeUser | Response;
   /** Starts a new token family, as a sign-in would. `subject` becomes the `sub` claim. */
   signIn(subject?: string): IssuedTokens;
   /** Revokes every family (e.g. a password change): all access and refresh tokens stop working. */
@@ -44,7 +64,7 @@ export interface FakeAuthorizationServer {
  * concurrent refreshes with one refresh token see consistent rotation: the first wins, the rest are reuse.
  * API routes, all requiring a valid Bearer token unless noted: `<apiPrefix>forbidden` → 403,
  * `<apiPrefix>status/<code>` → that status, `<apiPrefix>dpop` → 401 DPoP nonce challenge (no token
- * needed), anything else → 200 `{ ok, method, path, sub, body? }`.
+ * needed), anything else → your `api` handler's answer if you gave one, else 200 `{ ok, method, path, sub, body? }`.
  *
  * @example
  * const server = createFakeAuthorizationServer({ accessTokenTtl: 1_000 });
@@ -67,9 +87,10 @@ export function createFakeAuthorizationServer(config: FakeAuthorizationServerCon
     async handle(request) {
       const { pathname } = new URL(request.url);
       if (pathname === options.tokenPath) return tokenEndpoint(request);
-      if (pathname.startsWith(options.apiPrefix)) return api(request);
+      if (pathname.startsWith(options.apiPrefix)) return api.handle(request);
       return json(404, { error: 'not_found', path: pathname });
     },
+    authorize: (request) => api.authorize(request),
     signIn: (subject) => ledger.signIn(subject),
     revokeAll: () => ledger.revokeAll(),
     expireAccessTokens: () => ledger.expireAccessTokens(),

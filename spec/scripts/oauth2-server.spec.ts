@@ -103,6 +103,22 @@ describe('startOAuth2Server', () => {
     });
   });
 
+  describe('when the fake serves your own API data', () => {
+    it('answers it over the socket for a valid token and 401 for an expired one', async () => {
+      const { url, server } = await start({ api: (_request, user) => ({ name: user.subject, orders: [1, 2] }) });
+      const { accessToken } = server.signIn('ada');
+
+      const ok = await callApi(url, '/api/orders', accessToken);
+      server.expireAccessTokens();
+      const expired = await callApi(url, '/api/orders', accessToken);
+
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ name: 'ada', orders: [1, 2] });
+      expect(expired.status).toBe(401);
+      expect(expired.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    });
+  });
+
   describe('when a network fault is scripted', () => {
     it('destroys the socket so fetch rejects, then serves the next request', async () => {
       const { url, server } = await start();

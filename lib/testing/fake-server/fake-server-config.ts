@@ -1,3 +1,5 @@
+import type { FakeApiHandler, FakeUser } from './fake-user.js';
+
 /** Configuration for `createFakeAuthorizationServer`. Every field is optional. */
 export interface FakeAuthorizationServerConfig {
   /** Path of the token endpoint (`POST`, form-encoded). @default '/oauth/token' */
@@ -24,6 +26,18 @@ export interface FakeAuthorizationServerConfig {
   tokenDelay?: number;
   /** Milliseconds every API response waits; a request may override it with `?delay=<ms>`. @default 0 */
   apiDelay?: number;
+  /**
+   * Your own API data behind the fake's token check: called for each API request whose Bearer token is
+   * valid, with the request and the {@link FakeUser} the token belongs to. Return a `Response`, any other
+   * value (sent as 200 JSON), or `undefined` for the built-in routes. Requests with a missing, unknown,
+   * expired or revoked token never reach it: they get 401 `Bearer error="invalid_token"`.
+   * @default undefined (the built-in routes answer everything)
+   * @example
+   * const fake = createFakeAuthorizationServer({
+   *   api: (request, user) => new URL(request.url).pathname === '/api/me' ? { name: user.subject } : undefined,
+   * });
+   */
+  api?: FakeApiHandler;
 }
 
 /** The configuration with every default applied and checked. */
@@ -42,6 +56,7 @@ export function resolveConfig(config: FakeAuthorizationServerConfig) {
     now: config.now ?? (() => Date.now()),
     tokenDelay: config.tokenDelay ?? 0,
     apiDelay: config.apiDelay ?? 0,
+    api: config.api,
   };
   if (!resolved.tokenPath.startsWith('/')) throw new TypeError(`tokenPath must start with '/', got ${resolved.tokenPath}`);
   if (!/^\/(.*\/)?$/.test(resolved.apiPrefix)) {
