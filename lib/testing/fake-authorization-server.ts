@@ -1,24 +1,32 @@
+import { withCors } from './fake-server/cors.js';
+import { createFaultQueue } from './fake-server/fault-queue.js';
 import { resolveConfig, type FakeAuthorizationServerConfig } from './fake-server/fake-server-config.js';
 import { emptyStats, type FakeAuthorizationServerStats } from './fake-server/fake-server-stats.js';
+import type { FakeUser } from './fake-server/fake-user.js';
 import { createProtectedApi } from './fake-server/protected-api.js';
 import { json } from './fake-server/responses.js';
+import { createRevocationEndpoint } from './fake-server/revocation-endpoint.js';
 import { createTokenEndpoint } from './fake-server/token-endpoint.js';
-import type { FakeUser } from './fake-server/fake-user.js';
-import type { FakeTokenFault } from './fake-server/token-faults.js';
+import type { FakeFaultOptions, FakeRevocationFault, FakeTokenFault } from './fake-server/token-faults.js';
 import { createTokenLedger, type IssuedTokens } from './fake-server/token-ledger.js';
 
 export type { FakeAuthorizationServerConfig } from './fake-server/fake-server-config.js';
 export type { FakeAuthorizationServerStats } from './fake-server/fake-server-stats.js';
-export { FakeNetworkFault, type FakeTokenFault } from './fake-server/token-faults.js';
-export type { IssuedTokens } from './fake-server/token-ledger.js';
 export type { FakeApiHandler, FakeUser } from './fake-server/fake-user.js';
+export {
+  FakeNetworkFault,
+  type FakeFaultOptions,
+  type FakeRevocationFault,
+  type FakeTokenFault,
+} from './fake-server/token-faults.js';
+export type { IssuedTokens } from './fake-server/token-ledger.js';
 
 /** An in-memory OAuth2 authorization server plus protected API that speaks Fetch `Request`/`Response`. */
 export interface FakeAuthorizationServer {
   /**
-   * Handles a Fetch API Request for the token endpoint or the API; any other path → 404 JSON.
-   * Rejects with {@link FakeNetworkFault} when a network failure is scripted, and with the signal's
-   * abort reason when the request is aborted while the server is waiting.
+   * Handles a Fetch API Request for the token endpoint, the revocation endpoint or the API; any other
+   * path → 404 JSON. Rejects with {@link FakeNetworkFault} when a network failure is scripted, and with
+   * the signal's abort reason when the request is aborted while the server is waiting.
    */
   handle(request: Request): Promise<Response>;
   /**
@@ -45,8 +53,20 @@ export interface FakeAuthorizationServer {
   revokeAll(): void;
   /** Makes every access token issued so far expired now (server side), without touching refresh tokens. */
   expireAccessTokens(): void;
-  /** Scripts the next `count` token-endpoint requests (after any already scripted) to fail with `kind`. */
-  failTokenRequests(count: number, kind: FakeTokenFault): void;
+  /**
+   * Scripts the next `count` token-endpoint requests (after any already scripted) to misbehave with
+   * `kind`; `Infinity` scripts every later one, until {@link clearFaults}. Throws `RangeError` for a
+   * negative or fractional count.
+   *
+   * @example
+   * fake.failTokenRequests(Infinity, 'hang'); // a token endpoint that never answers
+   * fake.failTokenRequests(1, 'redirect', { location: 'https://evil.example/steal' });
+   */
+  failTokenRequests(count: number, kind: FakeTokenFault, options?: FakeFaultOptions): void;
+  /** Like {@link failTokenRequests}, for the revocation endpoint. */
+  failRevocationRequests(count: number, kind: FakeRevocationFault, options?: FakeFaultOptions): void;
+  /** Drops every scripted fault, of both endpoints, not yet taken. */
+  clearFaults(): void;
   /** Every refresh token ever issued, newest last (a snapshot; lets tests assert a client stores the newest). */
   readonly issuedRefreshTokens: readonly string[];
   /** A snapshot of the counters. */
@@ -56,15 +76,15 @@ export interface FakeAuthorizationServer {
 }
 
 /**
- * Creates a fake OAuth2 authorization server (refresh-token grant with rotation and reuse detection) and a
- * Bearer-protected API, as one pure model over Fetch `Request`/`Response`. It knows nothing about any
- * client: mount it with `createOAuth2Handlers` (msw) or `startOAuth2Server` (`node:http`).
+ * Creates a fake OAuth2 authorization server (refresh-token grant with rotation and reuse detection, RFC
+ * 7009 revocation) and a Bearer-protected API, as one pure model over Fetch `Request`/`Response`. It knows
+ * nothing about any client: mount it with `createOAuth2Handlers` (msw) or `startOAuth2Server` (`node:http`).
  *
  * Each token-endpoint decision is synchronous once the body is read and the delay has passed, so
  * concurrent refreshes with one refresh token see consistent rotation: the first wins, the rest are reuse.
- * API routes, all requiring a valid Bearer token unless noted: `<apiPrefix>forbidden` → 403,
- * `<apiPrefix>status/<code>` → that status, `<apiPrefix>dpop` → 401 DPoP nonce challenge (no token
- * needed), anything else → your `api` handler's answer if you gave one, else 200 `{ ok, method, path, sub, body? }`.
+ * API routes, all requiring a valid Bearer token unless noted: `<apiPrefix>dpop` → 401 DPoP nonce
+ * challenge (no token needed); then your `api` handler if you gave one; then `<apiPrefix>forbidden` → 403,
+ * `<apiPrefix>status/<code>` → that status, anything else → 200 `{ ok, method, path, sub, body? }`.
  *
  * @example
  * const server = createFakeAuthorizationServer({ accessTokenTtl: 1_000 });
@@ -74,29 +94,42 @@ export interface FakeAuthorizationServer {
  *   body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
  * }));
  * await res.json(); // { access_token: 'eyJ…', token_type: 'Bearer', expires_in: 1, refresh_token: '…' }
+ *
+ * @example
+ * // Your own data behind the token check, through createOAuth2Handlers or startOAuth2Server:
+ * const fake = createFakeAuthorizationServer({
+ *   api: (request, user) => new URL(request.url).pathname === '/api/me' ? { name: user.subject } : undefined,
+ * });
  */
 export function createFakeAuthorizationServer(config: FakeAuthorizationServerConfig = {}): FakeAuthorizationServer {
   const options = resolveConfig(config);
   const stats = emptyStats();
   const ledger = createTokenLedger(options, stats);
-  const faults: FakeTokenFault[] = [];
-  const tokenEndpoint = createTokenEndpoint({ options, ledger, stats, faults });
+  const tokenFaults = createFaultQueue();
+  const revocationFaults = createFaultQueue();
+  const tokenEndpoint = createTokenEndpoint({ options, ledger, stats, faults: tokenFaults });
+  const revocationEndpoint = createRevocationEndpoint({ options, ledger, stats, faults: revocationFaults });
   const api = createProtectedApi({ options, ledger, stats });
 
+  const route = async (request: Request): Promise<Response> => {
+    const { pathname } = new URL(request.url);
+    if (pathname === options.tokenPath) return tokenEndpoint(request);
+    if (pathname === options.revocationPath) return revocationEndpoint(request);
+    if (pathname.startsWith(options.apiPrefix)) return api.handle(request);
+    return json(404, { error: 'not_found', path: pathname });
+  };
+
   return {
-    async handle(request) {
-      const { pathname } = new URL(request.url);
-      if (pathname === options.tokenPath) return tokenEndpoint(request);
-      if (pathname.startsWith(options.apiPrefix)) return api.handle(request);
-      return json(404, { error: 'not_found', path: pathname });
-    },
+    handle: (request) => (options.cors ? withCors(request, route) : route(request)),
     authorize: (request) => api.authorize(request),
     signIn: (subject) => ledger.signIn(subject),
     revokeAll: () => ledger.revokeAll(),
     expireAccessTokens: () => ledger.expireAccessTokens(),
-    failTokenRequests(count, kind) {
-      if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
-      for (let i = 0; i < count; i++) faults.push(kind);
+    failTokenRequests: (count, kind, faultOptions) => tokenFaults.add(count, kind, faultOptions),
+    failRevocationRequests: (count, kind, faultOptions) => revocationFaults.add(count, kind, faultOptions),
+    clearFaults() {
+      tokenFaults.clear();
+      revocationFaults.clear();
     },
     get issuedRefreshTokens() {
       return ledger.issuedRefreshTokens;

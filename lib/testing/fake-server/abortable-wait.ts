@@ -20,10 +20,20 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Never resolves; rejects with the signal's abort reason once it aborts (a server that never answers). */
-export function waitForAbort(signal: AbortSignal): Promise<never> {
+// Requests waiting in waitForAbort. undici's `Request.signal` follows the signal the request was built with
+// through a WeakRef to the request's own controller, and nothing else holds a hanging request: without this
+// set, garbage collection can drop the request, its signal never aborts, and the wait never ends.
+const hanging = new Set<Request>();
+
+/** Never resolves; rejects with the request's abort reason once its signal aborts (a server that never answers). */
+export function waitForAbort(request: Request): Promise<never> {
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(abortReason(signal));
-    else signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
+    if (request.signal.aborted) return reject(abortReason(request.signal));
+    hanging.add(request);
+    const onAbort = () => {
+      hanging.delete(request);
+      reject(abortReason(request.signal));
+    };
+    request.signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -4,6 +4,12 @@ import type { FakeApiHandler, FakeUser } from './fake-user.js';
 export interface FakeAuthorizationServerConfig {
   /** Path of the token endpoint (`POST`, form-encoded). @default '/oauth/token' */
   tokenPath?: string;
+  /**
+   * Path of the token revocation endpoint (RFC 7009: `POST`, form-encoded `token`), or `false` for none
+   * (the path then answers 404).
+   * @default '/oauth/revoke'
+   */
+  revocationPath?: string | false;
   /** Every path starting with this prefix is a protected API route. Must start and end with `/`. @default '/api/' */
   apiPrefix?: string;
   /** Lifetime of an access token, in milliseconds. @default 60_000 */
@@ -38,6 +44,12 @@ export interface FakeAuthorizationServerConfig {
    * });
    */
   api?: FakeApiHandler;
+  /**
+   * Answers CORS preflights and adds `Access-Control-Allow-Origin` (any origin, no credentials) to every
+   * answer to a request with an `Origin`, for browser tests whose page is on another origin.
+   * @default false
+   */
+  cors?: boolean;
 }
 
 /** The configuration with every default applied and checked. */
@@ -47,6 +59,7 @@ export type ResolvedConfig = ReturnType<typeof resolveConfig>;
 export function resolveConfig(config: FakeAuthorizationServerConfig) {
   const resolved = {
     tokenPath: config.tokenPath ?? '/oauth/token',
+    revocationPath: config.revocationPath ?? '/oauth/revoke',
     apiPrefix: config.apiPrefix ?? '/api/',
     accessTokenTtl: config.accessTokenTtl ?? 60_000,
     rotateRefreshTokens: config.rotateRefreshTokens ?? true,
@@ -57,8 +70,12 @@ export function resolveConfig(config: FakeAuthorizationServerConfig) {
     tokenDelay: config.tokenDelay ?? 0,
     apiDelay: config.apiDelay ?? 0,
     api: config.api,
+    cors: config.cors ?? false,
   };
   if (!resolved.tokenPath.startsWith('/')) throw new TypeError(`tokenPath must start with '/', got ${resolved.tokenPath}`);
+  if (resolved.revocationPath !== false && !resolved.revocationPath.startsWith('/')) {
+    throw new TypeError(`revocationPath must start with '/' or be false, got ${resolved.revocationPath}`);
+  }
   if (!/^\/(.*\/)?$/.test(resolved.apiPrefix)) {
     throw new TypeError(`apiPrefix must start and end with '/', got ${resolved.apiPrefix}`);
   }

@@ -10,8 +10,10 @@ export interface FakeAuthorizationServerStats {
   readonly apiUnauthorized: number;
   /** Token requests that presented a retired refresh token while reuse detection was on. */
   readonly reuseDetected: number;
-  /** Token families revoked, by reuse detection or `revokeAll()`. */
+  /** Token families revoked, by reuse detection, the revocation endpoint or `revokeAll()`. */
   readonly revokedFamilies: number;
+  /** `POST`s to the revocation endpoint (RFC 7009), scripted faults included. */
+  readonly revocationRequests: number;
 }
 
 /** The counters as the endpoints see them: one object, reset in place so every holder sees the reset. */
@@ -19,5 +21,13 @@ export type MutableStats = { -readonly [K in keyof FakeAuthorizationServerStats]
 
 /** Every counter at zero. */
 export function emptyStats(): MutableStats {
-  return { tokenRequests: 0, refreshGrants: 0, apiRequests: 0, apiUnauthorized: 0, reuseDetected: 0, revokedFamilies: 0 };
+  return {
+    tokenRequests: 0,
+    refreshGrants: 0,
+    apiRequests: 0,
+    apiUnauthorized: 0,
+    reuseDetected: 0,
+    revokedFamilies: 0,
+    revocationRequests: 0,
+  };
 }

@@ -1,18 +1,24 @@
 import { sleep, waitForAbort } from './abortable-wait.js';
 import { clientChallenge, isClientAuthenticated, isFormEncoded } from './client-authentication.js';
+import type { FaultQueue } from './fault-queue.js';
 import type { ResolvedConfig } from './fake-server-config.js';
 import type { MutableStats } from './fake-server-stats.js';
 import { json, NO_STORE, oauthError } from './responses.js';
 import type { TokenLedger } from './token-ledger.js';
-import { faultResponse, type FakeTokenFault } from './token-faults.js';
+import { faultResponse, isGrantingFault, type ScriptedFault } from './token-faults.js';
 
-/** What the token endpoint decides with: the configuration, the tokens, the counters and the scripted faults. */
-export interface TokenEndpointDeps {
+/** What an authorization-server endpoint decides with: the configuration, the tokens, the counters, the faults. */
+export interface EndpointDeps {
   readonly options: ResolvedConfig;
   readonly ledger: TokenLedger;
   readonly stats: MutableStats;
-  /** Scripted faults, oldest first; each token request takes the first one. */
-  readonly faults: FakeTokenFault[];
+  readonly faults: FaultQueue;
+}
+
+/** How long the access token of a grant lives, and whether the answer says so in `expires_in`. */
+interface Lifetime {
+  readonly ttl: number;
+  readonly sendExpiresIn: boolean;
 }
 
 /**
@@ -20,7 +26,7 @@ export interface TokenEndpointDeps {
  * is synchronous once the body is read and the delay has passed, so concurrent refreshes with one refresh
  * token see consistent rotation: the first wins, the rest are reuse.
  */
-export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request) => Promise<Response> {
+export function createTokenEndpoint(deps: EndpointDeps): (request: Request) => Promise<Response> {
   const { options, stats, faults } = deps;
   return async (request) => {
     if (request.method !== 'POST') {
@@ -28,16 +34,27 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
     }
     stats.tokenRequests++;
     // Taken on arrival, before any await, so scripted faults hit requests in the order they came in.
-    const fault = faults.shift();
-    if (fault === 'hang') return waitForAbort(request.signal);
-    const body = fault ? '' : await request.text();
+    const fault = faults.take();
+    if (fault?.kind === 'hang') return waitForAbort(request);
+    const body = needsBody(fault) ? await request.text() : '';
     // Waiting before deciding means an aborted token request changes nothing, like one never received.
     await sleep(options.tokenDelay, request.signal);
-    return fault ? faultResponse(fault) : grant(deps, request.headers, body);
+    if (fault && !isGrantingFault(fault.kind)) return faultResponse(fault, request, body);
+    return grant(deps, request.headers, body, lifetime(options, fault));
   };
 }
 
-function grant(deps: TokenEndpointDeps, headers: Headers, body: string): Response {
+function needsBody(fault: ScriptedFault | undefined): boolean {
+  return fault === undefined || fault.kind === 'echo-form' || isGrantingFault(fault.kind);
+}
+
+function lifetime(options: ResolvedConfig, fault: ScriptedFault | undefined): Lifetime {
+  if (fault?.kind === 'expired') return { ttl: 0, sendExpiresIn: true };
+  if (fault?.kind === 'exp-in-past') return { ttl: -300_000, sendExpiresIn: false };
+  return { ttl: options.accessTokenTtl, sendExpiresIn: true };
+}
+
+function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetime): Response {
   if (!isFormEncoded(headers)) {
     return oauthError(400, 'invalid_request', 'The body must be application/x-www-form-urlencoded');
   }
@@ -52,10 +69,10 @@ function grant(deps: TokenEndpointDeps, headers: Headers, body: string): Respons
   }
   const presented = form.get('refresh_token');
   if (!presented) return oauthError(400, 'invalid_request', 'refresh_token is required');
-  return refresh(deps, presented);
+  return refresh(deps, presented, life);
 }
 
-function refresh({ options, ledger, stats }: TokenEndpointDeps, presented: string): Response {
+function refresh({ options, ledger, stats }: EndpointDeps, presented: string, life: Lifetime): Response {
   const record = ledger.refreshToken(presented);
   if (record?.retired && options.reuseDetection) {
     stats.reuseDetected++;
@@ -70,12 +87,12 @@ function refresh({ options, ledger, stats }: TokenEndpointDeps, presented: strin
     record.retired = true;
     refreshToken = ledger.issueRefreshToken(record.family);
   }
-  const { accessToken } = ledger.issueAccessToken(record.family);
+  const { accessToken } = ledger.issueAccessToken(record.family, life.ttl);
   const body = {
     access_token: accessToken,
     token_type: 'Bearer',
     // Rounded down so a client that trusts expires_in never believes a token outlives the server's view.
-    expires_in: Math.floor(options.accessTokenTtl / 1000),
+    ...(life.sendExpiresIn ? { expires_in: Math.max(0, Math.floor(life.ttl / 1000)) } : {}),
     ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
   };
   return json(200, body, NO_STORE);

@@ -33,10 +33,13 @@ export interface RefreshRecord {
 export interface TokenLedger {
   signIn(subject?: string): IssuedTokens;
   issueRefreshToken(family: Family): string;
-  issueAccessToken(family: Family): { accessToken: string; expiresAt: number };
+  /** An access token living `ttl` ms from now (negative: already expired); by default the configured TTL. */
+  issueAccessToken(family: Family, ttl?: number): { accessToken: string; expiresAt: number };
   refreshToken(token: string): RefreshRecord | undefined;
   /** The record of a usable access token: known, not expired (by flag or clock), family not revoked. */
   usableAccessToken(token: string): AccessRecord | undefined;
+  /** The family of any refresh or access token the server issued. */
+  familyOf(token: string): Family | undefined;
   revoke(family: Family): void;
   revokeAll(): void;
   expireAccessTokens(): void;
@@ -63,9 +66,9 @@ export function createTokenLedger(options: { now: () => number; accessTokenTtl: 
       issuedRefreshTokens.push(token);
       return token;
     },
-    issueAccessToken(family) {
+    issueAccessToken(family, ttl = options.accessTokenTtl) {
       const issuedAt = options.now();
-      const expiresAt = issuedAt + options.accessTokenTtl;
+      const expiresAt = issuedAt + ttl;
       const accessToken = accessTokenJwt(family, issuedAt, expiresAt);
       accessTokens.set(accessToken, { family, expiresAt, expired: false });
       return { accessToken, expiresAt };
@@ -76,6 +79,7 @@ export function createTokenLedger(options: { now: () => number; accessTokenTtl: 
       if (!record || record.expired || record.family.revoked || options.now() >= record.expiresAt) return undefined;
       return record;
     },
+    familyOf: (token) => (refreshTokens.get(token) ?? accessTokens.get(token))?.family,
     revoke(family) {
       if (family.revoked) return;
       family.revoked = true;
