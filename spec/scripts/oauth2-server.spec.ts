@@ -119,6 +119,38 @@ describe('startOAuth2Server', () => {
     });
   });
 
+  describe('when a client revokes a token over the socket (RFC 7009)', () => {
+    it('revokes the family and counts the call', async () => {
+      const { url, server } = await start();
+      const { accessToken, refreshToken } = server.signIn();
+
+      const response = await fetch(`${url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ token: refreshToken }) });
+
+      expect(response.status).toBe(200);
+      expect((await callApi(url, '/api/me', accessToken)).status).toBe(401);
+      expect(server.stats).toMatchObject({ revocationRequests: 1, revokedFamilies: 1 });
+    });
+  });
+
+  describe('when cors is on and a page on another origin calls', () => {
+    it('answers the preflight and exposes the challenge header', async () => {
+      const { url, server } = await start({ cors: true });
+      const { accessToken } = server.signIn();
+      const origin = 'http://127.0.0.1:1';
+
+      const preflight = await fetch(`${url}/api/me`, {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+      });
+      const ok = await callApi(url, '/api/me', accessToken, { headers: { Origin: origin } });
+
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization');
+      expect(ok.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(ok.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
+    });
+  });
+
   describe('when a network fault is scripted', () => {
     it('destroys the socket so fetch rejects, then serves the next request', async () => {
       const { url, server } = await start();

@@ -196,6 +196,23 @@ describe('createOAuth2Handlers', () => {
     });
   });
 
+  describe('when the token endpoint redirects', () => {
+    it('lets fetch see the 307 and its Location when it does not follow', async () => {
+      const { refreshToken } = fake.signIn();
+      fake.failTokenRequests(1, 'redirect', { location: 'https://elsewhere.example.test/steal' });
+
+      const response = await fetch(`${ORIGIN}/oauth/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        redirect: 'manual',
+      });
+
+      expect(response.status).toBe(307);
+      expect(response.headers.get('location')).toBe('https://elsewhere.example.test/steal');
+      expect(fake.stats).toMatchObject({ tokenRequests: 1, refreshGrants: 0 });
+    });
+  });
+
   describe('when 200 refreshes race through msw with the same refresh token', () => {
     it('grants exactly one and revokes the family', async () => {
       const { refreshToken } = fake.signIn();
