@@ -52,27 +52,20 @@ export function createTokenLedger(options: { now: () => number; accessTokenTtl: 
   const accessTokens = new Map<string, AccessRecord>();
   const refreshTokens = new Map<string, RefreshRecord>();
   const issuedRefreshTokens: string[] = [];
-
+  const revoke = (family: Family) => {
+    if (family.revoked) return;
+    family.revoked = true;
+    stats.revokedFamilies++;
+  };
   const ledger: TokenLedger = {
-    signIn(subject = `user-${families.length + 1}`) {
-      const family: Family = { id: `family-${families.length + 1}`, sub: subject, revoked: false };
-      families.push(family);
-      const refreshToken = ledger.issueRefreshToken(family);
-      return { ...ledger.issueAccessToken(family), refreshToken };
-    },
+    signIn: (subject) => signIn(ledger, families, subject),
     issueRefreshToken(family) {
       const token = randomToken();
       refreshTokens.set(token, { family, retired: false });
       issuedRefreshTokens.push(token);
       return token;
     },
-    issueAccessToken(family, ttl = options.accessTokenTtl) {
-      const issuedAt = options.now();
-      const expiresAt = issuedAt + ttl;
-      const accessToken = accessTokenJwt(family, issuedAt, expiresAt);
-      accessTokens.set(accessToken, { family, expiresAt, expired: false });
-      return { accessToken, expiresAt };
-    },
+    issueAccessToken: (family, ttl = options.accessTokenTtl) => issueAccessToken(accessTokens, options.now(), family, ttl),
     refreshToken: (token) => refreshTokens.get(token),
     usableAccessToken(token) {
       const record = accessTokens.get(token);
@@ -80,12 +73,8 @@ export function createTokenLedger(options: { now: () => number; accessTokenTtl: 
       return record;
     },
     familyOf: (token) => (refreshTokens.get(token) ?? accessTokens.get(token))?.family,
-    revoke(family) {
-      if (family.revoked) return;
-      family.revoked = true;
-      stats.revokedFamilies++;
-    },
-    revokeAll: () => families.forEach(ledger.revoke),
+    revoke,
+    revokeAll: () => families.forEach(revoke),
     expireAccessTokens() {
       for (const record of accessTokens.values()) record.expired = true;
     },
@@ -94,6 +83,20 @@ export function createTokenLedger(options: { now: () => number; accessTokenTtl: 
     },
   };
   return ledger;
+}
+
+function signIn(ledger: TokenLedger, families: Family[], subject = `user-${families.length + 1}`): IssuedTokens {
+  const family: Family = { id: `family-${families.length + 1}`, sub: subject, revoked: false };
+  families.push(family);
+  const refreshToken = ledger.issueRefreshToken(family);
+  return { ...ledger.issueAccessToken(family), refreshToken };
+}
+
+function issueAccessToken(records: Map<string, AccessRecord>, issuedAt: number, family: Family, ttl: number) {
+  const expiresAt = issuedAt + ttl;
+  const accessToken = accessTokenJwt(family, issuedAt, expiresAt);
+  records.set(accessToken, { family, expiresAt, expired: false });
+  return { accessToken, expiresAt };
 }
 
 /** A JWT-shaped access token (`at+jwt`, RFC 9068 claims); the signature is random, nobody verifies it. */
