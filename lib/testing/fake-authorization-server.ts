@@ -112,11 +112,11 @@ export function createFakeAuthorizationServer(config: FakeAuthorizationServerCon
   const api = createProtectedApi({ options, ledger, stats });
 
   const route = async (request: Request): Promise<Response> => {
-    const { pathname } = new URL(request.url);
-    if (pathname === options.tokenPath) return tokenEndpoint(request);
-    if (pathname === options.revocationPath) return revocationEndpoint(request);
-    if (pathname.startsWith(options.apiPrefix)) return api.handle(request);
-    return json(404, { error: 'not_found', path: pathname });
+    const url = new URL(request.url);
+    if (url.pathname === options.tokenPath) return tokenEndpoint(request);
+    if (url.pathname === options.revocationPath) return revocationEndpoint(request);
+    if (url.pathname.startsWith(options.apiPrefix)) return api.handle(request, url);
+    return json(404, { error: 'not_found', path: url.pathname });
   };
 
   return {

@@ -166,14 +166,17 @@ describe('startOAuth2Server', () => {
 
   describe('when the client disconnects while the server waits', () => {
     it('aborts the token request so the delayed grant never happens', async () => {
-      const { url, server } = await start({ tokenDelay: 40 });
+      // Aborts once the server has the request, not after a fixed 10 ms: on a loaded machine the body may
+      // not even have arrived by then. The delay is long so the abort lands inside it however slow we are.
+      const { url, server } = await start({ tokenDelay: 1_000 });
       const { refreshToken } = server.signIn();
       const controller = new AbortController();
 
       const pending = settle(refresh(url, refreshToken, controller.signal));
-      setTimeout(() => controller.abort(), 10);
+      await vi.waitFor(() => expect(server.stats.tokenRequests).toBe(1), { interval: 5 });
+      controller.abort();
       const { error } = await pending;
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
 
       expect(error).toMatchObject({ name: 'AbortError' });
       expect(server.stats).toMatchObject({ tokenRequests: 1, refreshGrants: 0 });

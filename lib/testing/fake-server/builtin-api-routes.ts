@@ -11,7 +11,7 @@ export function dpopChallenge(): Response {
  * The routes every authorized API request can reach (`route` is the path after the API prefix):
  * `forbidden` → 403, `status/<code>` → that status, anything else → 200 `{ ok, method, path, sub, body? }`.
  */
-export async function builtinApiRoute(route: string, request: Request, sub: string): Promise<Response> {
+export async function builtinApiRoute(route: string, request: Request, url: URL, sub: string): Promise<Response> {
   if (route === 'forbidden') {
     return json(403, { error: 'insufficient_scope' }, { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' });
   }
@@ -21,7 +21,7 @@ export async function builtinApiRoute(route: string, request: Request, sub: stri
   if (request.method === 'HEAD') return new Response(null, { status: 200, headers: { 'Content-Type': 'application/json' } });
   const body = await request.text();
   const echo = body === '' ? {} : { body: parseJsonOrText(body) };
-  return json(200, { ok: true, method: request.method, path: new URL(request.url).pathname, sub, ...echo });
+  return json(200, { ok: true, method: request.method, path: url.pathname, sub, ...echo });
 }
 
 /** `?delay=<ms>` on an API request, when it is a usable number. */

@@ -15,7 +15,8 @@ export interface ProtectedApiDeps {
 
 /** The protected API: `handle` serves a request under the prefix, `authorize` is its token check alone. */
 export interface ProtectedApi {
-  handle(request: Request): Promise<Response>;
+  /** `url` is `request.url` parsed (the router already did it, once). */
+  handle(request: Request, url: URL): Promise<Response>;
   authorize(request: Request): FakeUser | Response;
 }
 
@@ -34,9 +35,8 @@ export function createProtectedApi(deps: ProtectedApiDeps): ProtectedApi {
     return invalidTokenResponse();
   };
   return {
-    async handle(request) {
+    async handle(request, url) {
       stats.apiRequests++;
-      const url = new URL(request.url);
       await sleep(requestedDelay(url) ?? options.apiDelay, request.signal);
       const route = url.pathname.slice(options.apiPrefix.length);
       if (route === 'dpop') return dpopChallenge();
@@ -44,7 +44,7 @@ export function createProtectedApi(deps: ProtectedApiDeps): ProtectedApi {
       if (user instanceof Response) return user;
       // A clone, so the built-in echo can still read the body when the user's api passes.
       const answer = options.api === undefined ? undefined : await options.api(request.clone(), user);
-      return answer === undefined ? builtinApiRoute(route, request, user.subject) : toResponse(answer, request.method);
+      return answer === undefined ? builtinApiRoute(route, request, url, user.subject) : toResponse(answer, request.method);
     },
     authorize(request) {
       stats.apiRequests++;
