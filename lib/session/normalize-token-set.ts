@@ -27,7 +27,7 @@ export function normalizeTokenSet(value: unknown, now: number, previousRefreshTo
   if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
     return `expiresAt must be a finite number of epoch ms when present, got ${typeOf(expiresAt)}`;
   }
-  if (typeof expiresAt === 'number' && now > REAL_CLOCK && expiresAt < SECONDS_LIMIT) {
+  if (typeof expiresAt === 'number' && now > REAL_CLOCK && expiresAt > 0 && expiresAt < SECONDS_LIMIT) {
     return `expiresAt must be epoch milliseconds, got ${expiresAt}, which can only be seconds: multiply it by 1000`;
   }
   const expiry = (expiresAt as number | undefined) ?? (typeof accessToken === 'string' ? jwtExpiry(accessToken) : undefined);
