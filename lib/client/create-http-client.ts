@@ -65,6 +65,6 @@ function pipelineRequest(request: ApiRequest, clientOption: ApiRequest['retry'],
     auth: request.auth,
     retry,
     timeout: checkTimeout(request.timeout, 'timeout'),
-    attemptTimeout: checkTimeout(request.attemptTimeout, 'attemptTimeout'),
+    attemptTimeout: checkTimeout(request.attemptTimeout ?? false, 'attemptTimeout'),
   };
 }

@@ -20,8 +20,8 @@ export interface ApiRequest {
   readonly responseType: ResponseType;
   /** The whole request's limit in ms (attempts, backoff waits, the wait for a refresh), or `false`. */
   readonly timeout: number | false;
-  /** One attempt's limit in ms, or `false` for none; a timed-out attempt is retried like a network error. */
-  readonly attemptTimeout: number | false;
+  /** One attempt's limit in ms, or `false` for none; a timed-out attempt is retried like a network error. @default false */
+  readonly attemptTimeout?: number | false;
   readonly retry: RetryOption;
   /** Whether the session's token is attached (to allowed origins only). */
   readonly auth: boolean;

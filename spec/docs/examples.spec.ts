@@ -39,8 +39,8 @@ import {
   oauth2RefreshGrant,
   retryBackoff,
   shareInMemory,
-  type HttpClient,
-  type HttpInterceptor,
+  type RxHttpClient,
+  type RequestInterceptor,
   type SessionState,
   type TokenSession,
   type TokenSet,
@@ -49,9 +49,9 @@ import {
 import {
   createFakeAuthorizationServer,
   createOAuth2Handlers,
-  createTestBackend,
+  createTestTransport,
   type FakeAuthorizationServer,
-  type TestBackend,
+  type TestTransport,
   type TestResponse,
 } from '../../lib/testing/index.js';
 
@@ -413,17 +413,17 @@ describe('docs/getting-started.md', () => {
     const { session } = quickStart();
     const requests: string[] = [];
 
-    const requestId: HttpInterceptor = (request, next) =>
+    const requestId: RequestInterceptor = (request, next) =>
       next({ ...request, headers: { ...request.headers, 'x-request-id': crypto.randomUUID() } });
 
-    const timing: HttpInterceptor = (request, next) => {
+    const timing: RequestInterceptor = (request, next) => {
       const started = performance.now();
       return next(request).pipe(finalize(() => metrics.timing(`${request.method} ${new URL(request.url).pathname}`, performance.now() - started)));
     };
 
     const traced = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, interceptors: [requestId, timing] });
 
-    const spy: HttpInterceptor = (request, next) => (requests.push(JSON.stringify(request)), next(request));
+    const spy: RequestInterceptor = (request, next) => (requests.push(JSON.stringify(request)), next(request));
     await lastValueFrom(traced.get('/me'));
     await lastValueFrom(createHttpClient({ baseUrl: 'https://api.example.com/v1', session, interceptors: [spy] }).get('/me'));
     expect(seen[0]?.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -500,7 +500,7 @@ describe('docs/getting-started.md', () => {
     it('createHttpClient', async () => {
       const { session } = quickStart();
       gsServer.use(http.get('https://files.example.com/f/1', () => HttpResponse.json('file')));
-      const requestId: HttpInterceptor = (request, next) => next(request);
+      const requestId: RequestInterceptor = (request, next) => next(request);
       const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
       const v2 = createHttpClient({ baseUrl: 'https://api.example.com/v2', session });
@@ -512,10 +512,10 @@ describe('docs/getting-started.md', () => {
       const withId = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, interceptors: [requestId] });
       const withCookies = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, fetch: (input, init) => fetch(input, { ...init, credentials: 'include' }) });
 
-      const testBackend = createTestBackend();
-      const inTests = createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: testBackend.backend });
+      const testBackend = createTestTransport();
+      const inTests = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: testBackend.transport });
 
-      const virtual = createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: testBackend.backend, scheduler: testScheduler });
+      const virtual = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: testBackend.transport, scheduler: testScheduler });
 
       for (const client of [v2, publicApi, patient, quick, withId, withCookies, virtual]) expect(typeof client.get).toBe('function');
       await lastValueFrom(withFiles.get('https://files.example.com/f/1'));
@@ -778,7 +778,7 @@ describe('docs/how-refresh-works.md', () => {
 describe('docs/retries-and-errors.md', () => {
   const reServer = setupServer();
   let fake: FakeAuthorizationServer;
-  let api: HttpClient;
+  let api: RxHttpClient;
   let session: TokenSession;
 
   interface User {
@@ -945,7 +945,7 @@ describe('docs/testing.md', () => {
     name: string;
   }
 
-  function userService(api: HttpClient) {
+  function userService(api: RxHttpClient) {
     return {
       find: (id: number) => api.get<User>(`/users/${id}`),
       rename: (id: number, name: string) => api.patch<User>(`/users/${id}`, { name }),
@@ -953,13 +953,13 @@ describe('docs/testing.md', () => {
   }
 
   describe('userService', () => {
-    let backend: TestBackend;
+    let backend: TestTransport;
     let users: ReturnType<typeof userService>;
 
     beforeEach(() => {
-      backend = createTestBackend();
+      backend = createTestTransport();
       // retry: false, or a NetworkError would be retried after a real backoff wait
-      users = userService(createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: backend.backend, retry: false }));
+      users = userService(createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: backend.transport, retry: false }));
     });
     afterEach(() => backend.verify()); // fails if a request was left unanswered
 
@@ -1007,8 +1007,8 @@ describe('docs/testing.md', () => {
       tokens: { accessToken: 'test-access-1', refreshToken: 'test-refresh-1' },
       refresh: () => of({ accessToken: 'test-access-2' }),
     });
-    const backend = createTestBackend();
-    const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: backend.backend, session, retry: false });
+    const backend = createTestTransport();
+    const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: backend.transport, session, retry: false });
     const me = firstValueFrom(api.get('/me'));
 
     backend.expectOne('/v1/me').flush(null, { status: 401 });
@@ -1024,14 +1024,14 @@ describe('docs/testing.md', () => {
     it('retries a 503 after the backoff, in virtual time', () => {
       const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
       testScheduler.run(({ cold, expectObservable }) => {
-        const backend = createTestBackend();
+        const backend = createTestTransport();
         let attempts = 0;
         backend.when('/v1/users/7', () =>
           ++attempts === 1 ? cold<TestResponse>('10ms r', { r: { status: 503 } }) : cold<TestResponse>('10ms (r|)', { r: { body: ada } }),
         );
         const api = createHttpClient({
           baseUrl: 'https://api.example.com/v1',
-          backend: backend.backend,
+          transport: backend.transport,
           scheduler: testScheduler,
           retry: { maxRetries: 2, baseDelay: 100, jitter: false },
         });
@@ -1050,11 +1050,11 @@ describe('docs/testing.md', () => {
           refresh: () => tokenEndpoint,
           scheduler: testScheduler,
         });
-        const backend = createTestBackend();
+        const backend = createTestTransport();
         backend.when('/v1/me', (request) =>
           cold<TestResponse>('10ms (r|)', { r: request.headers.authorization === 'Bearer test-access-2' ? { body: ada } : { status: 401 } }),
         );
-        const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: backend.backend, session, scheduler: testScheduler });
+        const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: backend.transport, session, scheduler: testScheduler });
 
         // 401 at 10 ms, the refresh from 10 to 15 ms, the second attempt answered at 25 ms
         expectObservable(api.get('/me')).toBe('25ms (u|)', { u: ada });
