@@ -1,7 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { createOriginAllowList, originOf, type OriginAllowList } from '../pipeline/origin-allow-list.js';
 import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
-import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { checkRetryConfig, type RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { RetryOption } from '../retry/retry-option.js';
 import type { TokenAccess } from '../session/token-access.js';
 import { fetchTransport } from '../transport/fetch-transport.js';
@@ -66,6 +66,8 @@ export function resolveClientConfig(config: HttpClientConfig | undefined): Resol
   const headers = config.headers ?? {};
   checkHeaders(headers);
   const retry = config.retry ?? DEFAULT_RETRY;
+  const merged = mergeRetry(DEFAULT_RETRY, retry);
+  checkRetryConfig(merged); // at creation, not on every request
   return {
     defaults: {
       baseUrl,
@@ -74,7 +76,7 @@ export function resolveClientConfig(config: HttpClientConfig | undefined): Resol
       attemptTimeout: checkTimeout(config.attemptTimeout ?? false, 'attemptTimeout'),
       retry,
     },
-    retry: mergeRetry(DEFAULT_RETRY, retry),
+    retry: merged,
     allowList: createOriginAllowList(origins),
     transport: config.transport ?? fetchTransport(config.fetch),
     scheduler: config.scheduler ?? asyncScheduler,
