@@ -353,7 +353,7 @@ describe('docs/getting-started.md', () => {
       gsServer.use(http.get('https://api.example.com/v1/health', () => HttpResponse.json({ up: true })));
       const order = { sku: 'tea-7', quantity: 2 };
 
-      const yearly$ = api.get('/reports/yearly', { timeout: 120_000 }); // per attempt, instead of the client's 30 s
+      const yearly$ = api.get('/reports/yearly', { timeout: 120_000 }); // the whole request, instead of the client's 30 s
       const health$ = api.get('/health', { auth: false, retry: false }); // no token, no retries
       const order$ = api.post('/orders', order, { headers: { 'Idempotency-Key': crypto.randomUUID() } }); // retried on transient errors
       const search$ = api.post('/search', { q: 'ada' }, { idempotent: true }); // safe to send twice: retried too
@@ -508,6 +508,7 @@ describe('docs/getting-started.md', () => {
       const withFiles = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, allowedOrigins: ['https://files.example.com'] });
       const patient = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, retry: { maxRetries: 4, baseDelay: 500 } });
       const quick = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, timeout: 5_000 });
+      const impatient = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, timeout: 20_000, attemptTimeout: 5_000 });
       const versioned = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, headers: { accept: 'application/vnd.example+json' } });
       const withId = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, interceptors: [requestId] });
       const withCookies = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, fetch: (input, init) => fetch(input, { ...init, credentials: 'include' }) });
@@ -517,7 +518,7 @@ describe('docs/getting-started.md', () => {
 
       const virtual = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: testBackend.transport, scheduler: testScheduler });
 
-      for (const client of [v2, publicApi, patient, quick, withId, withCookies, virtual]) expect(typeof client.get).toBe('function');
+      for (const client of [v2, publicApi, patient, quick, impatient, withId, withCookies, virtual]) expect(typeof client.get).toBe('function');
       await lastValueFrom(withFiles.get('https://files.example.com/f/1'));
       await lastValueFrom(versioned.get('/me'));
       expect(seen.map((r) => [r.url, r.headers.get('authorization')?.slice(0, 7), r.headers.get('accept')])).toEqual([
