@@ -40,6 +40,7 @@ import {
   retryBackoff,
   shareInMemory,
   type RxHttpClient,
+  type RxTokenHttpError,
   type RequestInterceptor,
   type SessionState,
   type TokenSession,
@@ -845,11 +846,12 @@ describe('docs/retries-and-errors.md', () => {
   });
 
   it('switches on code', () => {
-    function userMessage(error: unknown): string {
-      if (!(error instanceof HttpClientError)) return 'Something went wrong.';
+    function userMessage(caught: unknown): string {
+      if (!(caught instanceof HttpClientError)) return 'Something went wrong.';
+      const error = caught as RxTokenHttpError;
       switch (error.code) {
         case 'HTTP_STATUS':
-          return 'The server could not do that.';
+          return error.status === 404 ? 'Not found.' : 'The server could not do that.';
         case 'NETWORK':
         case 'TIMEOUT':
           return 'The server cannot be reached. Try again.';
@@ -863,6 +865,7 @@ describe('docs/retries-and-errors.md', () => {
     expect(userMessage(new TokenRevokedError())).toBe('Your session has ended. Please sign in again.');
     expect(userMessage(new NetworkError('GET', 'https://api.example.com/v1/x'))).toBe('The server cannot be reached. Try again.');
     expect(userMessage(new Error('bug'))).toBe('Something went wrong.');
+    expect(userMessage(new HttpError({ method: 'GET', url: 'https://api.example.com/v1/x', status: 404 }))).toBe('Not found.');
   });
 
   it('reads the body of an HttpError', async () => {
