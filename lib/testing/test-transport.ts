@@ -85,26 +85,7 @@ export function createTestTransport(): TestTransport {
         return from(rule.reply(request)).pipe(map((response) => toResponse(request, response)));
       });
     }
-    return new Observable<ApiResponse<unknown>>((subscriber) => {
-      const entry: Pending = {
-        request,
-        cancelled: false,
-        settled: false,
-        flush(body, init = {}) {
-          settle(entry, 'flush');
-          subscriber.next(toResponse(request, { ...init, body }));
-          subscriber.complete();
-        },
-        error(error = new NetworkError(request.method, request.url)) {
-          settle(entry, 'error');
-          subscriber.error(error);
-        },
-      };
-      requests.push(entry);
-      return () => {
-        if (!entry.settled) entry.cancelled = true;
-      };
-    });
+    return answeredByTest(request, requests);
   };
 
   return {
@@ -132,6 +113,30 @@ export function createTestTransport(): TestTransport {
       if (open.length > 0) throw new Error(`Expected no pending requests, found ${open.length}${listPending(requests)}`);
     },
   };
+}
+
+// A request the test answers by hand: it waits in `requests` until flush() or error().
+function answeredByTest(request: ApiRequest, requests: Pending[]): Observable<ApiResponse<unknown>> {
+  return new Observable<ApiResponse<unknown>>((subscriber) => {
+    const entry: Pending = {
+      request,
+      cancelled: false,
+      settled: false,
+      flush(body, init = {}) {
+        settle(entry, 'flush');
+        subscriber.next(toResponse(request, { ...init, body }));
+        subscriber.complete();
+      },
+      error(error = new NetworkError(request.method, request.url)) {
+        settle(entry, 'error');
+        subscriber.error(error);
+      },
+    };
+    requests.push(entry);
+    return () => {
+      if (!entry.settled) entry.cancelled = true;
+    };
+  });
 }
 
 function answeredByRule(request: ApiRequest): Pending {
