@@ -72,6 +72,19 @@ const harness = {
     harness.inFlight.clear();
   },
 
+  setTokens(tokens: TokenSet): void {
+    harness.session!.setTokens(tokens);
+  },
+  signOut(): void {
+    harness.session!.signOut();
+  },
+  /** Everything this origin keeps at rest, as text, to look for tokens in. */
+  async atRest(): Promise<string> {
+    const databases = (await indexedDB.databases()).map((db) => db.name ?? '');
+    const dump = (storage: Storage) => Array.from({ length: storage.length }, (_, i) => `${storage.key(i)}=${storage.getItem(storage.key(i)!)}`);
+    return JSON.stringify({ local: dump(localStorage), session: dump(sessionStorage), indexedDB: databases, cookies: document.cookie });
+  },
+
   refresh(): Promise<Outcome> {
     return lastValueFrom(harness.session!.refresh$).then(
       () => ({ ok: true }),

@@ -12,9 +12,11 @@ export interface TabServers {
   readonly authUrl: string;
   readonly fake: FakeAuthorizationServer;
   /** Counters the fake does not keep: CORS preflights, and API requests the browser aborted. */
-  readonly wire: { preflights: number; apiAborted: number; apiStarted: number };
+  readonly wire: { preflights: number; apiAborted: number; apiStarted: number; tokenDecided: number };
   /** Milliseconds the token endpoint waits before it answers, asked per request (e.g. a random 0-5 ms). */
   tokenDelay: () => number;
+  /** Milliseconds the token endpoint holds its answer after it decided (and rotated): a window to close a tab in. */
+  answerDelay: number;
   close(): Promise<void>;
 }
 
@@ -50,8 +52,9 @@ export async function startTabServers(config: FakeAuthorizationServerConfig = {}
     appUrl,
     authUrl: '',
     fake,
-    wire: { preflights: 0, apiAborted: 0, apiStarted: 0 },
+    wire: { preflights: 0, apiAborted: 0, apiStarted: 0, tokenDecided: 0 },
     tokenDelay: () => 0,
+    answerDelay: 0,
     close: async () => {
       await Promise.all([stop(app), stop(auth)]);
     },
@@ -97,6 +100,10 @@ async function serveWithCors(servers: TabServers, req: IncomingMessage, res: Ser
     if (url.pathname === '/oauth/token') await sleep(servers.tokenDelay());
     const request = new Request(url, { method, headers, body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.concat(chunks), signal: controller.signal });
     const response = await servers.fake.handle(request);
+    if (url.pathname === '/oauth/token') {
+      servers.wire.tokenDecided++;
+      await sleep(servers.answerDelay);
+    }
     const body = Buffer.from(await response.arrayBuffer());
     const out: Record<string, string> = { ...cors };
     response.headers.forEach((value, name) => (out[name] = value));
