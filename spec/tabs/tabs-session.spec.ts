@@ -137,10 +137,10 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five
       const latency: number[] = [];
       for (const [type, change] of [['tokens-changed', 'sign-out'], ['tokens-changed', 'sign-in'], ['session-revoked', undefined]] as const) {
         // The last one: every tab also saw the sign-in that started the test.
-        const local = (await eventsOf(cause)).findLast((e) => e.type === type && (change === undefined || e.change === change));
+        const local = [...(await eventsOf(cause))].reverse().find((e) => e.type === type && (change === undefined || e.change === change));
         expect(local?.origin).toBe('local');
         for (const page of others) {
-          const remote = (await eventsOf(page)).findLast((e) => e.type === type && (change === undefined || e.change === change));
+          const remote = [...(await eventsOf(page))].reverse().find((e) => e.type === type && (change === undefined || e.change === change));
           expect(remote?.origin).toBe('remote');
           latency.push(remote!.at - local!.at);
         }
