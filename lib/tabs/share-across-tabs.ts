@@ -28,10 +28,11 @@ export interface ShareAcrossTabsConfig {
    */
   readonly answerTimeout?: number;
   /**
-   * The longest one tab may hold the refresh lock (or the store's write lock) while another tab
+   * The longest one tab may hold the refresh lock while another tab
    * waits for it: a tab whose main thread is blocked, or that the browser froze, keeps its Web
    * Lock, so after this long a waiting tab steals it (`steal: true`). Keep it below the
-   * session's `refreshDeadline` (default 20000) so waiters still have time to refresh.
+   * session's `refreshDeadline` (default 20000) so waiters still have time to refresh. The
+   * store's short write lock is taken after `answerTimeout` + 1000 ms (or this, if shorter).
    * @default 10000
    */
   readonly holdLimit?: number;
@@ -89,7 +90,8 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedStateSeams
       storage: config.persist === 'local' ? storage : undefined,
       prefix,
       answerTimeout,
-      holdLimit,
+      // A healthy write holds it for one read (at most answerTimeout) and a lock grant.
+      holdLimit: Math.min(holdLimit, answerTimeout + 1_000),
     }),
     lock: createTabLock(locks, `${prefix}:refresh`, holdLimit),
   };

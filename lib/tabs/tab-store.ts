@@ -15,7 +15,7 @@ export interface TabStoreEnv {
   readonly prefix: string;
   /** How long a read waits for the state of the newest generation to reach this tab. */
   readonly answerTimeout: number;
-  /** How long one tab may hold the short store lock of a write while another waits. */
+  /** How long one tab may hold the store's write lock while another waits (a write waits at most `answerTimeout` inside). */
   readonly holdLimit: number;
 }
 

@@ -106,6 +106,25 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
     });
   });
 
+  describe('where Web Locks are missing', () => {
+    it('warns once and gives each tab a store and lock of its own', async () => {
+      context = await browser.newContext();
+      await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+      const warnings: string[] = [];
+      const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
+      a!.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+      await Promise.all([a!.goto(servers.appUrl), b!.goto(servers.appUrl)]);
+      await call(a!, 'open', { name: 'fallback' });
+      await call(a!, 'open', { name: 'fallback' });
+      await call(b!, 'open', { name: 'fallback' });
+      expect(await call(a!, 'write', state(1), 0)).toEqual(state(1));
+      expect(await call(a!, 'read')).toEqual(state(1));
+      expect(await call(b!, 'read')).toBeNull();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/no Web Locks or BroadcastChannel.*each tab refreshes on its own/);
+    });
+  });
+
   describe('the lock handover race', () => {
     // Under the lock each round reads, "calls the token endpoint" (0-5 ms), writes generation + 1,
     // and releases; the next holder must read that write. A store that trusted the order of
