@@ -30,7 +30,8 @@ export function createTabStore(env: TabStoreEnv): TokenStore {
   const { locks, channel, storage, prefix, answerTimeout } = env;
   const generations = createGenerationLocks(locks, `${prefix}:gen:`);
   const changes = new Subject<SessionState>();
-  const listeners = new Set<() => void>();
+  // Reads waiting for a generation: told of every state learned, and of dispose (`stop`).
+  const listeners = new Map<() => void, (error: Error) => void>();
   let known: SessionState | null = null;
   let disposed = false;
 
@@ -43,7 +44,7 @@ export function createTabStore(env: TabStoreEnv): TokenStore {
     if (disposed || (known && state.generation <= known.generation)) return;
     known = state;
     void generations.hold(state.generation);
-    for (const listener of [...listeners]) listener();
+    for (const listener of [...listeners.keys()]) listener();
     if (remote) changes.next(state);
   }
 
@@ -93,7 +94,10 @@ export function createTabStore(env: TabStoreEnv): TokenStore {
           check();
         });
       }, 100);
-      listeners.add(check);
+      listeners.set(check, (error) => {
+        finish();
+        reject(error);
+      });
       post({ type: 'ask', generation: target });
     });
   }
@@ -110,7 +114,7 @@ export function createTabStore(env: TabStoreEnv): TokenStore {
   async function compareAndSet(next: SessionState, expected: number): Promise<SessionState> {
     const current = await newest();
     const generation = current?.generation ?? 0;
-    if (generation !== expected || next.generation <= generation) return current ?? nothingStored();
+    if (generation !== expected || next.generation <= generation || (known && known.generation >= next.generation)) return current ?? nothingStored();
     // Told to the others in the same task as it is decided: a tab that learns it early is harmless.
     learn(next, false);
     post({ type: 'state', state: next });
@@ -130,6 +134,7 @@ export function createTabStore(env: TabStoreEnv): TokenStore {
       channel.onmessage = null;
       channel.close();
       generations.release();
+      for (const stop of [...listeners.values()]) stop(new Error('The tab store was disposed'));
       listeners.clear();
       changes.complete();
     },
