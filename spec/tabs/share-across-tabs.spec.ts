@@ -163,6 +163,18 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
       expect(acquiredAt).toBeLessThan(heldAt + 4_000);
     });
 
+    it('is taken from a tab the browser froze while holding it', async () => {
+      const [a, b] = await tabs(2, { holdLimit: 300 });
+      await call(a!, 'holdForever');
+      const cdp = await context!.newCDPSession(a!);
+      await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+      try {
+        expect(typeof (await call(b!, 'acquireAt'))).toBe('number');
+      } finally {
+        await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+      }
+    });
+
     it('is released when the tab holding it closes', async () => {
       const [a, b] = await tabs(2);
       await call(a!, 'holdForever');

@@ -115,6 +115,24 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five
     });
   });
 
+  describe('when a tab was blocked while another refreshed twice', () => {
+    it('wakes up with the old generation, adopts the shared one, and makes no token call', async () => {
+      const pages = await fiveTabs();
+      const [refresher, sleeper] = pages as [Page, Page];
+      servers.fake.resetStats();
+      const blocked = call(sleeper, 'busy', 1_500);
+      for (let i = 0; i < 2; i++) {
+        servers.fake.expireAccessTokens();
+        expect(failures([await call(refresher, 'burst', 1)])).toEqual([]);
+      }
+      await blocked;
+      // Its own copy is two generations old; the server refuses that token. It must adopt, not refresh.
+      expect(failures([await call(sleeper, 'burst', 5)])).toEqual([]);
+      expect(servers.fake.stats).toMatchObject({ tokenRequests: 2, reuseDetected: 0 });
+      expect((await call(sleeper, 'state')).refreshToken).toBe(servers.fake.issuedRefreshTokens.at(-1));
+    });
+  });
+
   describe('when one tab signs out, signs in, or sees a revocation', () => {
     const eventsOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { tabs: { events: { type: string; origin?: string; change?: string; at: number }[] } }).tabs.events);
 
