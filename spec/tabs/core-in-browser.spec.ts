@@ -5,7 +5,7 @@ import { startTabServers, type TabServers } from './helpers/tab-servers.js';
 
 // The core client in a real browser: cross-origin requests with Authorization (so CORS preflights),
 // and unsubscribing aborting the browser's own fetch.
-describe.skipIf(skipBrowserSpecs)('createHttpClient in Chromium against a cross-origin API', () => {
+describe.skipIf(skipBrowserSpecs)('createHttpClient in Chromium against a cross-origin API', { timeout: 60_000 }, () => {
   let browser: Browser;
   let servers: TabServers;
   let page: Page;
@@ -14,7 +14,7 @@ describe.skipIf(skipBrowserSpecs)('createHttpClient in Chromium against a cross-
     [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
     page = await browser.newPage();
     await page.goto(servers.appUrl);
-  });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await servers?.close();

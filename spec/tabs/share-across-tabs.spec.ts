@@ -6,7 +6,7 @@ import { startTabServers, type TabServers } from './helpers/tab-servers.js';
 
 // The store and lock of rx-token-http/tabs against their contract (lib/session/token-store.ts), in
 // real Chromium tabs: each page is a renderer process of its own, as tabs are.
-describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)', () => {
+describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)', { timeout: 60_000 }, () => {
   let browser: Browser;
   let servers: TabServers;
   let context: BrowserContext | undefined;
@@ -14,7 +14,7 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
 
   beforeAll(async () => {
     [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
-  });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await servers?.close();

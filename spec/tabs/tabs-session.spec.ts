@@ -7,7 +7,7 @@ import { startTabServers, type TabServers } from './helpers/tab-servers.js';
 // createTokenSession + createHttpClient + oauth2RefreshGrant + shareAcrossTabs bundled into a page,
 // five Chromium tabs of one origin, against a rotating OAuth2 server with reuse detection on a
 // second origin (CORS with preflights).
-describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five Chromium tabs)', () => {
+describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five Chromium tabs)', { timeout: 60_000 }, () => {
   let browser: Browser;
   let servers: TabServers;
   let context: BrowserContext | undefined;
@@ -15,7 +15,7 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five
 
   beforeAll(async () => {
     [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
-  });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await servers?.close();
