@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { runFiveTabs, type TabsRun } from '../scripts/demo-tabs.js';
-import { launchChromium } from '../spec/tabs/helpers/chromium.js';
+import { call, launchChromium } from '../spec/tabs/helpers/chromium.js';
+import { raceHandovers } from '../spec/tabs/helpers/handover-race.js';
 import { startTabServers } from '../spec/tabs/helpers/tab-servers.js';
 import { printSection, type Section, type TargetCheck } from './report.js';
 import { fmtRange, fmtSummary, summarize } from './stats.js';
@@ -36,6 +37,22 @@ export async function runTabs(options: { quick?: boolean; log?: (line: string) =
         targets.push({ name: 'tabs: 1 token call, 100/100, no reuse', met: perfect, detail: `${runs.filter((run) => run.tokenCalls === 1 && run.ok === 100).length}/${repeats} runs`, blocking: true });
       }
     }
+    // The lock handover race on the store alone: ours beside a store that trusts message order.
+    for (const naive of [false, true]) {
+      const context = await browser.newContext();
+      const pages = await Promise.all([0, 1, 2, 3, 4].map(async () => {
+        const page = await context.newPage();
+        await page.goto(servers.appUrl);
+        await call(page, 'open', { name: 'race', naive });
+        return page;
+      }));
+      await call(pages[0]!, 'write', { tokens: { accessToken: 'a1' }, generation: 1, revoked: false, receivedAt: 1, change: 'sign-in' }, 0);
+      const race = await raceHandovers(pages, options.quick ? 20 : 60);
+      await context.close();
+      rows.push([naive ? 'lock + store trusting BroadcastChannel order' : 'shareAcrossTabs lock handover', '', `${race.staleReads} / ${race.steps} stale reads`, '', '']);
+      if (!naive) targets.push({ name: 'tabs: no stale read in the handover race', met: race.staleReads === 0, detail: `${race.staleReads}/${race.steps}`, blocking: true });
+      options.log?.(`tabs race ${naive ? 'naive' : 'ours'}: ${race.staleReads}/${race.steps} stale`);
+    }
   } finally {
     await browser.close();
     await servers.close();
@@ -50,6 +67,7 @@ export async function runTabs(options: { quick?: boolean; log?: (line: string) =
         `${repeats} runs each, median [min–max] or median ± MAD; headless Chromium, node:http servers on 127.0.0.1.`,
         'Independent sessions each refresh: rotation spends the token the others hold and reuse detection revokes the family.',
         'The time includes the handover of the refresh lock from tab to tab (each adopts the shared state without a token call).',
+        'Race rows: 5 busy tabs hand the lock around (read, 0-5 ms "token call", write); a stale read is a refresh with a spent refresh token.',
       ],
       targets,
     },

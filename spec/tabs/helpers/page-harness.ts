@@ -4,6 +4,7 @@ import { defer, firstValueFrom, from, lastValueFrom, timer, type Subscription } 
 import { createHttpClient, createTokenSession, oauth2RefreshGrant, type SessionEvent, type TokenSession, type TokenSet } from '../../../lib/index.js';
 import { shareAcrossTabs, type ShareAcrossTabsConfig, type SharedStateSeams } from '../../../lib/tabs/index.js';
 import type { SessionState } from '../../../lib/index.js';
+import { shareNaively } from './naive-tab-store.js';
 
 /** How a page starts its session: `share: false` gives it its own, unshared session. */
 export interface StartOptions {
@@ -108,8 +109,8 @@ const harness = {
   // The store and lock alone, driven directly against their contract.
   seams: undefined as SharedStateSeams | undefined,
   seen: [] as number[],
-  open(config: ShareAcrossTabsConfig): void {
-    harness.seams = shareAcrossTabs(config);
+  open(config: ShareAcrossTabsConfig & { readonly naive?: boolean }): void {
+    harness.seams = config.naive ? shareNaively(config.name) : shareAcrossTabs(config);
     harness.seams.store.changes$?.subscribe((state) => harness.seen.push(state.generation));
   },
   read(): Promise<SessionState | null> {
@@ -132,7 +133,9 @@ const harness = {
           await firstValueFrom(timer(options.holdMs));
           const next: SessionState = { tokens: { accessToken: `${options.tag}-${generation + 1}` }, generation: generation + 1, revoked: false, receivedAt: Date.now(), change: 'refresh' };
           const stored = await firstValueFrom(from(store.write(next, generation)));
-          return { read: generation, wrote: stored === next || stored.generation === next.generation && stored.tokens?.accessToken === next.tokens?.accessToken ? next.generation : -stored.generation, start, end: Date.now() };
+          // `wrote` is the generation written, or minus the generation that refused the write.
+          const accepted = stored.generation === next.generation && stored.tokens?.accessToken === next.tokens?.accessToken;
+          return { read: generation, wrote: accepted ? next.generation : -stored.generation, start, end: Date.now() };
         }),
       ),
     );
