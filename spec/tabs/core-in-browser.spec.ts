@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
+import { POLL, call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
 import { startTabServers, type TabServers } from './helpers/tab-servers.js';
 
 // The core client in a real browser: cross-origin requests with Authorization (so CORS preflights),
@@ -35,9 +35,9 @@ describe.skipIf(skipBrowserSpecs)('createHttpClient in Chromium against a cross-
     await call(page, 'start', { authUrl: servers.authUrl, tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken } });
     const started = servers.wire.apiStarted;
     await call(page, 'startSlow', 1, 10_000);
-    await expect.poll(() => servers.wire.apiStarted).toBe(started + 1);
+    await expect.poll(() => servers.wire.apiStarted, POLL).toBe(started + 1);
     await call(page, 'stopSlow');
-    await expect.poll(() => servers.wire.apiAborted).toBe(1);
+    await expect.poll(() => servers.wire.apiAborted, POLL).toBe(1);
     expect(await page.evaluate(() => (globalThis as unknown as { tabs: { settled: string[] } }).tabs.settled)).toEqual([]);
     await call(page, 'dispose');
   });

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionState } from '../../lib/session/token-set.js';
-import { call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
+import { POLL, call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
 import { raceHandovers } from './helpers/handover-race.js';
 import { startTabServers, type TabServers } from './helpers/tab-servers.js';
 
@@ -81,7 +81,7 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
       const pages = await tabs(3);
       await call(pages[0]!, 'write', state(1), 0);
       await call(pages[0]!, 'write', state(2), 1);
-      await expect.poll(() => Promise.all(pages.slice(1).map((page) => page.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen)))).toEqual([
+      await expect.poll(() => Promise.all(pages.slice(1).map((page) => page.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen))), POLL).toEqual([
         [1, 2],
         [1, 2],
       ]);

@@ -14,6 +14,9 @@ if (skipBrowserSpecs) {
   console.warn(`spec/tabs: skipped, no Chromium at ${chromiumPath}. Install it with: sudo bash scripts/ci/setup-chromium.sh (apt-get install -y chromium), or set CHROMIUM_PATH.`);
 }
 
+/** For `expect.poll`: tabs on a loaded machine may take more than the default second to agree. */
+export const POLL = { timeout: 10_000, interval: 20 } as const;
+
 /** One headless Chromium per spec file; pages and contexts are cheap, browsers are not. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
