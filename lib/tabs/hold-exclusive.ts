@@ -32,7 +32,7 @@ export function holdExclusive(locks: LockManager, name: string, holdLimit: numbe
     granted = true;
     clearInterval(watch);
     if (cancelled) return Promise.resolve();
-    void handlers.granted().finally(release);
+    void handlers.granted().then(release, release);
     return held;
   };
   const onSettled = (error: unknown): void => {

@@ -111,6 +111,15 @@ export function createTabStore(env: TabStoreEnv): TokenStore {
     });
   }
 
+  // Best effort: a full or blocked storage must not undo a write the other tabs already learned.
+  function persist(state: SessionState): void {
+    try {
+      storage?.setItem(prefix, JSON.stringify(state));
+    } catch {
+      // The tabs' memory still holds it; only a reload with no tab open misses it.
+    }
+  }
+
   async function compareAndSet(next: SessionState, expected: number): Promise<SessionState> {
     const current = await newest();
     const generation = current?.generation ?? 0;
@@ -118,7 +127,7 @@ export function createTabStore(env: TabStoreEnv): TokenStore {
     // Told to the others in the same task as it is decided: a tab that learns it early is harmless.
     learn(next, false);
     post({ type: 'state', state: next });
-    storage?.setItem(prefix, JSON.stringify(next));
+    persist(next);
     // Answer only once the generation's lock is visible to every tab's query.
     await generations.hold(next.generation);
     return next;
