@@ -24,6 +24,7 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five
     await context?.close();
     context = undefined;
     servers.tokenDelay = () => 0;
+    servers.answerDelay = 0;
     servers.fake.resetStats();
     Object.assign(servers.wire, { preflights: 0, apiAborted: 0, apiStarted: 0, tokenDecided: 0 });
   });
@@ -169,6 +170,22 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five
       const outcomes = await Promise.all(others.map((page) => call(page, 'burst', 3)));
       expect(outcomes.flat().every((outcome) => !outcome.ok && outcome.error?.startsWith('TokenRevokedError'))).toBe(true);
       expect(servers.wire.apiStarted).toBe(started);
+    });
+  });
+
+  describe("when one tab signs in while another tab's refresh is on the wire", () => {
+    it('the sign-in wins in every tab: the late refresh result is refused by its generation', async () => {
+      const pages = await fiveTabs();
+      const [refresher, signer] = pages as [Page, Page];
+      servers.answerDelay = 500;
+      const refreshed = call(refresher, 'refresh');
+      await expect.poll(() => servers.wire.tokenDecided, POLL).toBe(1);
+      const fresh = servers.fake.signIn('someone-else');
+      await call(signer, 'setTokens', { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken });
+      await refreshed;
+      servers.answerDelay = 0;
+      await expect.poll(() => refreshTokens(pages), POLL).toEqual(pages.map(() => fresh.refreshToken));
+      expect(servers.fake.stats.tokenRequests).toBe(1);
     });
   });
 
