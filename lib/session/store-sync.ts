@@ -196,6 +196,11 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
 
   function settlePublish(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
     const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
+    if (!written && laterUserChange(stored, state)) {
+      // Another member's sign-in or sign-out, made after ours: the user's last word wins.
+      if (ctx.state$.value === state) ctx.state$.next(stored);
+      return EMPTY;
+    }
     if (!written) return tries < MAX_WRITE_TRIES ? publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state) {
       synced();
@@ -313,6 +318,10 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       lock?.dispose?.();
     },
   };
+}
+
+function laterUserChange(stored: SessionState, ours: SessionState): boolean {
+  return (stored.change === 'sign-in' || stored.change === 'sign-out') && stored.receivedAt > ours.receivedAt;
 }
 
 function writeKey(state: SessionState): string {
