@@ -10,12 +10,18 @@ export type { HttpBackend } from './transport/http-backend.js';
 
 /* Session */
 export { createTokenSession } from './session/create-token-session.js';
-export type { TokenSession, TokenSessionConfig, CurrentToken } from './session/create-token-session.js';
-export type { TokenSet, SessionState } from './session/token-set.js';
-export type { SessionEvent } from './session/session-event.js';
-export type { TokenStore, RefreshLock } from './session/token-store.js';
-export { oauth2RefreshGrant } from './auth/oauth2-refresh-grant.js';
-export type { OAuth2RefreshGrantConfig } from './auth/oauth2-refresh-grant.js';
+export type { TokenSession, SessionControls } from './session/create-token-session.js';
+export type { TokenSessionConfig, RefreshFunction, RevokeFunction } from './session/session-config.js';
+export type { TokenAccess, CurrentToken } from './session/token-access.js';
+export { shareInMemory } from './session/share-in-memory.js';
+export type { TokenSet, SessionState, StateChange } from './session/token-set.js';
+export type { SessionEvent, RequestRetriedEvent, ChangeOrigin } from './session/session-event.js';
+export type { TokenStore, RefreshLock, SharedStateSeams } from './session/token-store.js';
+export { oauth2RefreshGrant } from './oauth2/oauth2-refresh-grant.js';
+export type { OAuth2RefreshGrantConfig, OAuth2RefreshFunction } from './oauth2/oauth2-refresh-grant.js';
+export { oauth2Revocation } from './oauth2/oauth2-revocation.js';
+export type { OAuth2RevocationConfig } from './oauth2/oauth2-revocation.js';
+export type { OAuth2ClientConfig } from './oauth2/endpoint-request.js';
 
 /* Operators */
 export { authorize } from './auth/authorize.js';
@@ -33,5 +39,5 @@ export type { HttpErrorInit } from './errors/http-error.js';
 export { NetworkError } from './errors/network-error.js';
 export { RequestTimeoutError } from './errors/request-timeout-error.js';
 export { TokenRefreshError } from './errors/token-refresh-error.js';
-export type { TokenRefreshErrorInit } from './errors/token-refresh-error.js';
+export type { TokenRefreshErrorInit, TokenRefreshFailure } from './errors/token-refresh-error.js';
 export { TokenRevokedError } from './errors/token-revoked-error.js';

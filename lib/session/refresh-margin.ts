@@ -17,8 +17,25 @@ export function refreshMargin(state: SessionState, skew: number): number {
   return life > 0 ? Math.min(skew, life * MAX_SHARE_OF_LIFE) : 0;
 }
 
-/** True when the access token has expired, or expires within the {@link refreshMargin}. */
-export function expiresSoon(state: SessionState, now: number, skew: number): boolean {
+/**
+ * True for tokens a refresh handed over already expired (`expires_in: 0`, a JWT `exp` in the
+ * past): refreshing them again ahead of use would only fetch another dead token, in a loop. They
+ * are sent as they are; the server's 401 decides, at most once per generation.
+ */
+export function arrivedExpired(state: SessionState): boolean {
   const expiresAt = state.tokens?.expiresAt;
-  return expiresAt !== undefined && expiresAt - now <= refreshMargin(state, skew);
+  return state.change === 'refresh' && expiresAt !== undefined && expiresAt <= state.receivedAt;
+}
+
+/**
+ * Whether a request must wait for a refresh before it sends a token (rule 5): the session has a
+ * refresh token and either no access token yet, or one that expires within the margin and did
+ * not arrive expired.
+ */
+export function needsRefreshFirst(state: SessionState, now: number, skew: number): boolean {
+  const tokens = state.tokens;
+  if (!tokens?.refreshToken || state.revoked) return false;
+  if (tokens.accessToken === undefined) return true;
+  const expiresAt = tokens.expiresAt;
+  return expiresAt !== undefined && expiresAt - now <= refreshMargin(state, skew) && !arrivedExpired(state);
 }

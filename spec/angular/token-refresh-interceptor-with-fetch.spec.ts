@@ -8,7 +8,7 @@ import { setupServer } from 'msw/node';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { provideTokenRefresh, TOKEN_SESSION, tokenRefreshInterceptor } from '../../lib/angular/index.js';
-import { oauth2RefreshGrant } from '../../lib/auth/oauth2-refresh-grant.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { createFakeAuthorizationServer, type FakeAuthorizationServerConfig } from '../../lib/testing/fake-authorization-server.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { firstValueFrom, timeout } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { oauth2RefreshGrant } from '../../lib/auth/oauth2-refresh-grant.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { HttpClientError } from '../../lib/errors/http-client-error.js';
 import { HttpError } from '../../lib/errors/http-error.js';

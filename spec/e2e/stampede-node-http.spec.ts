@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { oauth2RefreshGrant } from '../../lib/auth/oauth2-refresh-grant.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import { startOAuth2Server, type RunningOAuth2Server } from '../../scripts/oauth2-server.js';

@@ -1,7 +1,7 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { oauth2RefreshGrant } from '../../lib/auth/oauth2-refresh-grant.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';

@@ -15,7 +15,7 @@ const t0: TokenSet = { accessToken: 'access-0', refreshToken: 'refresh-0' };
 const t1: TokenSet = { accessToken: 'access-1', refreshToken: 'refresh-1' };
 const t2: TokenSet = { accessToken: 'access-2', refreshToken: 'refresh-2' };
 
-const stopped = new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'oauth-error', transient: false });
+const stopped = new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'signed-out' });
 
 describe('createTokenSession', () => {
   let testScheduler: TestScheduler;
@@ -187,6 +187,7 @@ describe('createTokenSession', () => {
         const { session: s, events } = session({ refreshRetry: { maxRetries: 2, baseDelay: 10, jitter: false }, refresh: () => endpoint });
         const callers = hot('ab', { a: 0, b: 0 });
         const error = new TokenRefreshError('Token refresh failed after retries: POST https://auth.test/token failed: network error', {
+          reason: 'network',
           transient: true,
           cause: network,
         });
@@ -228,9 +229,10 @@ describe('createTokenSession', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const endpoint = cold<TokenSet>('-');
         const { session: s } = session({ refreshTimeout: 1_000, refreshRetry: { maxRetries: 1, baseDelay: 100, jitter: false }, refresh: () => endpoint });
-        const timedOut = new TokenRefreshError('Token refresh failed after retries: POST the token endpoint timed out after 1000 ms', {
+        const timedOut = new TokenRefreshError('Token refresh failed after retries: POST the refresh function timed out after 1000 ms', {
+          reason: 'timeout',
           transient: true,
-          cause: new RequestTimeoutError('POST', 'the token endpoint', 1_000),
+          cause: new RequestTimeoutError('POST', 'the refresh function', 1_000),
         });
         expectObservable(s.tokenAfterRejection(0)).toBe('2100ms #', undefined, timedOut);
         expectSubscriptions(endpoint.subscriptions).toBe(['^ 999ms !', '1100ms ^ 999ms !']);
@@ -281,7 +283,7 @@ describe('createTokenSession', () => {
 
   describe('when the refresh function misbehaves', () => {
     const cases: [string, () => Observable<unknown>, RegExp][] = [
-      ['emits a malformed token set', () => of({ accessToken: 42 }), /accessToken must be a non-empty string, got number/],
+      ['emits a malformed token set', () => of({ accessToken: 42 }), /accessToken must be a non-empty string when present, got number/],
       ['emits a non-object', () => of('access-9'), /must be an object, got a string/],
       ['emits an empty refresh token', () => of({ accessToken: 'a', refreshToken: '' }), /refreshToken/],
       ['completes without a value', () => of(), /completed without a token set/],
@@ -386,7 +388,7 @@ describe('createTokenSession', () => {
       const { session: s, events } = session({ refresh: () => of(t1) });
       s.setTokens(t2);
       expect(s.state.generation).toBe(1);
-      expect(events).toEqual([{ type: 'tokens-changed', generation: 1, source: 'set' }]);
+      expect(events).toEqual([{ type: 'tokens-changed', generation: 1, change: 'sign-in', origin: 'local' }]);
       expect(() => s.setTokens({ accessToken: '' })).toThrow(TypeError);
       expect(() => s.setTokens({ accessToken: 'secret-a', refreshToken: 5 as unknown as string })).toThrow(/refreshToken/);
       expect(() => s.setTokens({ accessToken: 'secret-a', expiresAt: Number.NaN })).toThrow(/expiresAt/);

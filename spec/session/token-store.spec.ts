@@ -1,71 +1,11 @@
-import { Observable, Subject, type Subscription } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { oauth2RefreshGrant } from '../../lib/auth/oauth2-refresh-grant.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
-import type { SessionState } from '../../lib/session/token-set.js';
-import type { RefreshLock, TokenStore } from '../../lib/session/token-store.js';
+import { shareInMemory } from '../../lib/session/share-in-memory.js';
 import { startOAuth2Server, type RunningOAuth2Server } from '../../scripts/oauth2-server.js';
 import { outcomes } from '../helpers/outcomes.js';
-
-/** A store shared by several sessions, as Redis or localStorage would be: async, echoing every write. */
-function createSharedStore(): TokenStore & { readonly current: SessionState | null } {
-  let current: SessionState | null = null;
-  const changes = new Subject<SessionState>();
-  return {
-    get current() {
-      return current;
-    },
-    read: async () => (current === null ? null : structuredClone(current)),
-    write: async (state) => {
-      current = structuredClone(state);
-      await Promise.resolve();
-      changes.next(structuredClone(state));
-    },
-    changes$: changes.asObservable(),
-  };
-}
-
-/** A FIFO mutex shared by several sessions, as a Redis lock or navigator.locks would be. */
-function createSharedLock(): RefreshLock & { readonly acquisitions: number } {
-  let tail: Promise<void> = Promise.resolve();
-  let acquisitions = 0;
-  return {
-    get acquisitions() {
-      return acquisitions;
-    },
-    run: <T>(task: () => Observable<T>) =>
-      new Observable<T>((subscriber) => {
-        let release!: () => void;
-        const held = new Promise<void>((resolve) => (release = resolve));
-        const previous = tail;
-        tail = previous.then(() => held);
-        let inner: Subscription | undefined;
-        let closed = false;
-        void previous.then(() => {
-          if (closed) return release();
-          acquisitions++;
-          inner = task().subscribe({
-            next: (value) => subscriber.next(value),
-            error: (error: unknown) => {
-              release();
-              subscriber.error(error);
-            },
-            complete: () => {
-              release();
-              subscriber.complete();
-            },
-          });
-        });
-        return () => {
-          closed = true;
-          inner?.unsubscribe();
-          release();
-        };
-      }),
-  };
-}
 
 describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
   let running: RunningOAuth2Server | undefined;
@@ -80,8 +20,8 @@ describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
       running = await startOAuth2Server({ tokenDelay: 20, rotateRefreshTokens: true, reuseDetection: true });
       const fake = running.server;
       const issued = fake.signIn();
-      const store = createSharedStore();
-      const lock = createSharedLock();
+      const shared = shareInMemory();
+      const { store, lock } = shared;
       const events: SessionEvent[][] = [];
       const clients = Array.from({ length: 3 }, (_, i) => {
         const session = createTokenSession({
@@ -103,7 +43,7 @@ describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
       expect(fake.stats).toMatchObject({ tokenRequests: 1, refreshGrants: 1, reuseDetected: 0 });
       const newest = fake.issuedRefreshTokens.at(-1);
       expect(sessions.map((s) => s.state.tokens?.refreshToken)).toEqual([newest, newest, newest]);
-      expect(store.current?.tokens?.refreshToken).toBe(newest);
+      expect(shared.current?.tokens?.refreshToken).toBe(newest);
       // Exactly one process reports the refresh; the others adopted its result from the store.
       expect(events.map((list) => list.filter((e) => e.type === 'refresh-succeeded').length).sort()).toEqual([0, 0, 1]);
     });
@@ -113,13 +53,13 @@ describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
     it('adopts the revocation and says so once', async () => {
       running = await startOAuth2Server({ rotateRefreshTokens: true });
       const issued = running.server.signIn();
-      const store = createSharedStore();
+      const { store, lock } = shareInMemory();
       const make = () => {
         const s = createTokenSession({
           tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken },
           refresh: oauth2RefreshGrant({ tokenUrl: `${running!.url}/oauth/token` }),
           store,
-          lock: createSharedLock(),
+          lock,
         });
         sessions.push(s);
         return s;

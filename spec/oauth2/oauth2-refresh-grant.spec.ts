@@ -3,12 +3,13 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { asyncScheduler, lastValueFrom, type SchedulerLike } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { oauth2RefreshGrant, type OAuth2RefreshGrantConfig } from '../../lib/auth/oauth2-refresh-grant.js';
+import { oauth2RefreshGrant, type OAuth2RefreshGrantConfig } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { errorOf } from '../helpers/outcomes.js';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 
@@ -91,10 +92,25 @@ describe('oauth2RefreshGrant', () => {
       ]);
     });
 
-    it('keeps the old refresh token when none is returned', async () => {
+    it('leaves the refresh token out when none is returned, and the session keeps the old one (rule 4)', async () => {
       tokenEndpoint(() => HttpResponse.json({ access_token: 'a2', token_type: 'Bearer' }));
 
-      await expect(lastValueFrom(grant()('r1'))).resolves.toEqual({ accessToken: 'a2', refreshToken: 'r1' });
+      await expect(lastValueFrom(grant()('r1'))).resolves.toEqual({ accessToken: 'a2' });
+      const session = createTokenSession({ tokens: { accessToken: 'a1', refreshToken: 'r1' }, refresh: grant() });
+      await expect(lastValueFrom(session.refresh$)).resolves.toEqual({ accessToken: 'a2', refreshToken: 'r1' });
+      session.dispose();
+    });
+
+    it('reads a JWT exp by the server clock of the Date header: a client clock 10 min ahead does not shorten the token', async () => {
+      const exp = Math.floor(Date.parse('2026-01-01T00:10:00Z') / 1000);
+      const jwt = `e30.${btoa(JSON.stringify({ exp })).replace(/=+$/, '')}.sig`;
+      tokenEndpoint(() => HttpResponse.json({ access_token: jwt }, { headers: { date: 'Thu, 01 Jan 2026 00:00:00 GMT' } }));
+      const clientNow = Date.parse('2026-01-01T00:10:00Z'); // 10 minutes ahead of the server
+      const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, scheduler: { now: () => clientNow } as SchedulerLike });
+
+      const set = await lastValueFrom(refresh('r1'));
+
+      expect(set.expiresAt).toBe(clientNow + 10 * 60_000);
     });
 
     it.each([

@@ -1,0 +1,80 @@
+import type { Observable } from 'rxjs';
+import type { HttpRequest, HttpResponse } from '../client/http-request.js';
+import { fetchBackend } from '../transport/fetch-backend.js';
+
+/** How a client authenticates to the authorization server's endpoints (RFC 6749 §2.3.1). */
+export interface OAuth2ClientConfig {
+  /** Public clients send it in the body; with `clientSecret` it goes in HTTP Basic auth. */
+  readonly clientId?: string;
+  /** For confidential clients (servers), sent with `clientId` as HTTP Basic auth. */
+  readonly clientSecret?: string;
+  /** @default globalThis.fetch, looked up per call */
+  readonly fetch?: typeof fetch;
+}
+
+/** Posts forms to one endpoint of the authorization server, as the configured client. */
+export type EndpointPoster = (form: URLSearchParams) => Observable<HttpResponse<unknown>>;
+
+/**
+ * Checks an endpoint URL and returns a function that posts a form to it. The URL must use https
+ * (plain http only to this machine) and carry no credentials; redirects are not followed: a
+ * 307/308 would carry the form, credentials included, to wherever it points (fetch strips
+ * `Authorization` on a cross-origin redirect, but not the body).
+ */
+export function endpointPoster(name: string, url: string, config: OAuth2ClientConfig): { readonly url: string; readonly post: EndpointPoster } {
+  const checked = checkEndpointUrl(name, url);
+  const send = fetchBackend(config.fetch, { redirect: 'manual' });
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (config.clientSecret !== undefined) {
+    // RFC 6749 §2.3.1: form-encode both parts (Appendix B) before Basic encoding.
+    headers.authorization = `Basic ${btoa(`${formEncode(config.clientId ?? '')}:${formEncode(config.clientSecret)}`)}`;
+  }
+  const post: EndpointPoster = (form) => {
+    if (config.clientId !== undefined && config.clientSecret === undefined) form.set('client_id', config.clientId);
+    const request: HttpRequest = { method: 'POST', url: checked, headers, body: form.toString(), responseType: 'text', timeout: false, retry: false, auth: false, idempotent: false };
+    return send(request);
+  };
+  return { url: checked, post };
+}
+
+/** True for an answer that is a redirect: a 3xx, or a browser's opaque redirect (status 0). */
+export function isRedirect(response: HttpResponse<unknown>): boolean {
+  return response.status === 0 || (response.status >= 300 && response.status < 400);
+}
+
+/**
+ * `body` with every occurrence of the `secrets` replaced by `***`: a token endpoint that echoes
+ * the posted form in its error page must not put the refresh token into an error or an event.
+ */
+export function scrubSecrets(body: unknown, secrets: readonly string[]): unknown {
+  const forms = secrets.filter((s) => s.length > 0).flatMap((s) => [s, encodeURIComponent(s), formEncode(s)]);
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === 'string') return forms.reduce((text, secret) => text.split(secret).join('***'), value);
+    if (Array.isArray(value)) return value.map(scrub);
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
+    return value;
+  };
+  return scrub(body);
+}
+
+export function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+// Long-lived credentials travel over TLS, or stay on this machine; and never inside the URL itself.
+function checkEndpointUrl(name: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`${name} must be an absolute URL, got ${typeof url === 'string' ? 'a relative or malformed one' : typeof url}`);
+  }
+  if (parsed.username || parsed.password) {
+    throw new TypeError(`${name} must not contain credentials (user:password@): pass clientId and clientSecret instead`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname) || parsed.hostname.endsWith('.localhost');
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
+    throw new TypeError(`${name} must use https (plain http only to localhost)`);
+  }
+  return parsed.toString();
+}

@@ -1,0 +1,101 @@
+import { ReplaySubject, catchError, defer, map, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable } from 'rxjs';
+import { TokenRefreshError } from '../errors/token-refresh-error.js';
+import { TokenRevokedError } from '../errors/token-revoked-error.js';
+import { backoffDelay } from '../retry/backoff-delay.js';
+import { arrivedExpired } from './refresh-margin.js';
+import { runRefresh, toRefreshFailure } from './run-refresh.js';
+import { applyOutcome, type RefreshOutcome, type SessionContext } from './session-context.js';
+import type { RefreshPath, RefreshPhase } from './store-sync.js';
+import type { CurrentToken } from './token-access.js';
+import type { SessionState, TokenSet } from './token-set.js';
+
+/** The one refresh of a generation, joined by every request that needs it (rules 1-3, 6, 13). */
+export interface RefreshFlights {
+  /** Joins the refresh of `base.generation`, starting it when none runs. */
+  join(base: SessionState): Observable<CurrentToken>;
+}
+
+interface Flight {
+  readonly generation: number;
+  readonly result$: Observable<CurrentToken>;
+}
+
+/** The token a request sends with the state `state`. */
+export function currentOf(state: SessionState): CurrentToken {
+  return { accessToken: state.tokens?.accessToken ?? null, generation: state.generation };
+}
+
+/**
+ * Creates the flights of one session. A flight is shared with a replay and no reset: waiters
+ * that unsubscribe never cancel it (with rotation the old refresh token may already be spent),
+ * and a late joiner gets the replayed outcome instead of a second refresh. Only sign-out,
+ * dispose and the overall `refreshDeadline` end it early.
+ */
+export function createRefreshFlights(ctx: SessionContext, path: RefreshPath): RefreshFlights {
+  const { refreshDeadline, scheduler } = ctx.config;
+  let flight: Flight | undefined;
+  // Refreshes in a row that handed over tokens already expired: each next one waits longer.
+  let deadStreak = 0;
+
+  const call = (phase: RefreshPhase) => (tokens: TokenSet) => {
+    phase.current = 'token-endpoint';
+    const wait = deadStreak === 0 ? 0 : backoffDelay(deadStreak, { baseDelay: ctx.config.refreshRetry.baseDelay ?? 300, maxDelay: ctx.config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
+    const refresh$ = runRefresh(tokens.refreshToken as string, ctx.config);
+    return wait === 0 ? refresh$ : timer(wait, scheduler).pipe(switchMap(() => refresh$));
+  };
+
+  function settle(base: SessionState, outcome: RefreshOutcome): CurrentToken {
+    const local = ctx.state$.value;
+    // A sign-in, sign-out or newer shared state that arrived meanwhile wins over this result.
+    if (local.generation === base.generation || outcome.state.generation > local.generation) {
+      applyOutcome(ctx, outcome);
+      if (outcome.kind !== 'revoked') deadStreak = arrivedExpired(outcome.state) ? deadStreak + 1 : 0;
+    }
+    const now = ctx.state$.value;
+    if (now.revoked) throw new TokenRevokedError();
+    return currentOf(now);
+  }
+
+  function fail(base: SessionState, error: unknown): Observable<never> {
+    if (error instanceof TokenRevokedError) return throwError(() => error);
+    const failure = toRefreshFailure(error);
+    ctx.events.next({ type: 'refresh-failed', generation: base.generation, error: failure });
+    return throwError(() => failure);
+  }
+
+  function start(base: SessionState): Flight {
+    const phase: RefreshPhase = { current: 'lock' };
+    const done = (): void => {
+      if (flight?.generation === base.generation) flight = undefined;
+    };
+    const result$ = defer(() => {
+      ctx.events.next({ type: 'refresh-started', generation: base.generation });
+      return path.refresh(base, call(phase), phase);
+    }).pipe(
+      timeout({ first: refreshDeadline, with: () => throwError(() => deadlineError(phase, refreshDeadline)), scheduler }),
+      takeUntil(ctx.stop$),
+      throwIfEmpty(() => new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'signed-out' })),
+      map((outcome) => settle(base, outcome)),
+      catchError((error: unknown) => fail(base, error)),
+      tap({ error: done, complete: done }),
+      share({ connector: () => new ReplaySubject<CurrentToken>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: false }),
+    );
+    return { generation: base.generation, result$ };
+  }
+
+  return {
+    join(base) {
+      if (flight?.generation !== base.generation) flight = start(base);
+      return flight.result$;
+    },
+  };
+}
+
+function deadlineError(phase: RefreshPhase, deadline: number): TokenRefreshError {
+  if (phase.current === 'token-endpoint') {
+    return new TokenRefreshError(`The refresh did not finish within its deadline of ${deadline} ms (refreshDeadline)`, { reason: 'timeout' });
+  }
+  const what = phase.current === 'lock' ? 'the refresh lock was not granted' : 'the token store did not answer';
+  return new TokenRefreshError(`The refresh failed: ${what} within the refresh deadline of ${deadline} ms`, { reason: 'shared-state' });
+}
+

@@ -1,0 +1,112 @@
+import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
+import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
+import type { TokenSet } from './token-set.js';
+import type { RefreshLock, TokenStore } from './token-store.js';
+
+/**
+ * Exchanges a refresh token for a new token set. `endpoint`, when set, names the token
+ * endpoint (redacted) in timeout errors; {@link oauth2RefreshGrant} sets it.
+ */
+export type RefreshFunction = ((refreshToken: string) => ObservableInput<TokenSet>) & { readonly endpoint?: string };
+
+/** Tells the authorization server to forget a refresh token (RFC 7009), for `signOut({ revoke: true })`. */
+export type RevokeFunction = (refreshToken: string) => ObservableInput<unknown>;
+
+/** How a {@link TokenSession} refreshes and where it keeps its tokens. Only `refresh` is required. */
+export interface TokenSessionConfig {
+  /**
+   * The tokens to start with, e.g. from sign-in; `{ refreshToken }` alone is a valid start (the
+   * first request refreshes first). With a `store` that already holds a state, the store wins.
+   * @default null (signed out)
+   */
+  readonly tokens?: TokenSet | null;
+  /**
+   * Exchanges a refresh token for a new token set: {@link oauth2RefreshGrant} speaks RFC 6749
+   * §6. Throw (or error with) {@link TokenRevokedError} to end the session; transient errors
+   * (network, timeout, 5xx, 429) are retried with backoff.
+   */
+  readonly refresh: RefreshFunction;
+  /** Revokes a refresh token on `signOut({ revoke: true })`: see {@link oauth2Revocation}. @default none */
+  readonly revoke?: RevokeFunction;
+  /** Refresh before sending a token that expires within this many ms (at most a quarter of its life). @default 30000 */
+  readonly skew?: number;
+  /** Each call of `refresh` fails with a timeout after this many ms. @default 10000 */
+  readonly refreshTimeout?: number;
+  /**
+   * The whole refresh, its attempts, backoff waits, lock and store calls included, fails with a
+   * {@link TokenRefreshError} after this many ms: every waiter hears back in bounded time.
+   * @default 20000
+   */
+  readonly refreshDeadline?: number;
+  /** Backoff for transient refresh failures. @default { maxRetries: 3, baseDelay: 300, maxDelay: 10000 } */
+  readonly refreshRetry?: Omit<RetryBackoffConfig, 'scheduler' | 'shouldRetry'>;
+  /** Also refresh on a timer before expiry, not only when a request needs a token. @default false */
+  readonly refreshAhead?: boolean;
+  /** Shares the state with other tabs or processes (`rx-token-http/tabs`, `rx-token-http/redis`). @default none */
+  readonly store?: TokenStore;
+  /** Makes refreshes exclusive among sessions sharing `store`. @default none */
+  readonly lock?: RefreshLock;
+  /**
+   * With a `store`: how long requests wait for the session's first read of the shared state,
+   * and how long each later store call may take outside a refresh. @default 1000
+   */
+  readonly storeTimeout?: number;
+  /** Clock and timers; pass a `TestScheduler` in marble tests. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** The config with every default filled in and checked. */
+export interface ResolvedSessionConfig {
+  readonly refresh: RefreshFunction;
+  readonly revoke: RevokeFunction | undefined;
+  readonly skew: number;
+  readonly refreshTimeout: number;
+  readonly refreshDeadline: number;
+  readonly refreshRetry: Omit<RetryBackoffConfig, 'scheduler' | 'shouldRetry'>;
+  readonly refreshAhead: boolean;
+  readonly store: TokenStore | undefined;
+  readonly lock: RefreshLock | undefined;
+  readonly storeTimeout: number;
+  readonly scheduler: SchedulerLike;
+}
+
+/** The defaults, in one place (docs/defaults.md lists them). */
+export const SESSION_DEFAULTS = {
+  skew: 30_000,
+  refreshTimeout: 10_000,
+  refreshDeadline: 20_000,
+  refreshRetry: { maxRetries: 3, baseDelay: 300, maxDelay: 10_000 },
+  storeTimeout: 1_000,
+} as const;
+
+const DURATIONS = ['skew', 'refreshTimeout', 'refreshDeadline', 'storeTimeout'] as const;
+
+/** Checks `config` and fills in the defaults; throws a TypeError naming the first bad field. */
+export function resolveSessionConfig(config: TokenSessionConfig | undefined): ResolvedSessionConfig {
+  if (typeof config !== 'object' || config === null) {
+    throw new TypeError('createTokenSession: pass a config object, e.g. { refresh: oauth2RefreshGrant({ tokenUrl }) }');
+  }
+  if (typeof config.refresh !== 'function') throw new TypeError('createTokenSession: `refresh` must be a function');
+  if (config.revoke !== undefined && typeof config.revoke !== 'function') throw new TypeError('createTokenSession: `revoke` must be a function');
+  for (const key of DURATIONS) {
+    const value = config[key];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= MAX_TIMER_DELAY)) {
+      throw new TypeError(`createTokenSession: \`${key}\` must be a number of ms from 0 to ${MAX_TIMER_DELAY}`);
+    }
+  }
+  if (config.lock && !config.store) throw new TypeError('createTokenSession: a `lock` is only useful with a `store` to share');
+  return {
+    refresh: config.refresh,
+    revoke: config.revoke,
+    skew: config.skew ?? SESSION_DEFAULTS.skew,
+    refreshTimeout: config.refreshTimeout ?? SESSION_DEFAULTS.refreshTimeout,
+    refreshDeadline: config.refreshDeadline ?? SESSION_DEFAULTS.refreshDeadline,
+    refreshRetry: config.refreshRetry ?? SESSION_DEFAULTS.refreshRetry,
+    refreshAhead: config.refreshAhead ?? false,
+    store: config.store,
+    lock: config.lock,
+    storeTimeout: config.storeTimeout ?? SESSION_DEFAULTS.storeTimeout,
+    scheduler: config.scheduler ?? asyncScheduler,
+  };
+}

@@ -1,0 +1,54 @@
+import type { BehaviorSubject, Subject } from 'rxjs';
+import type { ResolvedSessionConfig } from './session-config.js';
+import type { SessionEvent } from './session-event.js';
+import type { SessionState, TokenSet } from './token-set.js';
+
+/**
+ * What the parts of one session share, passed to each explicitly: the config, the state, the
+ * event stream, and `stop$`, which fires on sign-out and dispose to stop a running refresh.
+ */
+export interface SessionContext {
+  readonly config: ResolvedSessionConfig;
+  readonly state$: BehaviorSubject<SessionState>;
+  readonly events: Subject<SessionEvent>;
+  readonly stop$: Subject<void>;
+  /**
+   * Generations the store renumbered (a sign-in written after another member's change): a 401
+   * for the old number is a 401 for the same tokens, not a late one.
+   */
+  readonly renumbered: Map<number, number>;
+}
+
+/** How a refresh ended: new tokens of ours, a revocation we saw, or another member's state we adopt. */
+export interface RefreshOutcome {
+  readonly state: SessionState;
+  readonly kind: 'refreshed' | 'revoked' | 'adopted';
+}
+
+/** A new state of this session's own making. */
+export function ownState(ctx: SessionContext, tokens: TokenSet | null, generation: number, change: SessionState['change']): SessionState {
+  return { tokens, generation, revoked: change === 'revoked', receivedAt: ctx.config.scheduler.now(), change };
+}
+
+/** True when both sets hold the same tokens (the same sign-in at the same point of rotation). */
+export function sameTokens(a: TokenSet | null, b: TokenSet | null): boolean {
+  return a?.accessToken === b?.accessToken && a?.refreshToken === b?.refreshToken;
+}
+
+/** Makes `next` the session's state and says so on `events$`. */
+export function applyOutcome(ctx: SessionContext, { state, kind }: RefreshOutcome): void {
+  const wasRevoked = ctx.state$.value.revoked;
+  ctx.state$.next(state);
+  if (kind === 'refreshed') {
+    ctx.events.next({ type: 'refresh-succeeded', generation: state.generation, expiresAt: state.tokens?.expiresAt });
+  } else if (state.revoked) {
+    if (!wasRevoked) ctx.events.next({ type: 'session-revoked', generation: state.generation, origin: kind === 'revoked' ? 'local' : 'remote' });
+  } else if (state.change !== 'revoked') {
+    ctx.events.next({ type: 'tokens-changed', generation: state.generation, change: state.change, origin: 'remote' });
+  }
+}
+
+/** Adopts a state another member shared, when it is newer than ours. */
+export function adoptIfNewer(ctx: SessionContext, shared: SessionState): void {
+  if (shared.generation > ctx.state$.value.generation) applyOutcome(ctx, { state: shared, kind: 'adopted' });
+}

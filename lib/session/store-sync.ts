@@ -1,0 +1,220 @@
+import {
+  BehaviorSubject,
+  EMPTY,
+  Subject,
+  Subscription,
+  catchError,
+  concatMap,
+  defer,
+  finalize,
+  of,
+  switchMap,
+  take,
+  throwError,
+  throwIfEmpty,
+  timeout,
+  type Observable,
+  type ObservableInput,
+} from 'rxjs';
+import { TokenRevokedError } from '../errors/token-revoked-error.js';
+import { SharedStateFailure } from './run-refresh.js';
+import { adoptIfNewer, ownState, sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
+import type { SessionState, TokenSet } from './token-set.js';
+import type { RefreshLock, TokenStore } from './token-store.js';
+
+/** Where a refresh is, so that a deadline can say what did not answer. */
+export interface RefreshPhase {
+  current: 'lock' | 'store' | 'token-endpoint';
+}
+
+/** How a flight refreshes: directly, or through the shared store under the lock. */
+export interface RefreshPath {
+  /** Refreshes `base` with `call` and emits what the session should hold next. */
+  refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome>;
+}
+
+/** The store side of a sharing session: its start, its refreshes, its sign-ins and sign-outs. */
+export interface StoreSync extends RefreshPath {
+  /** Emits `true` once the first read of the store answered, failed or timed out. */
+  readonly ready$: Observable<boolean>;
+  /** Shares a sign-in or sign-out made here: a fenced write outside the lock, tried again when refused. */
+  publish(state: SessionState): void;
+  dispose(): void;
+}
+
+const MAX_WRITE_TRIES = 5;
+
+/** Refreshes without sharing: the new tokens become the next generation. */
+export function directRefresh(ctx: SessionContext): RefreshPath {
+  return {
+    refresh: (base, call) =>
+      call(base.tokens as TokenSet).pipe(
+        switchMap((tokens) => of<RefreshOutcome>({ state: ownState(ctx, tokens, base.generation + 1, 'refresh'), kind: 'refreshed' })),
+        catchError((error: unknown) =>
+          error instanceof TokenRevokedError
+            ? of<RefreshOutcome>({ state: ownState(ctx, null, base.generation + 1, 'revoked'), kind: 'revoked' })
+            : throwError(() => error),
+        ),
+      ),
+  };
+}
+
+/**
+ * Connects a session to its {@link TokenStore}. Under the lock a refresher re-reads the store
+ * and adopts a newer state instead of refreshing (one refresh across members); every write is
+ * fenced by the generation it read, so a late writer never replaces a newer state; sign-in and
+ * sign-out are written outside the lock, so they win over a refresh in flight anywhere.
+ */
+export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: RefreshLock | undefined): StoreSync {
+  const { scheduler, storeTimeout } = ctx.config;
+  const ready$ = new BehaviorSubject(false);
+  const publishing = new Subject<SessionState>();
+  const subscriptions = new Subscription();
+  // A sign-in or sign-out of ours that the store has not confirmed: until it has, this session's
+  // own state is the truth under the lock, not what the store still holds.
+  let unsynced = false;
+  // Our own writes, so that their change notices (which may overtake the write's answer) are not
+  // taken for another member's.
+  const ownWrites = new Set<string>();
+
+  const storeCall = <T>(what: string, input: () => ObservableInput<T>, limit?: number): Observable<T> => {
+    const call$ = defer(input).pipe(
+      take(1),
+      throwIfEmpty(() => new SharedStateFailure(`The token store's ${what} completed without an answer`)),
+      catchError((cause: unknown) => throwError(() => (cause instanceof SharedStateFailure ? cause : new SharedStateFailure(`The token store's ${what} failed`, { cause })))),
+    );
+    if (limit === undefined) return call$;
+    return call$.pipe(timeout({ first: limit, with: () => throwError(() => new SharedStateFailure(`The token store's ${what} did not answer within ${limit} ms`)), scheduler }));
+  };
+
+  // Fenced write; when the store went back below `expected` (it lost its state), writes again over it.
+  const fencedWrite = (next: SessionState, expected: number, limit?: number, tries = 1): Observable<SessionState> =>
+    storeCall('write', () => (remember(next), store.write(next, expected)), limit).pipe(
+      switchMap((stored) => {
+        if (stored.generation >= expected || tries >= MAX_WRITE_TRIES) return of(stored);
+        return fencedWrite({ ...next, generation: Math.max(next.generation, stored.generation + 1) }, stored.generation, limit, tries + 1);
+      }),
+    );
+
+  const underLock = <T>(task: () => Observable<T>): Observable<T> => {
+    if (!lock) return defer(task);
+    // The task's own errors pass through the lock unchanged; anything else is the lock failing.
+    const boxed = () => task().pipe(catchError((error: unknown) => throwError(() => new TaskFailure(error))));
+    return defer(() => lock.run(boxed)).pipe(
+      throwIfEmpty(() => new SharedStateFailure('The refresh lock completed without running the refresh')),
+      catchError((error: unknown) =>
+        throwError(() => (error instanceof TaskFailure ? error.error : new SharedStateFailure('The refresh lock failed', { cause: error }))),
+      ),
+    );
+  };
+
+  function refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
+    return underLock(() => {
+      phase.current = 'store';
+      return storeCall('read', () => store.read()).pipe(switchMap((shared) => refreshOver(base, shared, call, phase)));
+    });
+  }
+
+  function refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
+    // Another member moved on past the generation we hold: take its state, spend nothing.
+    if (!unsynced && shared && shared.generation > base.generation && !sameTokens(shared.tokens, base.tokens)) {
+      return of({ state: shared, kind: 'adopted' });
+    }
+    const expected = shared?.generation ?? 0;
+    const generation = Math.max(base.generation, expected) + 1;
+    phase.current = 'token-endpoint';
+    return call(base.tokens as TokenSet).pipe(
+      switchMap((tokens) => of(ownState(ctx, tokens, generation, 'refresh'))),
+      catchError((error: unknown) => (error instanceof TokenRevokedError ? of(ownState(ctx, null, generation, 'revoked')) : throwError(() => error))),
+      // The lock is held until the store answered, so the next holder reads this result.
+      switchMap((next) => {
+        phase.current = 'store';
+        return fencedWrite(next, expected).pipe(switchMap((stored) => of(outcomeOf(next, stored))));
+      }),
+    );
+  }
+
+  function outcomeOf(next: SessionState, stored: SessionState): RefreshOutcome {
+    if (stored.generation === next.generation && sameTokens(stored.tokens, next.tokens) && stored.revoked === next.revoked) {
+      unsynced = false;
+      return { state: next, kind: next.revoked ? 'revoked' : 'refreshed' };
+    }
+    return { state: stored, kind: 'adopted' };
+  }
+
+  // One sign-in or sign-out at a time, in order; each stops as soon as the session moved on.
+  function publishOnce(state: SessionState, tries = 1): Observable<unknown> {
+    if (ctx.state$.value !== state) return EMPTY;
+    return storeCall('read', () => store.read(), storeTimeout).pipe(
+      switchMap((shared) => {
+        const expected = shared?.generation ?? 0;
+        const next = { ...state, generation: Math.max(state.generation, expected + 1) };
+        return fencedWrite(next, expected, storeTimeout).pipe(switchMap((stored) => settlePublish(state, next, stored, tries)));
+      }),
+    );
+  }
+
+  function settlePublish(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
+    const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
+    if (!written) return tries < MAX_WRITE_TRIES ? publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
+    if (ctx.state$.value === state) {
+      unsynced = false;
+      if (next.generation !== state.generation) {
+        ctx.renumbered.set(state.generation, next.generation);
+        ctx.state$.next(next);
+      }
+    }
+    return EMPTY;
+  }
+
+  function remember(state: SessionState): void {
+    ownWrites.add(writeKey(state));
+    if (ownWrites.size > 8) ownWrites.delete(ownWrites.values().next().value as string);
+  }
+
+  function start(initial: SessionState): void {
+    const read$ = storeCall('read', () => store.read(), storeTimeout).pipe(
+      catchError(() => of(null)),
+      switchMap((shared) => {
+        if (ctx.state$.value !== initial) return EMPTY; // the app signed in or out meanwhile: its write decides
+        if (shared) ctx.state$.next(shared);
+        else if (initial.tokens) publish(initial);
+        return EMPTY;
+      }),
+      finalize(() => ready$.next(true)),
+    );
+    subscriptions.add(read$.subscribe());
+  }
+
+  function publish(state: SessionState): void {
+    unsynced = true;
+    publishing.next(state);
+  }
+
+  subscriptions.add(publishing.pipe(concatMap((state) => publishOnce(state).pipe(catchError(() => EMPTY)))).subscribe());
+  if (store.changes$) {
+    // While a sign-in or sign-out of ours is on its way to the store, it wins over what others did before it.
+    subscriptions.add(store.changes$.pipe(catchError(() => EMPTY)).subscribe((shared) => unsynced || ownWrites.has(writeKey(shared)) || adoptIfNewer(ctx, shared)));
+  }
+  start(ctx.state$.value);
+
+  return {
+    ready$: ready$.asObservable(),
+    refresh,
+    publish,
+    dispose() {
+      subscriptions.unsubscribe();
+      ready$.complete();
+      store.dispose?.();
+      lock?.dispose?.();
+    },
+  };
+}
+
+function writeKey(state: SessionState): string {
+  return `${state.generation}:${state.revoked}:${state.tokens?.accessToken ?? ''}:${state.tokens?.refreshToken ?? ''}`;
+}
+
+class TaskFailure {
+  constructor(readonly error: unknown) {}
+}
