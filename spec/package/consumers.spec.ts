@@ -14,7 +14,12 @@ import { buildIfStale, packTarball, packageEntries, root, type PackageEntry } fr
 
 const run = promisify(execFile);
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
-const linked = ['rxjs', 'tslib', '@angular/core', '@angular/common', '@angular/compiler', '@types/node'];
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+/** What an app would have installed beside the package: its dependencies and peers (every entry is loaded). */
+const linked = [
+  ...Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }),
+  ...['@angular/compiler', 'tslib', '@types/node'],
+].filter((name, index, all) => all.indexOf(name) === index && existsSync(join(root, 'node_modules', name)));
 // Outside an Angular build (no linker), Angular's partially compiled classes need the JIT compiler.
 const angularJit = "import '@angular/compiler';";
 
