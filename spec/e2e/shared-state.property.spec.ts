@@ -166,6 +166,7 @@ describe('several sessions sharing a store and a lock, under random interleaving
           // Expired-on-arrival tokens never make refreshes run away: each needs a request (or a sign-in) behind it.
           expect(fake.stats.refreshGrants).toBeLessThanOrEqual(requests + signActions + 1);
 
+          if (process.env.DEBUG_MODEL) console.log(JSON.stringify({ stored: shared.current(), states: sessions.map((x) => x.state), events }, null, 1));
           // In the end every member holds what the store holds.
           const stored = shared.current();
           for (const session of sessions) expect(session.state.tokens).toEqual(stored?.tokens ?? session.state.tokens);
@@ -173,7 +174,7 @@ describe('several sessions sharing a store and a lock, under random interleaving
           for (const session of sessions) session.dispose();
         },
       ),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25) },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), ...(process.env.DEBUG_MODEL ? { examples: [JSON.parse(process.env.DEBUG_MODEL)] } : {}) },
     );
   }, 180_000);
 });
