@@ -77,14 +77,12 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   const ready$ = new BehaviorSubject(false);
   const publishing = new Subject<SessionState>();
   const subscriptions = new Subscription();
-  // A sign-in or sign-out of ours that the store has not confirmed: until it has, this session's
-  // own state is the truth under the lock, not what the store still holds.
-  let unsynced = false;
-  // The newest notice that arrived while it was: applied once the store has our change.
-  let deferred: SessionState | undefined;
-  // Sign-ins and sign-outs of ours still on their way: a refresh waits for them, so this session
-  // never races its own writes.
+  // Sign-ins and sign-outs of ours still on their way to the store. A refresh waits for them, so
+  // this session never races its own writes; notices that arrive meanwhile wait too, since what
+  // others wrote before our change reached the store must not undo it.
   const pending$ = new BehaviorSubject(0);
+  // The newest notice that arrived while a write of ours was pending.
+  let deferred: SessionState | undefined;
   // Our own writes, so that their change notices (which may overtake the write's answer) are not
   // taken for another member's.
   const ownWrites = new Set<string>();
@@ -131,7 +129,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
 
   function refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     // Another member moved on past the generation we hold: take its state, spend nothing.
-    if (!unsynced && shared && shared.generation > base.generation && !sameTokens(shared.tokens, base.tokens)) {
+    if (shared && shared.generation > base.generation && !sameTokens(shared.tokens, base.tokens)) {
       return of({ state: shared, kind: 'adopted' });
     }
     // A sign-in or sign-out here while we waited for the lock: those tokens are not ours to spend.
@@ -160,7 +158,9 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   // A refusal by a state that holds the very tokens we refreshed from (our own sign-in, written
   // meanwhile under another number) is no competitor: our result is its successor.
   function writeRefreshed(base: SessionState, next: SessionState, expected: number, tries = 1): Observable<RefreshOutcome> {
+    // Tried again while we still hold the lock: the next holder must read this result, not the spent tokens.
     return fencedWrite(next, expected, storeTimeout).pipe(
+      retry({ count: MAX_WRITE_TRIES - 1 }),
       switchMap((stored) => {
         const outcome = outcomeOf(next, stored);
         if (outcome.kind !== 'adopted' || !sameTokens(stored.tokens, base.tokens) || stored.revoked || tries >= MAX_WRITE_TRIES) return of(outcome);
@@ -176,7 +176,6 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
 
   function outcomeOf(next: SessionState, stored: SessionState): RefreshOutcome {
     if (stored.generation === next.generation && sameTokens(stored.tokens, next.tokens) && stored.revoked === next.revoked) {
-      synced();
       return { state: next, kind: next.revoked ? 'revoked' : 'refreshed' };
     }
     return { state: stored, kind: 'adopted' };
@@ -196,9 +195,13 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
 
   function settlePublish(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
     const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
+    if (!written && laterUserChange(stored, state)) {
+      // Another member's sign-in or sign-out, made after ours: the user's last word wins.
+      if (ctx.state$.value === state) ctx.state$.next(stored);
+      return EMPTY;
+    }
     if (!written) return tries < MAX_WRITE_TRIES ? publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state) {
-      synced();
       if (next.generation !== state.generation) {
         ctx.renumbered.set(state.generation, next.generation);
         ctx.state$.next(next);
@@ -234,7 +237,6 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   // The `tokens` of the config count only while the store is empty: one fenced write, and what
   // refused it (another member got there first) is adopted instead.
   function publishStart(initial: SessionState): void {
-    unsynced = true;
     pending$.next(pending$.value + 1);
     const next = { ...initial, generation: 1 };
     const start$ = fencedWrite(next, 0, storeTimeout).pipe(
@@ -250,31 +252,31 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       }),
       retry({ count: MAX_WRITE_TRIES - 1 }),
       catchError(() => EMPTY),
-      finalize(() => {
-        synced();
-        pending$.next(pending$.value - 1);
-      }),
+      finalize(settled),
     );
     subscriptions.add(start$.subscribe());
   }
 
   function publish(state: SessionState): void {
-    unsynced = true;
     pending$.next(pending$.value + 1);
     publishing.next(state);
   }
 
-  function synced(): void {
-    unsynced = false;
-    const notice = deferred;
-    deferred = undefined;
-    if (notice) adoptIfNewer(ctx, notice);
+  // A write of ours is done, written or given up on: once none is left, a deferred notice counts
+  // when it is newer than what we wrote (after any renumbering).
+  function settled(): void {
+    if (pending$.value === 1 && deferred) {
+      const notice = deferred;
+      deferred = undefined;
+      adoptIfNewer(ctx, notice);
+    }
+    pending$.next(pending$.value - 1);
   }
 
   function onNotice(shared: SessionState): void {
     if (ownWrites.has(writeKey(shared))) return;
     // While a sign-in or sign-out of ours is on its way to the store, it wins over what others did before it.
-    if (!unsynced) adoptIfNewer(ctx, shared);
+    if (pending$.value === 0) adoptIfNewer(ctx, shared);
     else if (shared.generation > (deferred?.generation ?? -1)) deferred = shared;
   }
 
@@ -287,11 +289,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
             // stays ours only, and the next refresh under the lock writes it.
             retry({ count: MAX_WRITE_TRIES - 1 }),
             catchError(() => EMPTY),
-            finalize(() => {
-              // Written or given up on: either way, what others write from now on is newer news.
-              if (pending$.value === 1) synced();
-              pending$.next(pending$.value - 1);
-            }),
+            finalize(settled),
           ),
         ),
       )
@@ -313,6 +311,10 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       lock?.dispose?.();
     },
   };
+}
+
+function laterUserChange(stored: SessionState, ours: SessionState): boolean {
+  return (stored.change === 'sign-in' || stored.change === 'sign-out') && stored.receivedAt > ours.receivedAt;
 }
 
 function writeKey(state: SessionState): string {

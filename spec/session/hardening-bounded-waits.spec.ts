@@ -125,7 +125,7 @@ describe('hardening: bounded waits', () => {
       });
     });
 
-    it('a write that never settles after the token endpoint answered: the waiters get the new tokens after storeTimeout, not an error', () => {
+    it('a write that never settles after the token endpoint answered: the waiters get the new tokens by the deadline, not an error', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler);
         const { session: s } = shared(store);
@@ -136,7 +136,7 @@ describe('hardening: bounded waits', () => {
         testScheduler.flush();
         // The old refresh token is spent once the endpoint answered: dropping the answer would lose the session.
         expect(waiter.error).toBeUndefined();
-        expect(waiter.at).toBeLessThan(start + 5_000);
+        expect(waiter.at).toBeLessThanOrEqual(start + 5_000);
         expect(s.state.tokens?.refreshToken).not.toBe(before);
       });
     });
