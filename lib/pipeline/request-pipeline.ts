@@ -2,10 +2,12 @@ import { defer, type MonoTypeOperatorFunction, type Observable, type SchedulerLi
 import { authorize } from '../auth/authorize.js';
 import { isTokenRejection } from '../auth/is-token-rejection.js';
 import { RequestError } from '../errors/request-error.js';
+import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { TokenAccess } from '../session/token-access.js';
 import { redactUrl } from '../util/redact-url.js';
 import { bearer } from './bearer.js';
+import { failWhen } from './fail-when.js';
 import type { OriginAllowList } from './origin-allow-list.js';
 import { requestDeadline } from './request-deadline.js';
 
@@ -48,7 +50,8 @@ export type RequestPipeline = <T>(request: PipelineRequest, send: SendAttempt<T>
  * The ONE request pipeline, shared by `createHttpClient` and the Angular interceptor:
  * origin allow-list -> `Authorization: Bearer` -> {@link authorize} (one refresh at most per
  * request, DESIGN rule 7, however many transient retries it makes) -> transient retry with
- * backoff -> the whole-request deadline (rule 13). Retries are reported on the session's
+ * backoff -> a stop on the session's revocation (`TokenAccess.revoked$`) -> the whole-request
+ * deadline (rule 13). Retries are reported on the session's
  * `events$` through `TokenAccess.report`.
  */
 export function createRequestPipeline(config: RequestPipelineConfig): RequestPipeline {
@@ -61,7 +64,8 @@ export function createRequestPipeline(config: RequestPipelineConfig): RequestPip
       access && request.auth && allowList.allows(request.url)
         ? defer(() => {
             const authorized = authorizeOnce(access, allowList, request, attempt);
-            return retry ? authorized.pipe(retry) : authorized;
+            // A revocation (here or in another member) stops the request at once, mid-flight too.
+            return (retry ? authorized.pipe(retry) : authorized).pipe(failWhen(access.revoked$, () => new TokenRevokedError()));
           })
         : retry
           ? attempt(null).pipe(retry)

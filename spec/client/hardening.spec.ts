@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { lastValueFrom, of, type Observable } from 'rxjs';
+import { lastValueFrom, NEVER, of, type Observable } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
 import { HttpError } from '../../lib/errors/http-error.js';
@@ -22,6 +22,7 @@ function access(first: string, next = 'fresh-token'): TokenAccess & { refreshes:
     currentToken: (): Observable<CurrentToken> => of({ accessToken: first, generation: 1 }),
     tokenAfterRejection: (): Observable<CurrentToken> => (self.refreshes++, of({ accessToken: next, generation: 2 })),
     report: (event: RequestRetriedEvent) => void events.push(event),
+    revoked$: NEVER,
   };
   return self;
 }
