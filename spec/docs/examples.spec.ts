@@ -8,7 +8,6 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   EMPTY,
-  Observable,
   Subject,
   catchError,
   debounceTime,
@@ -17,9 +16,7 @@ import {
   filter,
   finalize,
   firstValueFrom,
-  fromEvent,
   lastValueFrom,
-  map,
   of,
   switchMap,
   throwError,
@@ -37,6 +34,7 @@ import {
   createTokenSession,
   isTransientError,
   oauth2RefreshGrant,
+  oauth2Revocation,
   retryBackoff,
   shareInMemory,
   type RxHttpClient,
@@ -468,8 +466,8 @@ describe('docs/getting-started.md', () => {
     }
 
     const session = createTokenSession({
-      // No access token yet: one that expired at epoch 0 makes the first request refresh first.
-      tokens: { accessToken: 'none', refreshToken: process.env.REFRESH_TOKEN!, expiresAt: 0 },
+      // No access token yet: the first request refreshes first.
+      tokens: { refreshToken: process.env.REFRESH_TOKEN! },
       refresh: oauth2RefreshGrant({
         tokenUrl: 'https://auth.example.com/oauth/token',
         clientId: 'invoice-sync',
@@ -564,8 +562,6 @@ describe('docs/getting-started.md', () => {
       const { accessToken, refreshToken, expiresAt } = fake.signIn('ada');
       const refresh = oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'web' });
       const myAuthSdk = { renew: async (token: string) => ({ access: `sdk-access-for-${token.length}`, refresh: 'sdk-refresh', ttl: 3_600 }) };
-      const tabStore: TokenStore = { read: () => of(null), write: () => of(undefined) };
-      const tabLock: RefreshLock = { run: (task) => task() };
       const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
       const restored = createTokenSession({ tokens: { accessToken, refreshToken, expiresAt }, refresh });
@@ -580,9 +576,24 @@ describe('docs/getting-started.md', () => {
 
       const early = createTokenSession({ tokens: { accessToken, refreshToken, expiresAt }, refresh, skew: 60_000 });
       const slowIdp = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, refreshTimeout: 20_000 });
+      const bounded = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, refreshDeadline: 8_000 });
       const stubborn = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, refreshRetry: { maxRetries: 5, maxDelay: 30_000 } });
       const ahead = createTokenSession({ tokens: { accessToken, refreshToken, expiresAt }, refresh, refreshAhead: true });
-      const shared = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, store: tabStore, lock: tabLock });
+      {
+        // Its own sign-in: revoking a refresh token ends its whole family at the fake server.
+        const { accessToken, refreshToken } = fake.signIn('bob');
+
+        const revocable = createTokenSession({
+          tokens: { accessToken, refreshToken },
+          refresh,
+          revoke: oauth2Revocation({ revocationUrl: 'https://auth.example.com/oauth/revoke', clientId: 'web' }),
+        });
+        revocable.signOut({ revoke: true });
+
+        await vi.waitFor(() => expect(fake.stats.revocationRequests).toBe(1));
+        revocable.dispose();
+      }
+      const shared = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, ...shareInMemory() });
       const inVirtualTime = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, scheduler: testScheduler });
 
       await expect(firstValueFrom(custom.refresh$)).resolves.toMatchObject({ refreshToken: 'sdk-refresh', expiresAt: expect.any(Number) });
@@ -590,7 +601,7 @@ describe('docs/getting-started.md', () => {
       expect(refreshed.refreshToken).toBe(fake.issuedRefreshTokens.at(-1));
       // 60 s tokens: the margin is 15 s, so nothing is due yet.
       expect(restored.state.tokens?.expiresAt).toBeGreaterThan(Date.now() + 45_000);
-      for (const s of [restored, custom, early, slowIdp, stubborn, ahead, shared, inVirtualTime]) s.dispose();
+      for (const s of [restored, custom, early, slowIdp, bounded, stubborn, ahead, shared, inVirtualTime]) s.dispose();
     });
 
     it('oauth2RefreshGrant', async () => {
