@@ -57,13 +57,14 @@ export type RequestPipeline = <T>(request: PipelineRequest, send: SendAttempt<T>
 export function createRequestPipeline(config: RequestPipelineConfig): RequestPipeline {
   const { access, allowList, scheduler } = config;
   const retryOf = retryOperators(scheduler, access);
+  const authorization = bearerOnce();
   return <T>(request: PipelineRequest, send: SendAttempt<T>): Observable<T> => {
     const attempt = withAttemptTimeout(request, send, scheduler);
     const retry = request.retry === undefined || request.retry.maxRetries === 0 ? undefined : retryOf<T>(request.retry);
     const attempts =
       access && request.auth && allowList.allows(request.url)
         ? defer(() => {
-            const authorized = authorizeOnce(access, allowList, request, attempt);
+            const authorized = authorizeOnce(access, allowList, request, attempt, authorization);
             // A revocation (here or in another member) stops the request at once, mid-flight too.
             return (retry ? authorized.pipe(retry) : authorized).pipe(failWhen(access.revoked$, () => new TokenRevokedError()));
           })
@@ -76,14 +77,33 @@ export function createRequestPipeline(config: RequestPipelineConfig): RequestPip
 
 // Built per subscription of the request (inside the defer above), so the one retry after a
 // rejection is shared by every transient retry of that request instead of granted anew to each.
-function authorizeOnce<T>(access: TokenAccess, allowList: OriginAllowList, request: PipelineRequest, attempt: SendAttempt<T>): Observable<T> {
+function authorizeOnce<T>(
+  access: TokenAccess,
+  allowList: OriginAllowList,
+  request: PipelineRequest,
+  attempt: SendAttempt<T>,
+  authorization: (token: string) => string,
+): Observable<T> {
   let retried = false;
-  return authorize(access, (token) => defer(() => attempt(token === null ? null : bearer(token))), {
+  return authorize(access, (token) => defer(() => attempt(token === null ? null : authorization(token))), {
     // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
     isRejection: (error) => isTokenRejection(error) && allowList.allows(error.responseUrl),
     mayRetry: () => !retried && (retried = true),
     onRetry: () => access.report({ type: 'request-retried', method: request.method, url: redactUrl(request.url), reason: 'unauthorized', attempt: 1 }),
   });
+}
+
+// Every request of a generation sends the same token: check its header syntax once, not per attempt.
+function bearerOnce(): (token: string) => string {
+  let last: string | undefined;
+  let value = '';
+  return (token) => {
+    if (token !== last) {
+      value = bearer(token);
+      last = token;
+    }
+    return value;
+  };
 }
 
 function withAttemptTimeout<T>(request: PipelineRequest, send: SendAttempt<T>, scheduler: SchedulerLike): SendAttempt<T> {
