@@ -28,8 +28,7 @@ export function buildRequest(defaults: RequestDefaults, method: string, url: str
   const verb = checkMethod(method);
   if (typeof url !== 'string') throw new TypeError(`The URL must be a string, got ${typeof url}`);
   if ((verb === 'GET' || verb === 'HEAD') && body !== undefined && body !== null) throw new TypeError(`A ${verb} request cannot have a body`);
-  const target = resolveUrl(defaults.baseUrl, url);
-  appendParams(target, options.params);
+  const target = targetUrl(defaults.baseUrl, url, options.params);
   const headers: Record<string, string> = {};
   for (const source of [defaults.headers, options.headers ?? {}]) {
     for (const [name, value] of Object.entries(source)) headers[name.toLowerCase()] = value;
@@ -37,7 +36,7 @@ export function buildRequest(defaults: RequestDefaults, method: string, url: str
   checkHeaders(headers);
   return {
     method: verb,
-    url: target.toString(),
+    url: target,
     headers,
     body: serialiseBody(body, headers),
     responseType: checkResponseType(options.responseType ?? 'json'),
@@ -54,6 +53,29 @@ function checkMethod(method: string): string {
   const verb = method.toUpperCase();
   if (UNSUPPORTED.has(verb)) throw new TypeError(`Unsupported HTTP method: ${verb}`);
   return verb;
+}
+
+// A path of unreserved characters and slashes, without `.` or `..` segments: joined onto the
+// base it is already what the URL parser would make of it, so no parse is needed per request.
+const PLAIN_PATH = /^[\w\-~./]+$/;
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+let lastBase: { readonly baseUrl: string; readonly prefix: string | null } = { baseUrl: '', prefix: null };
+
+function targetUrl(baseUrl: string, url: string, params: RequestOptions['params']): string {
+  if (!params && PLAIN_PATH.test(url) && !DOT_SEGMENT.test(url)) {
+    if (lastBase.baseUrl !== baseUrl) lastBase = { baseUrl, prefix: plainPrefix(baseUrl) };
+    if (lastBase.prefix !== null) return lastBase.prefix + url.replace(/^\/+/, '');
+  }
+  const target = resolveUrl(baseUrl, url);
+  appendParams(target, params);
+  return target.toString();
+}
+
+/** `baseUrl` parsed, with one trailing slash; `null` when it has a query or fragment. */
+function plainPrefix(baseUrl: string): string | null {
+  if (baseUrl.includes('?') || baseUrl.includes('#')) return null;
+  const href = new URL(`${baseUrl.replace(/\/+$/, '')}/`).href;
+  return href.endsWith('/') ? href : null;
 }
 
 function resolveUrl(baseUrl: string, url: string): URL {
