@@ -1,4 +1,4 @@
-import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { RequestTimeoutError } from '../errors/request-timeout-error.js';
 
 /**
@@ -16,13 +16,18 @@ export function requestDeadline<T>(limit: number | false, method: string, url: s
   if (limit === false) return (source) => source;
   return (source) =>
     new Observable<T>((subscriber) => {
-      const entry = deadlineQueue(scheduler, limit).add(() => subscriber.error(new RequestTimeoutError(method, url, limit)));
+      const deadline = startDeadline(scheduler, limit, () => subscriber.error(new RequestTimeoutError(method, url, limit)));
       const subscription = source.subscribe(subscriber);
       return () => {
-        entry.cancel();
+        deadline.cancel();
         subscription.unsubscribe();
       };
     });
+}
+
+/** Calls `fire` in `limit` ms on `scheduler` unless cancelled first: the deadline of {@link requestDeadline}. */
+export function startDeadline(scheduler: SchedulerLike, limit: number, fire: () => void): { cancel(): void } {
+  return deadlineQueue(scheduler, limit).add(fire);
 }
 
 interface Deadline {
@@ -38,19 +43,21 @@ interface Deadline {
  * added: with the same limit and a clock that does not go back, that is the order they fall due,
  * so only the head needs a timer. A cancelled deadline leaves the list at once (the memory it
  * holds is that of the requests in flight); when the head leaves, the timer stays armed for its
- * time and, on waking, re-arms for the new head. With nothing pending, no timer is armed, so the
- * process can exit and a virtual-time flush ends.
+ * time and, on waking, re-arms for the new head. With nothing pending the timer no longer holds
+ * the process open (see {@link Alarm}), and a virtual-time flush ends.
  */
 class DeadlineQueue {
   private head: Deadline | null = null;
   private tail: Deadline | null = null;
-  private timer: Subscription | null = null;
   private expiring = false;
+  private readonly alarm: Alarm;
 
   constructor(
     private readonly scheduler: SchedulerLike,
     private readonly limit: number,
-  ) {}
+  ) {
+    this.alarm = scheduler === asyncScheduler ? nodeAlarm(() => this.expire()) : schedulerAlarm(scheduler, () => this.expire());
+  }
 
   add(fire: () => void): Deadline {
     const queue = this;
@@ -66,7 +73,7 @@ class DeadlineQueue {
     if (this.tail) this.tail.next = entry;
     else this.head = entry;
     this.tail = entry;
-    if (!this.timer && !this.expiring) this.arm(this.limit);
+    if (!this.expiring) this.alarm.busy(this.limit);
     return entry;
   }
 
@@ -77,18 +84,10 @@ class DeadlineQueue {
     if (entry.next) entry.next.prev = entry.prev;
     else this.tail = entry.prev;
     entry.prev = entry.next = null;
-    if (this.head === null && this.timer) {
-      this.timer.unsubscribe();
-      this.timer = null;
-    }
-  }
-
-  private arm(delay: number): void {
-    this.timer = this.scheduler.schedule(() => this.expire(), Math.max(0, delay));
+    if (this.head === null) this.alarm.idle();
   }
 
   private expire(): void {
-    this.timer = null;
     this.expiring = true;
     try {
       const now = this.scheduler.now();
@@ -99,9 +98,65 @@ class DeadlineQueue {
       }
     } finally {
       this.expiring = false;
-      if (this.head && !this.timer) this.arm(this.head.due - this.scheduler.now());
+      if (this.head) this.alarm.busy(this.head.due - this.scheduler.now());
     }
   }
+}
+
+/** The one timer of a {@link DeadlineQueue}. */
+interface Alarm {
+  /** Deadlines are pending: make sure the timer is armed (for `delay` ms when it is not) and holds the process open. */
+  busy(delay: number): void;
+  /** Nothing is pending: the timer must not hold the process open (or a virtual-time flush). */
+  idle(): void;
+}
+
+/** On any scheduler (a `TestScheduler` in marble tests): disarmed when idle. */
+function schedulerAlarm(scheduler: SchedulerLike, wake: () => void): Alarm {
+  let action: { unsubscribe(): void } | null = null;
+  return {
+    busy(delay) {
+      action ??= scheduler.schedule(() => {
+        action = null;
+        wake();
+      }, Math.max(0, delay));
+    },
+    idle() {
+      action?.unsubscribe();
+      action = null;
+    },
+  };
+}
+
+/**
+ * For the default `asyncScheduler`: the platform's `setTimeout` (looked up when armed, so fake
+ * timers see it), kept armed but unref'd while idle, so a request at a time does not arm and
+ * clear a timer each. Where timers have no `unref` (browsers) there is no process to hold open.
+ */
+function nodeAlarm(wake: () => void): Alarm {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let held = false;
+  return {
+    busy(delay) {
+      if (timer === null) {
+        timer = globalThis.setTimeout(() => {
+          timer = null;
+          held = false;
+          wake();
+        }, Math.max(0, delay));
+        held = true;
+      } else if (!held) {
+        (timer as { ref?: () => void }).ref?.();
+        held = true;
+      }
+    },
+    idle() {
+      if (timer !== null && held) {
+        (timer as { unref?: () => void }).unref?.();
+        held = false;
+      }
+    },
+  };
 }
 
 const queues = new WeakMap<SchedulerLike, Map<number, DeadlineQueue>>();
