@@ -25,10 +25,11 @@ export async function readBody(response: Response, request: Pick<ApiRequest, 'me
       return response.arrayBuffer();
     case 'json': {
       const text = await response.text();
-      if (text.trim() === '') return null;
       try {
         return JSON.parse(text) as unknown;
       } catch (cause) {
+        // An empty body is no content, not bad JSON. Tested only on failure: `trim()` copies the body.
+        if (isBlank(text)) return null;
         throw new HttpError({
           method,
           url,
@@ -45,8 +46,12 @@ export async function readBody(response: Response, request: Pick<ApiRequest, 'me
   }
 }
 
+function isBlank(text: string): boolean {
+  return !/\S/.test(text);
+}
+
 function parseLeniently(text: string): unknown {
-  if (text.trim() === '') return null;
+  if (isBlank(text)) return null;
   try {
     return JSON.parse(text) as unknown;
   } catch {
