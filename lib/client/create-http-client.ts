@@ -1,4 +1,4 @@
-import { defer, map, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { createRequestPipeline, type PipelineRequest } from '../pipeline/request-pipeline.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
@@ -30,15 +30,40 @@ export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   const send: RequestHandler = (request) =>
     pipeline<ApiResponse<unknown>>(pipelineRequest(request, defaults.retry, resolved.retry), (authorization) => {
       const sent = authorization === null ? request : { ...request, headers: { ...request.headers, authorization } };
-      // Deferred so that every attempt calls the transport again, whatever observable it returns.
-      return defer(() => transport(sent)).pipe(map((response) => checkStatus(request, response)));
+      // Every subscription (attempt) calls the transport again, whatever observable it returns;
+      // one subscriber instead of defer + map.
+      return new Observable<ApiResponse<unknown>>((subscriber) =>
+        transport(sent).subscribe({
+          next(response) {
+            let checked: ApiResponse<unknown>;
+            try {
+              checked = checkStatus(request, response);
+            } catch (error) {
+              subscriber.error(error);
+              return;
+            }
+            subscriber.next(checked);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        }),
+      );
     });
 
   const handler = (config.interceptors ?? []).reduceRight<RequestHandler>((next, interceptor) => (request) => interceptor(request, next), send);
 
   function call(method: string, url: string, body: unknown, options: RequestOptions = {}): Observable<unknown> {
-    const response$ = defer(() => handler(buildRequest(defaults, method, url, body, options)));
-    return options.observe === 'response' ? response$ : response$.pipe(map((response) => response.body));
+    const whole = options.observe === 'response';
+    // Built at subscription, like defer: a TypeError for bad input arrives as the error.
+    return new Observable<unknown>((subscriber) => {
+      const response$ = handler(buildRequest(defaults, method, url, body, options));
+      if (whole) return response$.subscribe(subscriber);
+      return response$.subscribe({
+        next: (response) => subscriber.next(response.body),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
   }
 
   // The overloads of RxHttpClient differ only in types; one implementation serves them all.
