@@ -11,7 +11,7 @@
  * Exits non-zero when our client misses a stampede correctness target: that is a bug, not noise.
  * Network only to 127.0.0.1; every loop is bounded; the process ends by itself.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runBundle } from './bundle-size.js';
@@ -22,7 +22,9 @@ import { environment, printSection, printTargets, renderMarkdown, type Section }
 import { runStampede } from './stampede.js';
 import { runThroughput } from './throughput.js';
 
-const SCENARIOS = ['bundle', 'stampede', 'throughput', 'overhead', 'memory'] as const;
+const SCENARIOS = ['bundle', 'stampede', 'throughput', 'overhead', 'memory', 'tabs'] as const;
+/** The tabs scenario needs a browser; without one it is skipped, not failed. */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 type Scenario = (typeof SCENARIOS)[number];
 const WATCHDOG_MS = 12 * 60_000;
 
@@ -55,7 +57,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (key === '--write-docs') writeDocs = true;
     else if (key === '--no-docs') writeDocs = false;
     else if (key === '--help' || key === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,memory] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs]');
+      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,memory,tabs] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -110,6 +112,14 @@ async function main(): Promise<void> {
     return (await runOverhead({ quick: options.quick, profile, log })).section;
   });
   await run('memory', 'Memory', async () => (await runMemory({ quick: options.quick, log })).section);
+  if (options.only.has('tabs') && !existsSync(CHROMIUM)) console.log(`\nTabs: skipped (no ${CHROMIUM})`);
+  else {
+    await run('tabs', 'Tabs (headless Chromium)', async () => {
+      // Imported only here: it loads the browser helpers, which the other scenarios do not need.
+      const { runTabs } = await import('./tabs.js');
+      return (await runTabs({ quick: options.quick, log: (line) => log(`  ${line}`) })).section;
+    });
+  }
 
   printTargets(sections);
   const seconds = (performance.now() - started) / 1000;

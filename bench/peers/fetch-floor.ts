@@ -1,11 +1,12 @@
 import { outcomeOfStatus, outcomeOfThrown, type Peer, type PeerConfig, type PeerFactory } from './peer.js';
 
 /**
- * The floor: `fetch` with a valid token and no auth logic at all. It never refreshes, so it is
+ * The floor: `fetch` with a valid token and an `AbortSignal` (a cancellable client needs one), and
+ * no auth logic at all. It never refreshes, so it is
  * only used where the token stays valid (throughput, overhead).
  */
 export const fetchFloor: PeerFactory = {
-  name: 'fetch (floor)',
+  name: 'fetch + AbortSignal (floor)',
   role: 'floor',
   create(config: PeerConfig): Peer {
     const send = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
@@ -14,7 +15,9 @@ export const fetchFloor: PeerFactory = {
       name: this.name,
       async get(path) {
         try {
-          const response = await send(config.baseUrl + path, { headers: { authorization } });
+          // A signal, as any client that can cancel a request must pass (issue 11 measures against this).
+          const controller = new AbortController();
+          const response = await send(config.baseUrl + path, { headers: { authorization }, signal: controller.signal });
           await response.json();
           return outcomeOfStatus(response.status);
         } catch (error) {
