@@ -2,8 +2,8 @@ import { Observable, Subject, defer, firstValueFrom, lastValueFrom, of, timer, m
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
 import { errorOf } from '../helpers/outcomes.js';
-import { connectClient, LIBRARIES, type TestClient } from './helpers/clients.js';
-import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from './helpers/redis-server.js';
+import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
 
 describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis refresh lock (%s)', (library) => {
   let redis: TestRedisServer;

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aesGcmCodec, RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
 import type { SessionState } from '../../lib/session/token-set.js';
 import { errorOf } from '../helpers/outcomes.js';
-import { connectClient, LIBRARIES, type TestClient } from './helpers/clients.js';
-import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from './helpers/redis-server.js';
+import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
 
 const state = (generation: number, accessToken = `at-${generation}`, refreshToken = `rt-${generation}`): SessionState => ({
   tokens: { accessToken, refreshToken, expiresAt: Date.now() + 60_000 },

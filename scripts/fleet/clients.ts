@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import type { RedisClientLike } from '../../../lib/redis/index.js';
+import type { RedisClientLike } from '../../lib/redis/index.js';
 
 /** A connected client of one library, and how to close it. */
 export interface TestClient {
