@@ -28,6 +28,10 @@ export interface RunningOAuth2Server {
  * const { accessToken } = server.signIn();
  * await fetch(`${url}/api/me`, { headers: { Authorization: `Bearer ${accessToken}` } }); // 200
  * await close();
+ *
+ * @example
+ * // Your own data behind the token check, callable from a page on another origin:
+ * const { url } = await startOAuth2Server({ cors: true, api: (_request, user) => ({ name: user.subject }) });
  */
 export async function startOAuth2Server(config?: FakeAuthorizationServerConfig): Promise<RunningOAuth2Server> {
   const model = createFakeAuthorizationServer(config);

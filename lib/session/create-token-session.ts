@@ -121,7 +121,9 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   }
 
   return {
-    tokens$: ctx.state$.pipe(
+    // After the first read of the store: a late tab never shows tokens the store has replaced.
+    tokens$: ready$.pipe(
+      switchMap(() => ctx.state$),
       map((s) => s.tokens),
       distinctUntilChanged(),
     ),

@@ -1,4 +1,4 @@
-import { ReplaySubject, catchError, defer, map, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable } from 'rxjs';
+import { ReplaySubject, catchError, defer, map, of, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
@@ -37,9 +37,10 @@ export function createRefreshFlights(ctx: SessionContext, path: RefreshPath): Re
   // Refreshes in a row that handed over tokens already expired: each next one waits longer.
   let deadStreak = 0;
 
-  const call = (phase: RefreshPhase) => (tokens: TokenSet) => {
+  const call = (base: SessionState, phase: RefreshPhase) => (tokens: TokenSet) => {
     phase.current = 'token-endpoint';
-    const wait = deadStreak === 0 ? 0 : backoffDelay(deadStreak, { baseDelay: ctx.config.refreshRetry.baseDelay ?? 300, maxDelay: ctx.config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
+    // Only a refresh of tokens that themselves arrived dead waits: a fresh sign-in never pays for them.
+    const wait = deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(deadStreak, { baseDelay: ctx.config.refreshRetry.baseDelay ?? 300, maxDelay: ctx.config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
     const refresh$ = runRefresh(tokens.refreshToken as string, ctx.config);
     return wait === 0 ? refresh$ : timer(wait, scheduler).pipe(switchMap(() => refresh$));
   };
@@ -50,6 +51,7 @@ export function createRefreshFlights(ctx: SessionContext, path: RefreshPath): Re
     if (local.generation === base.generation || outcome.state.generation > local.generation) {
       applyOutcome(ctx, outcome);
       if (outcome.kind !== 'revoked') deadStreak = arrivedExpired(outcome.state) ? deadStreak + 1 : 0;
+      if (outcome.unstored) path.publish?.(outcome.state);
     }
     const now = ctx.state$.value;
     if (now.revoked) throw new TokenRevokedError();
@@ -70,9 +72,9 @@ export function createRefreshFlights(ctx: SessionContext, path: RefreshPath): Re
     };
     const result$ = defer(() => {
       ctx.events.next({ type: 'refresh-started', generation: base.generation });
-      return path.refresh(base, call(phase), phase);
+      return path.refresh(base, call(base, phase), phase);
     }).pipe(
-      timeout({ first: refreshDeadline, with: () => throwError(() => deadlineError(phase, refreshDeadline)), scheduler }),
+      timeout({ first: refreshDeadline, with: () => (phase.landed ? of(phase.landed) : throwError(() => deadlineError(phase, refreshDeadline))), scheduler }),
       takeUntil(ctx.stop$),
       throwIfEmpty(() => new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'signed-out' })),
       map((outcome) => settle(base, outcome)),

@@ -17,14 +17,18 @@ export function refreshMargin(state: SessionState, skew: number): number {
   return life > 0 ? Math.min(skew, life * MAX_SHARE_OF_LIFE) : 0;
 }
 
+/** A token a refresh hands over with less life than this is treated as dead on arrival. */
+const MIN_LIFE = 1_000;
+
 /**
- * True for tokens a refresh handed over already expired (`expires_in: 0`, a JWT `exp` in the
- * past): refreshing them again ahead of use would only fetch another dead token, in a loop. They
- * are sent as they are; the server's 401 decides, at most once per generation.
+ * True for tokens a refresh handed over already expired, or about to (`expires_in: 0`, a JWT
+ * `exp` in the past, a life shorter than a round trip): refreshing them again ahead of use would
+ * only fetch another dead token, in a loop. They are sent as they are; the server's 401 decides,
+ * at most once per generation.
  */
 export function arrivedExpired(state: SessionState): boolean {
   const expiresAt = state.tokens?.expiresAt;
-  return state.change === 'refresh' && expiresAt !== undefined && expiresAt <= state.receivedAt;
+  return state.change === 'refresh' && expiresAt !== undefined && expiresAt - state.receivedAt < MIN_LIFE;
 }
 
 /**

@@ -23,6 +23,12 @@ export interface SessionContext {
 export interface RefreshOutcome {
   readonly state: SessionState;
   readonly kind: 'refreshed' | 'revoked' | 'adopted';
+  /**
+   * The token endpoint answered but the store did not take the result (it failed or did not
+   * answer in time): the session keeps it anyway, since the old refresh token is spent, and
+   * writes it to the store again as soon as it can.
+   */
+  readonly unstored?: boolean;
 }
 
 /** A new state of this session's own making. */

@@ -6,13 +6,16 @@ import {
   catchError,
   concatMap,
   defer,
+  filter,
   finalize,
   of,
+  retry,
   switchMap,
   take,
   throwError,
   throwIfEmpty,
   timeout,
+  timer,
   type Observable,
   type ObservableInput,
 } from 'rxjs';
@@ -25,12 +28,16 @@ import type { RefreshLock, TokenStore } from './token-store.js';
 /** Where a refresh is, so that a deadline can say what did not answer. */
 export interface RefreshPhase {
   current: 'lock' | 'store' | 'token-endpoint';
+  /** What the token endpoint answered, once it has: a deadline after that must not drop it. */
+  landed?: RefreshOutcome;
 }
 
 /** How a flight refreshes: directly, or through the shared store under the lock. */
 export interface RefreshPath {
   /** Refreshes `base` with `call` and emits what the session should hold next. */
   refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome>;
+  /** Writes a state the store did not take during the refresh, once the session holds it. */
+  publish?(state: SessionState): void;
 }
 
 /** The store side of a sharing session: its start, its refreshes, its sign-ins and sign-outs. */
@@ -70,9 +77,12 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   const ready$ = new BehaviorSubject(false);
   const publishing = new Subject<SessionState>();
   const subscriptions = new Subscription();
-  // A sign-in or sign-out of ours that the store has not confirmed: until it has, this session's
-  // own state is the truth under the lock, not what the store still holds.
-  let unsynced = false;
+  // Sign-ins and sign-outs of ours still on their way to the store. A refresh waits for them, so
+  // this session never races its own writes; notices that arrive meanwhile wait too, since what
+  // others wrote before our change reached the store must not undo it.
+  const pending$ = new BehaviorSubject(0);
+  // The newest notice that arrived while a write of ours was pending.
+  let deferred: SessionState | undefined;
   // Our own writes, so that their change notices (which may overtake the write's answer) are not
   // taken for another member's.
   const ownWrites = new Set<string>();
@@ -109,17 +119,21 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   };
 
   function refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
-    return underLock(() => {
+    const idle$ = pending$.pipe(filter((count) => count === 0), take(1));
+    phase.current = 'store';
+    return idle$.pipe(switchMap(() => underLock(() => {
       phase.current = 'store';
       return storeCall('read', () => store.read()).pipe(switchMap((shared) => refreshOver(base, shared, call, phase)));
-    });
+    })));
   }
 
   function refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     // Another member moved on past the generation we hold: take its state, spend nothing.
-    if (!unsynced && shared && shared.generation > base.generation && !sameTokens(shared.tokens, base.tokens)) {
+    if (shared && shared.generation > base.generation && !sameTokens(shared.tokens, base.tokens)) {
       return of({ state: shared, kind: 'adopted' });
     }
+    // A sign-in or sign-out here while we waited for the lock: those tokens are not ours to spend.
+    if (movedOn(base)) return of({ state: ctx.state$.value, kind: 'adopted' });
     const expected = shared?.generation ?? 0;
     const generation = Math.max(base.generation, expected) + 1;
     phase.current = 'token-endpoint';
@@ -129,14 +143,39 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       // The lock is held until the store answered, so the next holder reads this result.
       switchMap((next) => {
         phase.current = 'store';
-        return fencedWrite(next, expected).pipe(switchMap((stored) => of(outcomeOf(next, stored))));
+        const kind = next.revoked ? 'revoked' : 'refreshed';
+        // Nor is the result ours to store once the app signed in or out during the call.
+        if (movedOn(base)) return of<RefreshOutcome>({ state: ctx.state$.value, kind: 'adopted' });
+        phase.landed = { state: next, kind, unstored: true };
+        return writeRefreshed(base, next, expected).pipe(
+          // The old refresh token is spent: keep the answer even when the store cannot take it now.
+          catchError((error: unknown) => (error instanceof SharedStateFailure ? of<RefreshOutcome>({ state: next, kind, unstored: true }) : throwError(() => error))),
+        );
       }),
     );
   }
 
+  // A refusal by a state that holds the very tokens we refreshed from (our own sign-in, written
+  // meanwhile under another number) is no competitor: our result is its successor.
+  function writeRefreshed(base: SessionState, next: SessionState, expected: number, tries = 1): Observable<RefreshOutcome> {
+    // Tried again while we still hold the lock: the next holder must read this result, not the spent tokens.
+    return fencedWrite(next, expected, storeTimeout).pipe(
+      retry({ count: MAX_WRITE_TRIES - 1 }),
+      switchMap((stored) => {
+        const outcome = outcomeOf(next, stored);
+        if (outcome.kind !== 'adopted' || !sameTokens(stored.tokens, base.tokens) || stored.revoked || tries >= MAX_WRITE_TRIES) return of(outcome);
+        return writeRefreshed(base, { ...next, generation: stored.generation + 1 }, stored.generation, tries + 1);
+      }),
+    );
+  }
+
+  function movedOn(base: SessionState): boolean {
+    const local = ctx.state$.value;
+    return local.revoked !== base.revoked || !sameTokens(local.tokens, base.tokens);
+  }
+
   function outcomeOf(next: SessionState, stored: SessionState): RefreshOutcome {
     if (stored.generation === next.generation && sameTokens(stored.tokens, next.tokens) && stored.revoked === next.revoked) {
-      unsynced = false;
       return { state: next, kind: next.revoked ? 'revoked' : 'refreshed' };
     }
     return { state: stored, kind: 'adopted' };
@@ -156,9 +195,13 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
 
   function settlePublish(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
     const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
+    if (!written && laterUserChange(stored, state)) {
+      // Another member's sign-in or sign-out, made after ours: the user's last word wins.
+      if (ctx.state$.value === state) ctx.state$.next(stored);
+      return EMPTY;
+    }
     if (!written) return tries < MAX_WRITE_TRIES ? publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state) {
-      unsynced = false;
       if (next.generation !== state.generation) {
         ctx.renumbered.set(state.generation, next.generation);
         ctx.state$.next(next);
@@ -172,29 +215,88 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     if (ownWrites.size > 8) ownWrites.delete(ownWrites.values().next().value as string);
   }
 
+  // Requests wait for the first read at most `storeTimeout`; a later answer is still taken
+  // while the session has not changed since, so a slow store never loses to stale config tokens.
   function start(initial: SessionState): void {
-    const read$ = storeCall('read', () => store.read(), storeTimeout).pipe(
-      catchError(() => of(null)),
+    const read$ = storeCall('read', () => store.read()).pipe(
       switchMap((shared) => {
         if (ctx.state$.value !== initial) return EMPTY; // the app signed in or out meanwhile: its write decides
         if (shared) ctx.state$.next(shared);
-        else if (initial.tokens) publish(initial);
+        else if (initial.tokens) publishStart(initial);
         return EMPTY;
       }),
+      // A store that cannot be read may hold a newer state: start from our tokens without writing
+      // them; the first refresh reads the store again under the lock.
+      catchError(() => EMPTY),
       finalize(() => ready$.next(true)),
     );
     subscriptions.add(read$.subscribe());
+    subscriptions.add(timer(storeTimeout, scheduler).subscribe(() => ready$.next(true)));
+  }
+
+  // The `tokens` of the config count only while the store is empty: one fenced write, and what
+  // refused it (another member got there first) is adopted instead.
+  function publishStart(initial: SessionState): void {
+    pending$.next(pending$.value + 1);
+    const next = { ...initial, generation: 1 };
+    const start$ = fencedWrite(next, 0, storeTimeout).pipe(
+      switchMap((stored) => {
+        if (ctx.state$.value !== initial) return EMPTY;
+        if (sameTokens(stored.tokens, next.tokens) && stored.generation === next.generation) {
+          ctx.renumbered.set(initial.generation, next.generation);
+          ctx.state$.next(next);
+        } else {
+          ctx.state$.next(stored);
+        }
+        return EMPTY;
+      }),
+      retry({ count: MAX_WRITE_TRIES - 1 }),
+      catchError(() => EMPTY),
+      finalize(settled),
+    );
+    subscriptions.add(start$.subscribe());
   }
 
   function publish(state: SessionState): void {
-    unsynced = true;
+    pending$.next(pending$.value + 1);
     publishing.next(state);
   }
 
-  subscriptions.add(publishing.pipe(concatMap((state) => publishOnce(state).pipe(catchError(() => EMPTY)))).subscribe());
-  if (store.changes$) {
+  // A write of ours is done, written or given up on: once none is left, a deferred notice counts
+  // when it is newer than what we wrote (after any renumbering).
+  function settled(): void {
+    if (pending$.value === 1 && deferred) {
+      const notice = deferred;
+      deferred = undefined;
+      adoptIfNewer(ctx, notice);
+    }
+    pending$.next(pending$.value - 1);
+  }
+
+  function onNotice(shared: SessionState): void {
+    if (ownWrites.has(writeKey(shared))) return;
     // While a sign-in or sign-out of ours is on its way to the store, it wins over what others did before it.
-    subscriptions.add(store.changes$.pipe(catchError(() => EMPTY)).subscribe((shared) => unsynced || ownWrites.has(writeKey(shared)) || adoptIfNewer(ctx, shared)));
+    if (pending$.value === 0) adoptIfNewer(ctx, shared);
+    else if (shared.generation > (deferred?.generation ?? -1)) deferred = shared;
+  }
+
+  subscriptions.add(
+    publishing
+      .pipe(
+        concatMap((state) =>
+          publishOnce(state).pipe(
+            // A store that failed or did not answer gets a few more tries; after them the change
+            // stays ours only, and the next refresh under the lock writes it.
+            retry({ count: MAX_WRITE_TRIES - 1 }),
+            catchError(() => EMPTY),
+            finalize(settled),
+          ),
+        ),
+      )
+      .subscribe(),
+  );
+  if (store.changes$) {
+    subscriptions.add(store.changes$.pipe(catchError(() => EMPTY)).subscribe(onNotice));
   }
   start(ctx.state$.value);
 
@@ -209,6 +311,10 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       lock?.dispose?.();
     },
   };
+}
+
+function laterUserChange(stored: SessionState, ours: SessionState): boolean {
+  return (stored.change === 'sign-in' || stored.change === 'sign-out') && stored.receivedAt > ours.receivedAt;
 }
 
 function writeKey(state: SessionState): string {

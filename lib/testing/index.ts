@@ -5,10 +5,14 @@ export type { TestBackend, TestRequest, TestResponse, RequestMatch } from './tes
 /* A fake OAuth2 authorization server (rotation, reuse detection) and its msw handlers */
 export { createFakeAuthorizationServer, FakeNetworkFault } from './fake-authorization-server.js';
 export type {
+  FakeApiHandler,
   FakeAuthorizationServer,
   FakeAuthorizationServerConfig,
   FakeAuthorizationServerStats,
+  FakeFaultOptions,
+  FakeRevocationFault,
   FakeTokenFault,
+  FakeUser,
   IssuedTokens,
 } from './fake-authorization-server.js';
 export { createOAuth2Handlers } from './oauth2-handlers.js';

@@ -33,6 +33,16 @@ export interface OAuth2HandlersConfig<Handler> {
  *
  * const fake = createFakeAuthorizationServer();
  * const mswServer = setupServer(...createOAuth2Handlers({ http, server: fake, origin: 'https://api.example.test' }));
+ *
+ * @example
+ * // Your own API data behind the fake's token check: either in the fake's config…
+ * const fake = createFakeAuthorizationServer({ api: (request, user) => ({ name: user.subject }) });
+ * // …or in your own handler, used before the fake's (msw tries handlers in order):
+ * const profile = http.get('https://api.example.test/v1/profile', ({ request }) => {
+ *   const user = fake.authorize(request);
+ *   return user instanceof Response ? user : HttpResponse.json({ name: user.subject });
+ * });
+ * const mswServer = setupServer(profile, ...createOAuth2Handlers({ http, server: fake, origin: 'https://api.example.test' }));
  */
 export function createOAuth2Handlers<Handler>(config: OAuth2HandlersConfig<Handler>): Handler[] {
   const { http, server } = config;

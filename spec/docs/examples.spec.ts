@@ -38,9 +38,9 @@ import {
   isTransientError,
   oauth2RefreshGrant,
   retryBackoff,
+  shareInMemory,
   type HttpClient,
   type HttpInterceptor,
-  type RefreshLock,
   type SessionState,
   type TokenSession,
   type TokenSet,
@@ -641,39 +641,6 @@ describe('docs/getting-started.md', () => {
 /* docs/how-refresh-works.md                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-/** `localStorage`, shared by the "tabs" of one test. */
-function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> {
-  const items = new Map<string, string>();
-  return { getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value) };
-}
-
-/** `navigator.locks` for one lock name: FIFO, honouring `signal` while waiting. */
-function fifoLocks() {
-  let tail: Promise<void> = Promise.resolve();
-  return {
-    request(_name: string, options: { signal?: AbortSignal }, callback: () => Promise<unknown>): Promise<unknown> {
-      const previous = tail;
-      let done!: () => void;
-      tail = new Promise<void>((resolve) => (done = resolve));
-      return new Promise((resolve, reject) => {
-        let granted = false;
-        options.signal?.addEventListener('abort', () => granted || reject(new DOMException('Aborted', 'AbortError')), { once: true });
-        void previous.then(async () => {
-          if (options.signal?.aborted) return done();
-          granted = true;
-          try {
-            resolve(await callback());
-          } catch (error) {
-            reject(error);
-          } finally {
-            done();
-          }
-        });
-      });
-    },
-  };
-}
-
 describe('docs/how-refresh-works.md', () => {
   const hwServer = setupServer();
   let fake: FakeAuthorizationServer;
@@ -697,74 +664,64 @@ describe('docs/how-refresh-works.md', () => {
     });
   }
 
-  it('shares one refresh between two tabs (localStorage, BroadcastChannel, Web Locks)', async () => {
-    vi.stubGlobal('localStorage', memoryStorage());
-    vi.stubGlobal('navigator', { locks: fifoLocks() });
-    const channels: BroadcastChannel[] = [];
-
-    async function openTab() {
-      const KEY = 'example-app:session';
-      const channel = new BroadcastChannel(KEY);
-
-      const tabStore = {
-        read: async () => JSON.parse(localStorage.getItem(KEY) ?? 'null') as SessionState | null,
-        write: async (state) => {
-          localStorage.setItem(KEY, JSON.stringify(state));
-          channel.postMessage(state);
-        },
-        changes$: fromEvent<MessageEvent<SessionState>>(channel, 'message').pipe(map((event) => event.data)),
-      } satisfies TokenStore;
-
-      const tabLock: RefreshLock = {
-        run: (task) =>
-          new Observable((subscriber) => {
-            const controller = new AbortController();
-            navigator.locks
-              .request(KEY, { signal: controller.signal }, () =>
-                // The lock is held until this promise settles: when the task ends or is unsubscribed.
-                new Promise<void>((release) => {
-                  if (subscriber.closed) return release();
-                  subscriber.add(release);
-                  subscriber.add(task().subscribe({
-                    next: (value) => subscriber.next(value),
-                    error: (error: unknown) => subscriber.error(error),
-                    complete: () => subscriber.complete(),
-                  }));
-                }),
-              )
-              .catch((error: unknown) => subscriber.error(error));
-            return () => controller.abort();
-          }),
-      };
-
-      const stored = await tabStore.read();
-      const session = createTokenSession({
-        tokens: stored?.tokens ?? null,
-        refresh: oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'web' }),
-        store: tabStore,
-        lock: tabLock,
-      });
-      channels.push(channel);
-      return session;
-    }
-
-    const tabA = await openTab();
-    const tabB = await openTab();
-    const issued = fake.signIn('ada');
-    tabA.setTokens({ accessToken: issued.accessToken, refreshToken: issued.refreshToken });
-    await vi.waitFor(() => expect(tabB.state.tokens?.accessToken).toBe(issued.accessToken));
+  it('shares one session between sessions of one process with shareInMemory()', async () => {
+    const tokenUrl = 'https://auth.example.com/oauth/token';
+    const { accessToken, refreshToken } = fake.signIn('ada');
+    const first = createTokenSession({ tokens: { accessToken, refreshToken }, refresh: oauth2RefreshGrant({ tokenUrl }), ...shared });
+    const session = createTokenSession({ refresh: oauth2RefreshGrant({ tokenUrl }), ...shareInMemory() });
+    session.dispose();
+    const second = createTokenSession({ refresh: oauth2RefreshGrant({ tokenUrl }), ...shared });
     fake.expireAccessTokens();
 
-    const apis = [tabA, tabB].map((session) => createHttpClient({ baseUrl: 'https://api.example.com/v1', session, retry: false }));
-    const results = await Promise.all(apis.flatMap((api) => [1, 2, 3].map((i) => lastValueFrom(api.get(`/widgets/${i}`)))));
+    const apis = [first, second].map((s) => createHttpClient({ baseUrl: 'https://api.example.com/v1', session: s, retry: false }));
+    await Promise.all(apis.flatMap((api) => [1, 2, 3].map((i) => lastValueFrom(api.get(`/widgets/${i}`)))));
 
-    expect(results).toHaveLength(6);
     expect(fake.stats).toMatchObject({ tokenRequests: 1, refreshGrants: 1, reuseDetected: 0 });
-    await vi.waitFor(() => expect(tabB.state.tokens?.refreshToken).toBe(fake.issuedRefreshTokens.at(-1)));
-    expect(tabA.state.tokens?.refreshToken).toBe(fake.issuedRefreshTokens.at(-1));
-    tabA.dispose();
-    tabB.dispose();
-    for (const channel of channels) channel.close();
+    expect(second.state.tokens?.refreshToken).toBe(fake.issuedRefreshTokens.at(-1));
+    first.dispose();
+    second.dispose();
+  });
+  const shared = shareInMemory();
+
+  it('plugs a store of your own into the seams (a row per user, fenced by generation)', async () => {
+    const table = new Map<string, SessionState>(); // stands for a table with one row per user
+    const notices = new Subject<SessionState>(); // stands for LISTEN/NOTIFY
+    const rowStore = (id: string): TokenStore => ({
+      read: async () => table.get(id) ?? null,
+      write: async (next, expected) => {
+        // One atomic statement in a real database.
+        if ((table.get(id)?.generation ?? 0) === expected) {
+          table.set(id, next);
+          queueMicrotask(() => notices.next(next));
+        }
+        return table.get(id)!;
+      },
+      changes$: notices.asObservable(),
+    });
+
+    const { lock } = shareInMemory(); // use a lock that spans your members: advisory locks, Redis, Web Locks
+    const sessionFor = (tokens?: { accessToken: string; refreshToken: string }) =>
+      createTokenSession({
+        tokens,
+        refresh: oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'web' }),
+        store: rowStore('ada'),
+        lock,
+      });
+
+    const issued = fake.signIn('ada');
+    const a = sessionFor({ accessToken: issued.accessToken, refreshToken: issued.refreshToken });
+    await vi.waitFor(() => expect(table.get('ada')?.generation).toBe(1));
+    const b = sessionFor(); // starts from the row
+    fake.expireAccessTokens();
+    const apis = [a, b].map((s) => createHttpClient({ baseUrl: 'https://api.example.com/v1', session: s, retry: false }));
+    await Promise.all(apis.flatMap((api) => [1, 2, 3].map((i) => lastValueFrom(api.get(`/widgets/${i}`)))));
+
+    expect(fake.stats).toMatchObject({ tokenRequests: 1, refreshGrants: 1, reuseDetected: 0 });
+    expect(table.get('ada')).toMatchObject({ generation: 2, change: 'refresh' });
+    await vi.waitFor(() => expect(a.state.generation).toBe(2));
+    expect(b.state.tokens).toEqual(a.state.tokens);
+    a.dispose();
+    b.dispose();
   });
 
   it('authorizes your own transport with authorize()', async () => {
@@ -810,24 +767,6 @@ describe('docs/how-refresh-works.md', () => {
     fake.expireAccessTokens();
     await lastValueFrom(createHttpClient({ baseUrl: 'https://api.example.com/v1', session }).get('/me'));
     expect(metrics.increment.mock.calls).toEqual([['auth.refresh.ok'], ['http.retry', { reason: 'unauthorized' }]]);
-    session.dispose();
-  });
-
-  it('the first 401 of a tab that starts behind its store refreshes with the stored refresh token', async () => {
-    const issued = fake.signIn('ada');
-    let current: SessionState | null = { tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken }, generation: 3, revoked: false, receivedAt: Date.now() };
-    const store: TokenStore = { read: async () => current, write: async (state) => void (current = state) };
-    const session = createTokenSession({
-      tokens: current.tokens,
-      refresh: oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token' }),
-      store,
-    });
-    const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, retry: false });
-    fake.expireAccessTokens();
-
-    await expect(lastValueFrom(api.get('/first'))).resolves.toMatchObject({ ok: true });
-    expect(fake.stats.refreshGrants).toBe(1);
-    expect(current?.tokens?.refreshToken).toBe(fake.issuedRefreshTokens.at(-1));
     session.dispose();
   });
 });

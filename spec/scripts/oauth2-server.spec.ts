@@ -103,6 +103,54 @@ describe('startOAuth2Server', () => {
     });
   });
 
+  describe('when the fake serves your own API data', () => {
+    it('answers it over the socket for a valid token and 401 for an expired one', async () => {
+      const { url, server } = await start({ api: (_request, user) => ({ name: user.subject, orders: [1, 2] }) });
+      const { accessToken } = server.signIn('ada');
+
+      const ok = await callApi(url, '/api/orders', accessToken);
+      server.expireAccessTokens();
+      const expired = await callApi(url, '/api/orders', accessToken);
+
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ name: 'ada', orders: [1, 2] });
+      expect(expired.status).toBe(401);
+      expect(expired.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    });
+  });
+
+  describe('when a client revokes a token over the socket (RFC 7009)', () => {
+    it('revokes the family and counts the call', async () => {
+      const { url, server } = await start();
+      const { accessToken, refreshToken } = server.signIn();
+
+      const response = await fetch(`${url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ token: refreshToken }) });
+
+      expect(response.status).toBe(200);
+      expect((await callApi(url, '/api/me', accessToken)).status).toBe(401);
+      expect(server.stats).toMatchObject({ revocationRequests: 1, revokedFamilies: 1 });
+    });
+  });
+
+  describe('when cors is on and a page on another origin calls', () => {
+    it('answers the preflight and exposes the challenge header', async () => {
+      const { url, server } = await start({ cors: true });
+      const { accessToken } = server.signIn();
+      const origin = 'http://127.0.0.1:1';
+
+      const preflight = await fetch(`${url}/api/me`, {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+      });
+      const ok = await callApi(url, '/api/me', accessToken, { headers: { Origin: origin } });
+
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization');
+      expect(ok.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(ok.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
+    });
+  });
+
   describe('when a network fault is scripted', () => {
     it('destroys the socket so fetch rejects, then serves the next request', async () => {
       const { url, server } = await start();
@@ -118,14 +166,17 @@ describe('startOAuth2Server', () => {
 
   describe('when the client disconnects while the server waits', () => {
     it('aborts the token request so the delayed grant never happens', async () => {
-      const { url, server } = await start({ tokenDelay: 40 });
+      // Aborts once the server has the request, not after a fixed 10 ms: on a loaded machine the body may
+      // not even have arrived by then. The delay is long so the abort lands inside it however slow we are.
+      const { url, server } = await start({ tokenDelay: 1_000 });
       const { refreshToken } = server.signIn();
       const controller = new AbortController();
 
       const pending = settle(refresh(url, refreshToken, controller.signal));
-      setTimeout(() => controller.abort(), 10);
+      await vi.waitFor(() => expect(server.stats.tokenRequests).toBe(1), { interval: 5 });
+      controller.abort();
       const { error } = await pending;
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
 
       expect(error).toMatchObject({ name: 'AbortError' });
       expect(server.stats).toMatchObject({ tokenRequests: 1, refreshGrants: 0 });

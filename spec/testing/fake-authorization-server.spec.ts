@@ -629,6 +629,7 @@ describe('createFakeAuthorizationServer', () => {
         apiUnauthorized: 1,
         reuseDetected: 0,
         revokedFamilies: 0,
+        revocationRequests: 0,
       });
       expect(server.stats).toEqual({
         tokenRequests: 0,
@@ -637,6 +638,7 @@ describe('createFakeAuthorizationServer', () => {
         apiUnauthorized: 0,
         reuseDetected: 0,
         revokedFamilies: 0,
+        revocationRequests: 0,
       });
     });
   });

@@ -129,6 +129,90 @@ describe('createOAuth2Handlers', () => {
     });
   });
 
+  describe('when your own msw handler serves data behind fake.authorize', () => {
+    beforeEach(() => {
+      // Registered after the fake's catch-all, so it is prepended and wins for its path.
+      mswServer.use(
+        http.get(`${ORIGIN}/v1/profile`, ({ request }) => {
+          const user = fake.authorize(request);
+          if (user instanceof Response) return user;
+          return Response.json({ name: user.subject, plan: 'pro' });
+        }),
+      );
+    });
+
+    it('answers 200 with the custom JSON for a valid token', async () => {
+      const { accessToken } = fake.signIn('ada');
+
+      const response = await callApi('/v1/profile', accessToken);
+
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ name: 'ada', plan: 'pro' });
+      expect(fake.stats).toMatchObject({ apiRequests: 1, apiUnauthorized: 0 });
+    });
+
+    it('answers 401 invalid_token for an expired token, and 200 again after a refresh', async () => {
+      const { accessToken, refreshToken } = fake.signIn('ada');
+      fake.expireAccessTokens();
+
+      const expired = await callApi('/v1/profile', accessToken);
+      const { access_token } = (await (await refresh(refreshToken)).json()) as { access_token: string };
+      const retried = await callApi('/v1/profile', access_token);
+
+      expect(expired.status).toBe(401);
+      expect(expired.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(await expired.json()).toEqual({ error: 'invalid_token' });
+      expect(retried.status).toBe(200);
+      expect(fake.stats).toMatchObject({ apiRequests: 2, apiUnauthorized: 1, refreshGrants: 1 });
+    });
+
+    it('answers 401 for every token of a family revoked by reuse detection', async () => {
+      const { refreshToken } = fake.signIn('ada');
+      const { access_token } = (await (await refresh(refreshToken)).json()) as { access_token: string };
+      expect((await callApi('/v1/profile', access_token)).status).toBe(200);
+
+      await refresh(refreshToken);
+
+      expect((await callApi('/v1/profile', access_token)).status).toBe(401);
+      expect((await callApi('/v1/profile', undefined)).status).toBe(401);
+      expect(fake.stats).toMatchObject({ reuseDetected: 1, revokedFamilies: 1, apiUnauthorized: 2 });
+    });
+  });
+
+  describe('when the fake is configured with an api handler', () => {
+    it('serves the custom data through createOAuth2Handlers, behind the token check', async () => {
+      mswServer.resetHandlers();
+      mount({ api: (request, user) => (new URL(request.url).pathname === '/api/profile' ? { name: user.subject } : undefined) });
+      const { accessToken } = fake.signIn('ada');
+
+      const profile = await callApi('/api/profile', accessToken);
+      const echo = await callApi('/api/other', accessToken);
+      const denied = await callApi('/api/profile', 'stale');
+
+      expect(await profile.json()).toEqual({ name: 'ada' });
+      expect(await echo.json()).toMatchObject({ ok: true, path: '/api/other', sub: 'ada' });
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    });
+  });
+
+  describe('when the token endpoint redirects', () => {
+    it('lets fetch see the 307 and its Location when it does not follow', async () => {
+      const { refreshToken } = fake.signIn();
+      fake.failTokenRequests(1, 'redirect', { location: 'https://elsewhere.example.test/steal' });
+
+      const response = await fetch(`${ORIGIN}/oauth/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        redirect: 'manual',
+      });
+
+      expect(response.status).toBe(307);
+      expect(response.headers.get('location')).toBe('https://elsewhere.example.test/steal');
+      expect(fake.stats).toMatchObject({ tokenRequests: 1, refreshGrants: 0 });
+    });
+  });
+
   describe('when 200 refreshes race through msw with the same refresh token', () => {
     it('grants exactly one and revokes the family', async () => {
       const { refreshToken } = fake.signIn();

@@ -1,0 +1,87 @@
+import type { FakeApiHandler, FakeUser } from './fake-user.js';
+
+/** Configuration for `createFakeAuthorizationServer`. Every field is optional. */
+export interface FakeAuthorizationServerConfig {
+  /** Path of the token endpoint (`POST`, form-encoded). @default '/oauth/token' */
+  tokenPath?: string;
+  /**
+   * Path of the token revocation endpoint (RFC 7009: `POST`, form-encoded `token`), or `false` for none
+   * (the path then answers 404).
+   * @default '/oauth/revoke'
+   */
+  revocationPath?: string | false;
+  /** Every path starting with this prefix is a protected API route. Must start and end with `/`. @default '/api/' */
+  apiPrefix?: string;
+  /** Lifetime of an access token, in milliseconds. @default 60_000 */
+  accessTokenTtl?: number;
+  /** Every refresh answers with a new refresh token and retires the one presented. @default true */
+  rotateRefreshTokens?: boolean;
+  /**
+   * Presenting a retired refresh token revokes its whole family, access tokens included, and answers
+   * `invalid_grant` ([RFC 9700 §4.14.2](https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2)).
+   * @default true
+   */
+  reuseDetection?: boolean;
+  /** When set, token requests must carry this `client_id` (form field or HTTP Basic). @default undefined */
+  clientId?: string;
+  /** When set, token requests must carry this `client_secret` (form field or HTTP Basic). @default undefined */
+  clientSecret?: string;
+  /** The clock that decides access-token expiry, in epoch milliseconds. @default Date.now */
+  now?: () => number;
+  /** Milliseconds (real timers) the token endpoint waits before it decides and answers. @default 0 */
+  tokenDelay?: number;
+  /** Milliseconds every API response waits; a request may override it with `?delay=<ms>`. @default 0 */
+  apiDelay?: number;
+  /**
+   * Your own API data behind the fake's token check: called for each API request whose Bearer token is
+   * valid, with the request and the {@link FakeUser} the token belongs to. Return a `Response`, any other
+   * value (sent as 200 JSON), or `undefined` for the built-in routes. Requests with a missing, unknown,
+   * expired or revoked token never reach it: they get 401 `Bearer error="invalid_token"`.
+   * @default undefined (the built-in routes answer everything)
+   * @example
+   * const fake = createFakeAuthorizationServer({
+   *   api: (request, user) => new URL(request.url).pathname === '/api/me' ? { name: user.subject } : undefined,
+   * });
+   */
+  api?: FakeApiHandler;
+  /**
+   * Answers CORS preflights and adds `Access-Control-Allow-Origin` (any origin, no credentials) to every
+   * answer to a request with an `Origin`, for browser tests whose page is on another origin.
+   * @default false
+   */
+  cors?: boolean;
+}
+
+/** The configuration with every default applied and checked. */
+export type ResolvedConfig = ReturnType<typeof resolveConfig>;
+
+/** Applies the defaults; throws `TypeError`/`RangeError` for a path or a duration that cannot work. */
+export function resolveConfig(config: FakeAuthorizationServerConfig) {
+  const resolved = {
+    tokenPath: config.tokenPath ?? '/oauth/token',
+    revocationPath: config.revocationPath ?? '/oauth/revoke',
+    apiPrefix: config.apiPrefix ?? '/api/',
+    accessTokenTtl: config.accessTokenTtl ?? 60_000,
+    rotateRefreshTokens: config.rotateRefreshTokens ?? true,
+    reuseDetection: config.reuseDetection ?? true,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    now: config.now ?? (() => Date.now()),
+    tokenDelay: config.tokenDelay ?? 0,
+    apiDelay: config.apiDelay ?? 0,
+    api: config.api,
+    cors: config.cors ?? false,
+  };
+  if (!resolved.tokenPath.startsWith('/')) throw new TypeError(`tokenPath must start with '/', got ${resolved.tokenPath}`);
+  if (resolved.revocationPath !== false && !resolved.revocationPath.startsWith('/')) {
+    throw new TypeError(`revocationPath must start with '/' or be false, got ${resolved.revocationPath}`);
+  }
+  if (!/^\/(.*\/)?$/.test(resolved.apiPrefix)) {
+    throw new TypeError(`apiPrefix must start and end with '/', got ${resolved.apiPrefix}`);
+  }
+  for (const key of ['accessTokenTtl', 'tokenDelay', 'apiDelay'] as const) {
+    const value = resolved[key];
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${key} must be a non-negative number, got ${value}`);
+  }
+  return resolved;
+}

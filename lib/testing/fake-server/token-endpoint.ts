@@ -1,0 +1,99 @@
+import { sleep, waitForAbort } from './abortable-wait.js';
+import { clientChallenge, isClientAuthenticated, isFormEncoded } from './client-authentication.js';
+import type { FaultQueue } from './fault-queue.js';
+import type { ResolvedConfig } from './fake-server-config.js';
+import type { MutableStats } from './fake-server-stats.js';
+import { json, NO_STORE, oauthError } from './responses.js';
+import type { TokenLedger } from './token-ledger.js';
+import { faultResponse, isGrantingFault, type ScriptedFault } from './token-faults.js';
+
+/** What an authorization-server endpoint decides with: the configuration, the tokens, the counters, the faults. */
+export interface EndpointDeps {
+  readonly options: ResolvedConfig;
+  readonly ledger: TokenLedger;
+  readonly stats: MutableStats;
+  readonly faults: FaultQueue;
+}
+
+/** How long the access token of a grant lives, and whether the answer says so in `expires_in`. */
+interface Lifetime {
+  readonly ttl: number;
+  readonly sendExpiresIn: boolean;
+}
+
+/**
+ * The token endpoint (RFC 6749 §6, `refresh_token` grant) with rotation and reuse detection. Each decision
+ * is synchronous once the body is read and the delay has passed, so concurrent refreshes with one refresh
+ * token see consistent rotation: the first wins, the rest are reuse.
+ */
+export function createTokenEndpoint(deps: EndpointDeps): (request: Request) => Promise<Response> {
+  const { options, stats, faults } = deps;
+  return async (request) => {
+    if (request.method !== 'POST') {
+      return json(405, { error: 'invalid_request', error_description: 'Use POST' }, { Allow: 'POST' });
+    }
+    stats.tokenRequests++;
+    // Taken on arrival, before any await, so scripted faults hit requests in the order they came in.
+    const fault = faults.take();
+    if (fault?.kind === 'hang') return waitForAbort(request);
+    const body = needsBody(fault) ? await request.text() : '';
+    // Waiting before deciding means an aborted token request changes nothing, like one never received.
+    await sleep(options.tokenDelay, request.signal);
+    if (fault && !isGrantingFault(fault.kind)) return faultResponse(fault, request, body);
+    return grant(deps, request.headers, body, lifetime(options, fault));
+  };
+}
+
+function needsBody(fault: ScriptedFault | undefined): boolean {
+  return fault === undefined || fault.kind === 'echo-form' || isGrantingFault(fault.kind);
+}
+
+function lifetime(options: ResolvedConfig, fault: ScriptedFault | undefined): Lifetime {
+  if (fault?.kind === 'expired') return { ttl: 0, sendExpiresIn: true };
+  if (fault?.kind === 'exp-in-past') return { ttl: -300_000, sendExpiresIn: false };
+  return { ttl: options.accessTokenTtl, sendExpiresIn: true };
+}
+
+function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetime): Response {
+  if (!isFormEncoded(headers)) {
+    return oauthError(400, 'invalid_request', 'The body must be application/x-www-form-urlencoded');
+  }
+  const form = new URLSearchParams(body);
+  if (!isClientAuthenticated(headers, form, deps.options)) {
+    return oauthError(401, 'invalid_client', 'Client authentication failed', clientChallenge(headers));
+  }
+  const grantType = form.get('grant_type');
+  if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is required');
+  if (grantType !== 'refresh_token') {
+    return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType} is not supported`);
+  }
+  const presented = form.get('refresh_token');
+  if (!presented) return oauthError(400, 'invalid_request', 'refresh_token is required');
+  return refresh(deps, presented, life);
+}
+
+function refresh({ options, ledger, stats }: EndpointDeps, presented: string, life: Lifetime): Response {
+  const record = ledger.refreshToken(presented);
+  if (record?.retired && options.reuseDetection) {
+    stats.reuseDetected++;
+    ledger.revoke(record.family);
+  }
+  if (!record || record.retired || record.family.revoked) {
+    return oauthError(400, 'invalid_grant', 'The refresh token is invalid, rotated out or revoked');
+  }
+  stats.refreshGrants++;
+  let refreshToken: string | undefined;
+  if (options.rotateRefreshTokens) {
+    record.retired = true;
+    refreshToken = ledger.issueRefreshToken(record.family);
+  }
+  const { accessToken } = ledger.issueAccessToken(record.family, life.ttl);
+  const body = {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    // Rounded down so a client that trusts expires_in never believes a token outlives the server's view.
+    ...(life.sendExpiresIn ? { expires_in: Math.max(0, Math.floor(life.ttl / 1000)) } : {}),
+    ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+  };
+  return json(200, body, NO_STORE);
+}

@@ -1,0 +1,501 @@
+// Issue 8, item 2 and "Shared state": sessions sharing a store never mix users, sign-in and
+// sign-out win over a refresh in flight (in the store too), the generation belongs to the store,
+// writes are fenced, and events say where a change came from without ever carrying a token.
+//
+// On commit 8757acd these fail: the store's write was unfenced (`write(state)`) and the
+// generation a per-session counter, so (a) a refresh in flight wrote Alice's rotated tokens over
+// Bob's sign-in and the next refresh adopted them, (b) a slow refresh write landed after the
+// sign-out and left live tokens in the store, (c) a session created later started at generation
+// 0 and its sign-out (1) and sign-in (2) were ignored by an older session at 3; `tokens-changed`
+// had no `origin`. (The old store contract cannot even express `write(next, expected)`.)
+import { inspect } from 'node:util';
+import { firstValueFrom, map, throwError, timer, type Observable, type SchedulerLike } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NetworkError } from '../../lib/errors/network-error.js';
+import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
+import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../lib/session/session-event.js';
+import { shareInMemory } from '../../lib/session/share-in-memory.js';
+import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
+import { createTestScheduler } from '../helpers/marbles.js';
+import { userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';
+
+/** A rotating token endpoint: each call answers after `latency` ms with the next tokens of the same user. */
+function rotatingEndpoint(scheduler: SchedulerLike, latency: number | (() => number)) {
+  const calls: { at: number; refreshToken: string }[] = [];
+  const refresh = (refreshToken: string): Observable<TokenSet> => {
+    const n = calls.push({ at: scheduler.now(), refreshToken });
+    const wait = typeof latency === 'number' ? latency : latency();
+    return timer(wait, scheduler).pipe(map(() => userTokens(refreshToken.split('-')[0] as string, n)));
+  };
+  return { calls, refresh };
+}
+
+function watched(config: TokenSessionConfig): { session: TokenSession; events: SessionEvent[] } {
+  const session = createTokenSession(config);
+  const events: SessionEvent[] = [];
+  session.events$.subscribe((event) => events.push(event));
+  return { session, events };
+}
+
+const tokensOf = (state: SessionState | null) => state?.tokens ?? null;
+
+describe('hardening: shared state under TestScheduler', () => {
+  let testScheduler: TestScheduler;
+  let store: VirtualStore;
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+    store = virtualStore(testScheduler);
+  });
+  const at = (ms: number, work: () => void) => testScheduler.schedule(work, ms);
+
+  describe('(a) a sign-in while a refresh is in flight', () => {
+    it('leaves Bob in the store, never Alice’s refreshed tokens, and the next refresh sends Bob’s refresh token', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(5, () => a.setTokens(userTokens('bob')));
+        testScheduler.flush();
+        expect(tokensOf(store.current)).toEqual(userTokens('bob'));
+        expect(a.state.tokens).toEqual(userTokens('bob'));
+        at(30, () => a.tokenAfterRejection(a.state.generation).subscribe());
+        testScheduler.flush();
+        expect(endpoint.calls.map((c) => c.refreshToken)).toEqual(['alice-r0', 'bob-r0']);
+        expect(userOf(tokensOf(store.current))).toBe('bob');
+        expect(userOf(a.state.tokens)).toBe('bob');
+      });
+    });
+
+    it('still ends with Bob when Bob’s write is slower than the refresh’s write', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(5, () => {
+          store.knobs.applyDelay = 20; // Bob's write reaches the store at 25, after the refresh's at 11
+          a.setTokens(userTokens('bob'));
+        });
+        at(8, () => (store.knobs.applyDelay = 0));
+        testScheduler.flush();
+        expect(userOf(tokensOf(store.current))).toBe('bob');
+        expect(a.state.tokens).toEqual(userTokens('bob'));
+        at(100, () => a.tokenAfterRejection(a.state.generation).subscribe());
+        testScheduler.flush();
+        expect(endpoint.calls.at(-1)?.refreshToken).toBe('bob-r0');
+      });
+    });
+
+    it('does not write Alice’s refreshed tokens to the store after Bob signed in, even while Bob’s write is on its way', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(5, () => {
+          store.knobs.applyDelay = 20;
+          a.setTokens(userTokens('bob'));
+          store.knobs.applyDelay = 0;
+        });
+        testScheduler.flush();
+        // The refresh answered at 11, when the session was already Bob's: its result is stale.
+        const appliedAfterSignIn = store.writes.filter((w) => w.applied && w.at >= 5).map((w) => userOf(w.next.tokens));
+        expect(appliedAfterSignIn).toEqual(['bob']);
+      });
+    });
+
+    it('gives the refresh’s waiters Bob’s token, not Alice’s rotated one', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const got: (string | null)[] = [];
+        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: () => got.push('error') }));
+        at(5, () => a.setTokens(userTokens('bob')));
+        testScheduler.flush();
+        expect(got.every((token) => token === 'error' || userOf({ accessToken: token ?? undefined }) === 'bob')).toBe(true);
+      });
+    });
+  });
+
+  describe('(a) a sign-in while a refresh waits for the lock', () => {
+    it('never spends Alice’s refresh token nor writes her refreshed tokens after Bob signed in', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const lock = virtualLock();
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        // Another member holds the lock until 50 (its own refresh, say).
+        at(1, () => lock.run(() => timer(49, testScheduler)).subscribe());
+        at(2, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(5, () => {
+          store.knobs.applyDelay = 100; // Bob's write is on its way until 105
+          a.setTokens(userTokens('bob'));
+          store.knobs.applyDelay = 0;
+        });
+        testScheduler.flush();
+        expect(endpoint.calls.filter((c) => c.at >= 5).map((c) => c.refreshToken)).not.toContain('alice-r0');
+        const appliedAfterSignIn = store.writes.filter((w) => w.applied && w.at >= 5).map((w) => userOf(w.next.tokens));
+        expect(appliedAfterSignIn).not.toContain('alice');
+        expect(userOf(tokensOf(store.current))).toBe('bob');
+      });
+    });
+  });
+
+  describe('(b) a sign-out while a store write is slow', () => {
+    it('ends signed out in the store when the refresh’s write lands late', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        at(1, () => {
+          store.knobs.applyDelay = 30; // the refresh's write, sent at 11, lands at 41
+          a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined });
+        });
+        at(12, () => {
+          store.knobs.applyDelay = 0;
+          a.signOut();
+        });
+        testScheduler.flush();
+        expect(tokensOf(store.current)).toBeNull();
+        expect(a.state.tokens).toBeNull();
+      });
+    });
+
+    it('ends signed out in the store when the sign-out’s own write is slow and another member refreshes meanwhile', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const lock = virtualLock();
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: b } = watched({ refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        at(5, () => {
+          store.knobs.applyDelay = 500; // below the default storeTimeout of 1000 ms
+          a.signOut();
+          store.knobs.applyDelay = 0;
+          b.tokenAfterRejection(b.state.generation).subscribe({ error: () => undefined });
+        });
+        testScheduler.flush();
+        expect(tokensOf(store.current)).toBeNull();
+        expect(a.state.tokens).toBeNull();
+        expect(b.state.tokens).toBeNull();
+      });
+    });
+
+    it('ends signed out in the store when the sign-out’s first write is lost (no answer within storeTimeout)', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        at(5, () => {
+          store.knobs.applyDelay = 'never'; // a dropped connection: this one write is lost
+          a.signOut();
+          store.knobs.applyDelay = 0;
+        });
+        at(60_000, () => undefined);
+        testScheduler.flush();
+        // The user signed out; a store that still holds live tokens hands them to every other tab.
+        expect(tokensOf(store.current)).toBeNull();
+      });
+    });
+
+    it('still hears other members after a sign-out whose write was lost', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        at(5, () => {
+          store.knobs.applyDelay = 'never';
+          a.signOut();
+          store.knobs.applyDelay = 0;
+        });
+        // Another tab signs Carol in a minute later.
+        at(60_000, () => store.writeAsOther({ tokens: userTokens('carol'), revoked: false, receivedAt: 0, change: 'sign-in' }));
+        testScheduler.flush();
+        expect(userOf(a.state.tokens)).toBe(userOf(tokensOf(store.current)));
+      });
+    });
+  });
+
+  describe('(c) a session created later', () => {
+    it('starts from the store’s generation and state, ignoring its own `tokens`', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const lock = virtualLock();
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        // Three refreshes in a: the shared generation moves well past 0.
+        const chain = (n: number): void => {
+          if (n > 0) a.tokenAfterRejection(a.state.generation).subscribe(() => chain(n - 1));
+        };
+        at(1, () => chain(3));
+        testScheduler.flush();
+        const shared = store.current as SessionState;
+        expect(shared.generation).toBeGreaterThanOrEqual(4);
+        const { session: b } = watched({ tokens: userTokens('stale'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        testScheduler.flush();
+        expect(b.state.generation).toBe(shared.generation);
+        expect(b.state.tokens).toEqual(shared.tokens);
+        expect(tokensOf(store.current)).toEqual(shared.tokens);
+        let sent: string | null = null;
+        b.currentToken().subscribe((t) => (sent = t.accessToken));
+        testScheduler.flush();
+        expect(sent).toBe(shared.tokens?.accessToken);
+      });
+    });
+
+    it('reaches an older session with its sign-out and sign-in', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const lock = virtualLock();
+        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const chain = (n: number): void => {
+          if (n > 0) a.tokenAfterRejection(a.state.generation).subscribe(() => chain(n - 1));
+        };
+        at(1, () => chain(3));
+        testScheduler.flush();
+        const { session: b } = watched({ refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        testScheduler.flush();
+        b.signOut();
+        testScheduler.flush();
+        expect(a.state.tokens).toBeNull();
+        b.setTokens(userTokens('bob'));
+        testScheduler.flush();
+        expect(a.state.tokens).toEqual(userTokens('bob'));
+        expect(aEvents.filter((e) => e.type === 'tokens-changed').map((e) => e.type === 'tokens-changed' && [e.change, e.origin])).toEqual([
+          ['sign-out', 'remote'],
+          ['sign-in', 'remote'],
+        ]);
+        // a's next refresh spends Bob's refresh token, never Alice's.
+        a.tokenAfterRejection(a.state.generation).subscribe();
+        testScheduler.flush();
+        expect(endpoint.calls.at(-1)?.refreshToken).toBe('bob-r0');
+        expect(userOf(tokensOf(store.current))).toBe('bob');
+        expect(userOf(b.state.tokens)).toBe('bob');
+      });
+    });
+
+    it('never writes its own `tokens` over the store’s state when its first read is slower than storeTimeout', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
+        // The first read (a cold IndexedDB, a Redis reconnect) takes 1.5 s; later reads are fast.
+        store.knobs.readDelay = 1_500;
+        const { session: late } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        store.knobs.readDelay = 0;
+        testScheduler.flush();
+        expect(userOf(tokensOf(store.current))).toBe('bob');
+        expect(userOf(late.state.tokens)).toBe('bob');
+      });
+    });
+
+    it('never shows its stale `tokens` on tokens$ while its first read of the store is under way', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
+        store.knobs.readDelay = 50;
+        const { session: late } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const seen: (string | null)[] = [];
+        late.tokens$.subscribe((tokens) => seen.push(userOf(tokens)));
+        testScheduler.flush();
+        expect(seen).not.toContain('alice');
+        expect(seen.at(-1)).toBe('bob');
+      });
+    });
+  });
+
+  describe('change notices that overtake a write’s answer', () => {
+    it('do not leave a member on Bob while the store says signed out', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const lock = virtualLock();
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: b } = watched({ refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        at(5, () => {
+          store.knobs.answerDelay = 50; // a's write is applied at once, its answer arrives at 55
+          a.setTokens(userTokens('bob'));
+          store.knobs.answerDelay = 0;
+        });
+        at(10, () => b.signOut()); // applied at 10, its notice reaches a at 10, before a's answer
+        testScheduler.flush();
+        expect(tokensOf(store.current)).toBeNull();
+        expect(b.state.tokens).toBeNull();
+        expect(a.state.tokens).toBeNull();
+      });
+    });
+  });
+
+  describe('two members with refreshAhead', () => {
+    it('make one refresh per generation between them over ten minutes', () => {
+      testScheduler.run(() => {
+        const calls: { at: number; refreshToken: string }[] = [];
+        const refresh = (refreshToken: string): Observable<TokenSet> => {
+          const n = calls.push({ at: testScheduler.now(), refreshToken });
+          return timer(10, testScheduler).pipe(map(() => ({ ...userTokens('alice', n), expiresAt: testScheduler.now() + 60_000 })));
+        };
+        const lock = virtualLock();
+        const a = createTokenSession({ tokens: { ...userTokens('alice'), expiresAt: 60_000 }, refresh, store, lock, refreshAhead: true, scheduler: testScheduler });
+        const b = createTokenSession({ refresh, store, lock, refreshAhead: true, scheduler: testScheduler });
+        at(600_000, () => (a.dispose(), b.dispose()));
+        testScheduler.flush();
+        const tokens = calls.map((c) => c.refreshToken);
+        expect(new Set(tokens).size).toBe(tokens.length);
+        // A 60 s token refreshed 15 s before expiry: one refresh every ~45 s, not two.
+        expect(calls.length).toBeLessThanOrEqual(14);
+        expect(calls.length).toBeGreaterThanOrEqual(12);
+      });
+    });
+  });
+
+  describe('fenced writes', () => {
+    it('refuse a refresh’s late write over another member’s newer state, and the refresher adopts it', () => {
+      testScheduler.run(() => {
+        // No change notices: the refused write is the only way a learns of Carol.
+        store = virtualStore(testScheduler, {}, false);
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { session: a, events } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const got: (string | null)[] = [];
+        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe((t) => got.push(t.accessToken)));
+        at(5, () => store.writeAsOther({ tokens: userTokens('carol'), revoked: false, receivedAt: 5, change: 'sign-in' }));
+        testScheduler.flush();
+        expect(tokensOf(store.current)).toEqual(userTokens('carol'));
+        expect(a.state.tokens).toEqual(userTokens('carol'));
+        expect(a.state.generation).toBe(store.current?.generation);
+        expect(got).toEqual(['carol-a0']);
+        const refused = store.writes.filter((w) => !w.applied);
+        expect(refused.map((w) => userOf(w.next.tokens))).toEqual(['alice']);
+        expect(events).toContainEqual({ type: 'tokens-changed', generation: store.current?.generation, change: 'sign-in', origin: 'remote' });
+      });
+    });
+
+    it('shareInMemory refuses a write with a stale expected generation and answers with the newer state', async () => {
+      const { store: shared } = shareInMemory();
+      const first = { tokens: userTokens('alice'), generation: 1, revoked: false, receivedAt: 0, change: 'sign-in' as const };
+      const second = { ...first, tokens: userTokens('bob'), generation: 2 };
+      expect(await firstValueFrom(shared.write(first, 0) as Observable<SessionState>)).toEqual(first);
+      expect(await firstValueFrom(shared.write(second, 1) as Observable<SessionState>)).toEqual(second);
+      const late = { ...first, tokens: userTokens('alice', 1), generation: 2 };
+      expect(await firstValueFrom(shared.write(late, 1) as Observable<SessionState>)).toEqual(second);
+      expect(await firstValueFrom(shared.read() as Observable<SessionState>)).toEqual(second);
+    });
+  });
+
+  describe('events', () => {
+    it('tokens-changed carries change and origin: local for this session, remote for another member', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const lock = virtualLock();
+        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: b, events: bEvents } = watched({ refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe());
+        at(50, () => a.setTokens(userTokens('bob')));
+        at(100, () => a.signOut());
+        testScheduler.flush();
+        const changes = (events: SessionEvent[]) => events.flatMap((e) => (e.type === 'tokens-changed' ? [`${e.change}/${e.origin}`] : []));
+        expect(changes(aEvents)).toEqual(['sign-in/local', 'sign-out/local']);
+        expect(changes(bEvents)).toEqual(['refresh/remote', 'sign-in/remote', 'sign-out/remote']);
+        expect(aEvents.filter((e) => e.type === 'refresh-succeeded')).toHaveLength(1);
+        expect(bEvents.filter((e) => e.type === 'refresh-succeeded')).toHaveLength(0);
+        expect(b.state.tokens).toBeNull();
+      });
+    });
+
+    it('a remote revocation says session-revoked once, with origin remote, and later requests fail at once', () => {
+      testScheduler.run(() => {
+        const lock = virtualLock();
+        let calls = 0;
+        const refresh = () => (calls++, throwError(() => new TokenRevokedError()));
+        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh, store, lock, scheduler: testScheduler });
+        const { session: b, events: bEvents } = watched({ refresh, store, lock, scheduler: testScheduler });
+        // Both get a 401 for the same generation: one refresh, revoked everywhere.
+        at(1, () => {
+          b.tokenAfterRejection(b.state.generation).subscribe({ error: () => undefined });
+          a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined });
+        });
+        testScheduler.flush();
+        expect(calls).toBe(1);
+        const revoked = (events: SessionEvent[]) => events.filter((e) => e.type === 'session-revoked');
+        expect(revoked(bEvents).map((e) => e.type === 'session-revoked' && e.origin)).toEqual(['local']);
+        expect(revoked(aEvents).map((e) => e.type === 'session-revoked' && e.origin)).toEqual(['remote']);
+        expect(aEvents.filter((e) => e.type === 'tokens-changed')).toEqual([]);
+        let failure: unknown;
+        a.currentToken().subscribe({ error: (error: unknown) => (failure = error) });
+        expect(failure).toBeInstanceOf(TokenRevokedError);
+        expect(calls).toBe(1);
+      });
+    });
+
+    it('never contain a token, through refreshes, failures, revocation, sign-in and sign-out in two members', () => {
+      testScheduler.run(() => {
+        const lock = virtualLock();
+        const seenTokens = new Set<string>();
+        let n = 0;
+        const refresh = (refreshToken: string): Observable<TokenSet> => {
+          seenTokens.add(refreshToken);
+          n++;
+          if (n === 2) return throwError(() => new NetworkError('POST', 'https://auth.example/token', { cause: new Error('socket hang up') }));
+          if (n === 5) return throwError(() => new TokenRevokedError());
+          const next = userTokens(refreshToken.split('-')[0] as string, n);
+          seenTokens.add(next.accessToken as string).add(next.refreshToken as string);
+          return timer(5, testScheduler).pipe(map(() => next));
+        };
+        const start = userTokens('alice');
+        const bob = userTokens('bob');
+        for (const t of [start, bob]) seenTokens.add(t.accessToken as string).add(t.refreshToken as string);
+        const { session: a, events: aEvents } = watched({ tokens: start, refresh, store, lock, scheduler: testScheduler, refreshRetry: { maxRetries: 0 } });
+        const { session: b, events: bEvents } = watched({ refresh, store, lock, scheduler: testScheduler, refreshRetry: { maxRetries: 0 } });
+        const reject = (s: TokenSession) => () => s.tokenAfterRejection(s.state.generation).subscribe({ error: () => undefined });
+        at(1, reject(a));
+        at(20, reject(b));
+        at(40, reject(a));
+        at(60, () => b.setTokens(bob));
+        at(80, reject(a));
+        at(100, reject(b));
+        at(120, () => a.setTokens(userTokens('alice', 9)));
+        at(121, () => seenTokens.add('alice-a9').add('alice-r9'));
+        at(140, () => b.signOut());
+        testScheduler.flush();
+        const all = [...aEvents, ...bEvents];
+        expect(all.map((e) => e.type)).toEqual(expect.arrayContaining(['refresh-succeeded', 'refresh-failed', 'session-revoked', 'tokens-changed']));
+        const printed = JSON.stringify(all) + inspect(all, { depth: 10 });
+        for (const token of seenTokens) expect(printed).not.toContain(token);
+      });
+    });
+  });
+});
+
+describe('hardening: two sessions sharing shareInMemory() (real async)', () => {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+  /** A small deterministic PRNG so that a failure names a reproducible seed. */
+  function prng(seed: number) {
+    let x = seed;
+    return () => ((x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  }
+
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`never end with different users when sign-in and sign-out interleave with refreshes (seed ${seed})`, async () => {
+      const random = prng(seed);
+      const shared = shareInMemory();
+      const calls: string[] = [];
+      const realRefresh = (refreshToken: string): Observable<TokenSet> => {
+        calls.push(refreshToken);
+        const n = calls.length;
+        return timer(Math.floor(random() * 8)).pipe(map(() => userTokens(refreshToken.split('-')[0] as string, n)));
+      };
+      const a = createTokenSession({ tokens: userTokens('alice'), refresh: realRefresh, ...shared });
+      const b = createTokenSession({ refresh: realRefresh, ...shared });
+      const sessions = [a, b];
+      const users = ['alice', 'bob', 'carol', 'dave'];
+      await settle();
+      for (let step = 0; step < 25; step++) {
+        const s = sessions[Math.floor(random() * 2)] as TokenSession;
+        const roll = random();
+        if (roll < 0.5) s.tokenAfterRejection(s.state.generation).subscribe({ error: () => undefined });
+        else if (roll < 0.75) s.setTokens(userTokens(users[Math.floor(random() * users.length)] as string, 100 + step));
+        else if (roll < 0.85) s.signOut();
+        else s.currentToken().subscribe({ error: () => undefined });
+        if (random() < 0.5) await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 6)));
+      }
+      await settle();
+      await settle();
+      expect({ a: a.state.tokens, b: b.state.tokens }).toEqual({ a: shared.current?.tokens ?? null, b: shared.current?.tokens ?? null });
+      expect(a.state.generation).toBe(b.state.generation);
+      a.dispose();
+      b.dispose();
+    });
+  }
+});
