@@ -124,7 +124,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('a fleet of %s processes sha
 
   it('holder SIGKILLed before the token endpoint answered: the others go on after the lease, refreshing once with the newest token', async () => {
     const server = await oauth({ rotateRefreshTokens: true, reuseDetection: true, tokenDelay: 800 });
-    await signInFleet(server, { expired: true, lockTtl: 1_000 });
+    await signInFleet(server, { expired: true, lockTtl: 2_000 });
     const [holder, ...others] = workers;
     void holder!.send({ type: 'burst', count: 10 }).catch(() => undefined);
     await expect.poll(() => server.server.stats.tokenRequests, { timeout: 10_000, interval: 10 }).toBe(1);
@@ -139,7 +139,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('a fleet of %s processes sha
 
   it('holder SIGKILLed after the token endpoint answered (token rotated, never stored): a clean revocation everywhere, no hang', async () => {
     const server = await oauth({ rotateRefreshTokens: true, reuseDetection: true, tokenDelay: 20 });
-    await signInFleet(server, { expired: true, lockTtl: 1_000, holdAfterAnswer: 5_000 });
+    await signInFleet(server, { expired: true, lockTtl: 2_000, holdAfterAnswer: 5_000 });
     const [holder, ...others] = workers;
     const answered = new Promise<void>((resolve) => holder!.onNotice((type) => type === 'token-answered' && resolve()));
     void holder!.send({ type: 'burst', count: 10 }).catch(() => undefined);
@@ -158,13 +158,13 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('a fleet of %s processes sha
   it('a holder paused (SIGSTOP) past its lease cannot overwrite the newer set another process stored, though its late call succeeds', async () => {
     // Without rotation the late call is answered with a valid set, as with a reuse grace period.
     const server = await oauth({ rotateRefreshTokens: false, reuseDetection: false, tokenDelay: 600 });
-    await signInFleet(server, { expired: true, lockTtl: 500 });
+    await signInFleet(server, { expired: true, lockTtl: 1_000 });
     const [paused, other, observer] = workers;
     const pausedBurst = paused!.send<BurstResult>({ type: 'burst', count: 5 });
     await expect.poll(() => server.server.stats.tokenRequests, { timeout: 10_000, interval: 5 }).toBe(1);
     paused!.process.kill('SIGSTOP');
     try {
-      await sleep(1_500); // the lease (500 ms) runs out; the server answers the paused process meanwhile
+      await sleep(2_500); // the lease (1 s) runs out; the server answers the paused process meanwhile
       expect(sum([await other!.send<BurstResult>({ type: 'burst', count: 5 })]).ok).toBe(5);
     } finally {
       paused!.process.kill('SIGCONT');
