@@ -166,6 +166,12 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     currentToken,
     tokenAfterRejection,
     report: (event) => ctx.events.next(event),
+    revoked$: ctx.state$.pipe(
+      map((s) => s.revoked),
+      distinctUntilChanged(),
+      filter(Boolean),
+      map(() => undefined),
+    ),
   };
 
   function refreshNow(): Observable<CurrentToken> {

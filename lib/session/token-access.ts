@@ -28,4 +28,9 @@ export interface TokenAccess {
   tokenAfterRejection(generation: number): Observable<CurrentToken>;
   /** Publishes a request's retry on the session's `events$`. */
   report(event: RequestRetriedEvent): void;
+  /**
+   * Emits when the session is revoked (here or in another member sharing its store), so that
+   * requests in flight stop at once with `TokenRevokedError` instead of finishing on a dead session.
+   */
+  readonly revoked$: Observable<void>;
 }

@@ -1,0 +1,44 @@
+import { firstValueFrom, from } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
+import { shareAcrossTabs } from '../../lib/tabs/index.js';
+import { isSessionState } from '../../lib/tabs/tab-message.js';
+
+// In node: no Web Locks, so the fallback. The browser behaviour is in the other spec/tabs files.
+describe('shareAcrossTabs', () => {
+  describe('when the config is unusable', () => {
+    it.each([
+      [undefined, /non-empty `name`/],
+      [{ name: '' }, /non-empty `name`/],
+      [{ name: 'app', persist: 'session' }, /`persist` must be 'local'/],
+      [{ name: 'app', answerTimeout: 0 }, /`answerTimeout` must be a number of ms above 0/],
+      [{ name: 'app', holdLimit: -1 }, /`holdLimit` must be a number of ms above 0/],
+    ])('throws a TypeError naming the field for %j', (config, message) => {
+      expect(() => shareAcrossTabs(config as never)).toThrow(TypeError);
+      expect(() => shareAcrossTabs(config as never)).toThrow(message);
+    });
+  });
+
+  describe('when Web Locks are missing (here: node)', () => {
+    it('warns once and returns a store and lock that share nothing between calls', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const a = shareAcrossTabs({ name: 'app' });
+      const b = shareAcrossTabs({ name: 'app' });
+      const state = { tokens: { accessToken: 'a' }, generation: 1, revoked: false, receivedAt: 1, change: 'sign-in' as const };
+      expect(await firstValueFrom(from(a.store.write(state, 0)))).toEqual(state);
+      expect(await firstValueFrom(from(a.store.read()))).toEqual(state);
+      expect(await firstValueFrom(from(b.store.read()))).toBeNull();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/no Web Locks or BroadcastChannel/);
+    });
+  });
+});
+
+describe('isSessionState', () => {
+  it('accepts a state and refuses what a stray message or a damaged storage entry could hold', () => {
+    expect(isSessionState({ tokens: null, generation: 3, revoked: true, receivedAt: 1, change: 'revoked' })).toBe(true);
+    expect(isSessionState({ tokens: { accessToken: 'a' }, generation: 1, revoked: false, receivedAt: 1, change: 'refresh' })).toBe(true);
+    for (const value of [null, 'x', { generation: 0, revoked: false, receivedAt: 1, change: 'x', tokens: null }, { generation: 1.5, revoked: false, receivedAt: 1, change: 'x', tokens: null }, { generation: 1, revoked: 'no', receivedAt: 1, change: 'x', tokens: null }, { generation: 1, revoked: false, receivedAt: 1, change: 'x' }]) {
+      expect(isSessionState(value)).toBe(false);
+    }
+  });
+});
