@@ -10,7 +10,7 @@ const IV_BYTES = 12;
  * outside Redis (a KMS, an env secret), as bytes or as an AES-GCM `CryptoKey`.
  *
  * @example
- * const codec = aesGcmCodec(Buffer.from(process.env.TOKEN_KEY!, 'base64'));
+ * const codec = aesGcmCodec(Buffer.from(process.env.TOKEN_KEY!, 'base64')); // 32 bytes
  * createTokenSession({ refresh, ...shareThroughRedis({ client, key: `tokens:${userId}`, codec }) });
  */
 export function aesGcmCodec(key: Uint8Array | CryptoKey): TokenCodec {
@@ -31,11 +31,11 @@ export function aesGcmCodec(key: Uint8Array | CryptoKey): TokenCodec {
       const out = new Uint8Array(IV_BYTES + sealed.byteLength);
       out.set(iv, 0);
       out.set(sealed, IV_BYTES);
-      return VERSION + Buffer.from(out).toString('base64');
+      return VERSION + toBase64(out);
     },
     async decrypt(stored, context) {
       if (!stored.startsWith(VERSION)) throw new Error('aesGcmCodec: the stored value is not AES-GCM encrypted by this codec');
-      const bytes = new Uint8Array(Buffer.from(stored.slice(VERSION.length), 'base64'));
+      const bytes = fromBase64(stored.slice(VERSION.length));
       if (bytes.byteLength <= IV_BYTES + 16) throw new Error('aesGcmCodec: the stored value is truncated');
       const plain = await subtle.decrypt(
         { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES), additionalData: aad(context) },
@@ -45,6 +45,20 @@ export function aesGcmCodec(key: Uint8Array | CryptoKey): TokenCodec {
       return new TextDecoder().decode(plain);
     },
   };
+}
+
+// btoa/atob rather than Buffer: the package builds without Node types.
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 function copy(bytes: Uint8Array): ArrayBuffer {

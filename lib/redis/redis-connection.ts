@@ -150,7 +150,7 @@ function withCommands(
     script: async (operation, { sha, source }, keys, args, timeout) => {
       const key = keys[0] as string;
       try {
-        return await command(operation, ['EVALSHA', sha, String(keys.length), ...keys, ...args], key, timeout);
+        return await command(operation, ['EVALSHA', await sha(), String(keys.length), ...keys, ...args], key, timeout);
       } catch (error) {
         if (!messageOf(error).includes('NOSCRIPT')) throw error;
         return command(operation, ['EVAL', source, String(keys.length), ...keys, ...args], key, timeout);

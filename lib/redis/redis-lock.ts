@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Observable, type Subscription } from 'rxjs';
 import type { RefreshLock } from '../session/token-store.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -39,7 +38,7 @@ export function createRedisLock(config: RedisLockConfig): RefreshLock {
 
   function run<T>(task: () => Observable<T>): Observable<T> {
     return new Observable<T>((subscriber) => {
-      const owner = randomUUID();
+      const owner = globalThis.crypto.randomUUID();
       const startedAt = Date.now();
       let held = false;
       let finished = false;

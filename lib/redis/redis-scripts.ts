@@ -1,13 +1,19 @@
-import { createHash } from 'node:crypto';
-
 /** A Lua script and its SHA-1, for `EVALSHA` with an `EVAL` fallback after `NOSCRIPT`. */
 export interface RedisScript {
   readonly source: string;
-  readonly sha: string;
+  /** The SHA-1 in hex, computed once with WebCrypto (no `node:crypto`: the package builds without Node types). */
+  sha(): Promise<string>;
 }
 
 function script(source: string): RedisScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
+  let sha: Promise<string> | undefined;
+  return {
+    source,
+    sha: () =>
+      (sha ??= globalThis.crypto.subtle
+        .digest('SHA-1', new TextEncoder().encode(source))
+        .then((digest) => Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join(''))),
+  };
 }
 
 /**
