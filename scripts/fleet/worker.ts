@@ -41,7 +41,8 @@ async function init(command: Extract<WorkerCommand, { type: 'init' }>): Promise<
   session.events$.subscribe((event) =>
     events.push({ type: event.type, generation: 'generation' in event ? event.generation : -1, origin: (event as { origin?: string }).origin, change: (event as { change?: string }).change, at: Date.now() }),
   );
-  api = createHttpClient({ baseUrl: command.apiUrl, session, retry: false });
+  // The client's default retries: a loaded CI machine sometimes refuses a connection out of 800.
+  api = createHttpClient({ baseUrl: command.apiUrl, session });
   // Wait for the first read (or write) of the store without making a request, which would
   // refresh an expired token right here.
   for (let i = 0; i < 200 && shared !== undefined && 'store' in shared && session.state.generation === 0; i++) {

@@ -34,25 +34,28 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('1,000 sessions in one proce
           tokens: { accessToken: `at-${i}`, refreshToken: `rt-${i}`, expiresAt: Date.now() + 600_000 },
           refresh,
           // 1,000 sessions starting in one tick on a loaded 2-core CI machine: give their first
-          // store calls more than the default second.
+          // store calls (and each Redis command) more than the defaults of 1 s and 2 s.
           storeTimeout: 20_000,
-          ...shareThroughRedis({ client: app.client, key: `user:${library}:${i}` }),
+          ...shareThroughRedis({ client: app.client, key: `user:${library}:${i}`, commandTimeout: 20_000 }),
         }),
       );
     }
-    // Each session subscribed its own channel, all on one extra connection.
-    await expect.poll(() => channels(redis), { timeout: 10_000, interval: 50 }).toBe(SESSIONS);
-    expect(await connections(redis)).toBe(before + 1);
-    expect(subscriberStats(app.client)).toEqual({ connections: 1, channels: SESSIONS, listeners: SESSIONS });
-    // Every session stored its start state; none refreshed.
-    const generations = () => {
-      const count: Record<number, number> = {};
-      for (const s of sessions) count[s.state.generation] = (count[s.state.generation] ?? 0) + 1;
-      return count;
-    };
-    await expect.poll(generations, { timeout: 20_000, interval: 50 }).toEqual({ 1: SESSIONS });
+    try {
+      // Each session subscribed its own channel, all on one extra connection.
+      await expect.poll(() => channels(redis), { timeout: 10_000, interval: 50 }).toBe(SESSIONS);
+      expect(await connections(redis)).toBe(before + 1);
+      expect(subscriberStats(app.client)).toEqual({ connections: 1, channels: SESSIONS, listeners: SESSIONS });
+      // Every session stored its start state; none refreshed.
+      const generations = () => {
+        const count: Record<number, number> = {};
+        for (const s of sessions) count[s.state.generation] = (count[s.state.generation] ?? 0) + 1;
+        return count;
+      };
+      await expect.poll(generations, { timeout: 20_000, interval: 50 }).toEqual({ 1: SESSIONS });
+    } finally {
+      for (const session of sessions) session.dispose();
+    }
 
-    for (const session of sessions) session.dispose();
     expect(subscriberStats(app.client)).toEqual({ connections: 0, channels: 0, listeners: 0 });
     await expect.poll(() => connections(redis), { timeout: 10_000, interval: 50 }).toBe(before);
     expect(await channels(redis)).toBe(0);
