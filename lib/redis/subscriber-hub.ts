@@ -24,6 +24,8 @@ interface HubEntry {
   flushQueued: boolean;
 }
 
+const RESUBSCRIBE_DELAY = 500;
+
 // Keyed by the app's client object: sessions built on the same client share one subscriber.
 const hubs = new WeakMap<object, HubEntry>();
 
@@ -63,7 +65,7 @@ export function acquireHub(client: object, connection: RedisConnection): Subscri
   };
 
   // Sessions come and go in bursts (a BFF starting 1,000 of them): one SUBSCRIBE per tick, not per session.
-  const scheduleFlush = () => {
+  const scheduleFlush = (delay = 0) => {
     if (hub.flushQueued) return;
     hub.flushQueued = true;
     setTimeout(() => {
@@ -80,10 +82,16 @@ export function acquireHub(client: object, connection: RedisConnection): Subscri
           () => {
             for (const channel of subscribe) for (const listener of [...(hub.channels.get(channel) ?? [])]) listener.subscribed?.();
           },
-          () => undefined, // the client resubscribes on reconnection, and onReconnect catches up
+          () => {
+            // Refused or lost (Redis down): the clients resubscribe only what was subscribed, so
+            // try again while someone still listens; onReconnect catches up on what was missed.
+            if (hub.connection !== subscriber) return;
+            for (const channel of subscribe) if (hub.channels.has(channel)) hub.toSubscribe.add(channel);
+            if (hub.toSubscribe.size > 0) scheduleFlush(RESUBSCRIBE_DELAY);
+          },
         );
       }
-    }, 0);
+    }, delay);
   };
 
   return {

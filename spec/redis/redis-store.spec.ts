@@ -136,6 +136,29 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis token store (%s)', (l
     store.dispose?.();
   });
 
+  it('a store that subscribed while Redis was down hears the notices once Redis is back', async () => {
+    await redis.stop();
+    const reader = shareThroughRedis({ client: b.client, key }).store;
+    const seen = firstValueFrom(reader.changes$!);
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the SUBSCRIBE is tried, and fails or waits
+    } finally {
+      await redis.start();
+    }
+    const writer = shareThroughRedis({ client: a.client, key }).store;
+    // Both clients reconnect on their own; then the resubscription (or the retry) is in place.
+    await expect.poll(() => write(writer, state(1), 0).then((s) => s.generation).catch(() => 0), { timeout: 5_000, interval: 50 }).toBe(1);
+    let generation = 1;
+    const published = setInterval(() => void write(writer, state(generation + 1), generation).then(() => generation++, () => undefined), 200);
+    try {
+      expect((await seen).generation).toBeGreaterThanOrEqual(1);
+    } finally {
+      clearInterval(published);
+      writer.dispose?.();
+      reader.dispose?.();
+    }
+  });
+
   it('refuses a client that is not connected, with a clear error', async () => {
     const closed = await connectClient(library, redis.url);
     await closed.close();
