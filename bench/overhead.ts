@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { firstValueFrom, of } from 'rxjs';
 import { Bench, type Task } from 'tinybench';
-import type { HttpBackend, HttpResponse } from '../lib/index.js';
+import type { Transport, ApiResponse } from '../lib/index.js';
 import { axiosAuthRefresh } from './peers/axios-auth-refresh.js';
 import { fetchFloor } from './peers/fetch-floor.js';
 import { kyHooks } from './peers/ky-hooks.js';
@@ -19,7 +19,7 @@ import { fmt } from './stats.js';
 /**
  * Pipeline overhead without a network: one request at a time through each client, where
  * `fetch` is a function that answers at once with a small JSON `Response`, and for our client
- * also an in-memory {@link HttpBackend} (no `Response` at all: the RxJS pipeline alone).
+ * also an in-memory {@link Transport} (no `Response` at all: the RxJS pipeline alone).
  * Measured with tinybench: latency per request, median ± MAD and mean ± relative margin of error.
  */
 
@@ -30,9 +30,9 @@ const BODY = '{"ok":true,"items":[1,2,3]}';
 /** A `fetch` that never leaves the process. */
 export const fakeFetch: typeof fetch = async () => new Response(BODY, { status: 200, headers: { 'content-type': 'application/json' } });
 
-const RESPONSE: HttpResponse<unknown> = { status: 200, statusText: 'OK', headers: new Headers({ 'content-type': 'application/json' }), body: { ok: true }, url: `${BASE}/api/items` };
-/** The in-memory backend: a cold observable of a ready response. */
-export const memoryBackend: HttpBackend = () => of(RESPONSE);
+const RESPONSE: ApiResponse<unknown> = { status: 200, statusText: 'OK', headers: new Headers({ 'content-type': 'application/json' }), body: { ok: true }, url: `${BASE}/api/items` };
+/** The in-memory transport: a cold observable of a ready response. */
+export const memoryTransport: Transport = () => of(RESPONSE);
 
 export const OURS_MEMORY = 'rx-token-http, in-memory backend';
 export const OURS_FETCH = 'rx-token-http, fake fetch';
@@ -47,7 +47,7 @@ export function overheadClients(): { name: string; peer: Peer }[] {
   };
   return [
     { name: FLOOR_FETCH, peer: fetchFloor.create(config) },
-    { name: OURS_MEMORY, peer: createOurs(config, memoryBackend) },
+    { name: OURS_MEMORY, peer: createOurs(config, memoryTransport) },
     { name: OURS_FETCH, peer: createOurs(config) },
     { name: 'shared promise, fake fetch', peer: sharedPromise.create(config) },
     { name: 'axios + axios-auth-refresh, fetch adapter + fake fetch', peer: axiosAuthRefresh.create(config) },
@@ -102,7 +102,7 @@ export async function runOverhead(options: { quick: boolean; profile: 'auto' | '
 }
 
 /**
- * CPU profiles of our client's overhead loop (in-memory backend, and over the fake fetch) and of
+ * CPU profiles of our client's overhead loop (in-memory transport, and over the fake fetch) and of
  * the fetch floor, each in a fresh child process (bench/profile-child.ts), bounded by a timeout.
  */
 export async function profileOurs(quick: boolean): Promise<ProfileSummary[]> {
@@ -163,7 +163,7 @@ function toSection(rows: readonly OverheadRow[], profiles: readonly ProfileSumma
     rows: table,
     notes: [
       `The issue sets no target here. The bench calls our overhead high, and profiles it, when the in-memory pipeline takes more than ${HIGH_US} µs per request or our client over the fake fetch more than 1.5 × the fetch floor (or when the throughput target is missed).`,
-      `One request at a time (GET, small JSON body) through each client, with a \`fetch\` that answers at once from memory (axios: its fetch adapter with that \`fetch\`; our client also with an in-memory \`HttpBackend\`, which skips \`Response\` and body reading: the pipeline alone). tinybench (${fmt(Math.min(...rows.map((r) => r.samples)))} to ${fmt(Math.max(...rows.map((r) => r.samples)))} samples per task): median ± median absolute deviation, mean ± relative margin of error at 95%.`,
+      `One request at a time (GET, small JSON body) through each client, with a \`fetch\` that answers at once from memory (axios: its fetch adapter with that \`fetch\`; our client also with an in-memory \`Transport\`, which skips \`Response\` and body reading: the pipeline alone). tinybench (${fmt(Math.min(...rows.map((r) => r.samples)))} to ${fmt(Math.max(...rows.map((r) => r.samples)))} samples per task): median ± median absolute deviation, mean ± relative margin of error at 95%.`,
     ],
     targets: [],
     ...(appendix ? { appendix } : {}),

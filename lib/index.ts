@@ -1,12 +1,14 @@
 /* Client */
 export { createHttpClient } from './client/create-http-client.js';
-export type { HttpClientConfig } from './client/create-http-client.js';
-export type { HttpClient } from './client/http-client.js';
-export type { HttpRequest, HttpResponse, ResponseType, RetryOption } from './client/http-request.js';
-export type { HttpInterceptor, HttpHandler } from './client/http-interceptor.js';
+export type { HttpClientConfig } from './client/client-config.js';
+export type { RxHttpClient } from './client/rx-http-client.js';
+export type { RequestInterceptor, RequestHandler } from './client/request-interceptor.js';
 export type { RequestOptions, BodyOptions, ResponseOptions, ParamValue } from './client/request-options.js';
-export { fetchBackend } from './transport/fetch-backend.js';
-export type { HttpBackend } from './transport/http-backend.js';
+
+/* Transport */
+export type { ApiRequest, ApiResponse, ResponseType } from './transport/api-request.js';
+export type { Transport } from './transport/transport.js';
+export { fetchTransport } from './transport/fetch-transport.js';
 
 /* Session */
 export { createTokenSession } from './session/create-token-session.js';
@@ -29,11 +31,14 @@ export type { AuthorizeConfig } from './auth/authorize.js';
 export { isTokenRejection } from './auth/is-token-rejection.js';
 export { retryBackoff } from './retry/retry-backoff.js';
 export type { RetryBackoffConfig } from './retry/retry-backoff.js';
+export type { RetryOption } from './retry/retry-option.js';
 export { isTransientError } from './retry/is-transient-error.js';
 
 /* Errors */
 export { HttpClientError } from './errors/http-client-error.js';
 export type { ErrorCode } from './errors/http-client-error.js';
+export type { RxTokenHttpError } from './errors/rx-token-http-error.js';
+export { RequestError } from './errors/request-error.js';
 export { HttpError } from './errors/http-error.js';
 export type { HttpErrorInit } from './errors/http-error.js';
 export { NetworkError } from './errors/network-error.js';

@@ -5,7 +5,7 @@ import {
   createTokenSession,
   oauth2RefreshGrant,
   TokenRevokedError,
-  type HttpClient,
+  type RxHttpClient,
   type SessionEvent,
   type TokenSession,
 } from '../lib/index.js';
@@ -204,7 +204,7 @@ function onSessionEvent(recorder: Recorder, paint: Palette, event: SessionEvent)
 async function runOurs(
   demo: Demo,
   session: TokenSession,
-  client: HttpClient,
+  client: RxHttpClient,
   scenario: string,
   paths: readonly string[],
   quiet = false,
@@ -231,7 +231,7 @@ async function runOurs(
   return { scenario, client: 'rx-token-http', requests: paths.length, tokenCalls, ok, failed, sessionWorksAfter: worksAfter };
 }
 
-async function runRevoked(demo: Demo, client: HttpClient): Promise<RevokedResult> {
+async function runRevoked(demo: Demo, client: RxHttpClient): Promise<RevokedResult> {
   const { server, recorder, write, paint } = demo;
   server.revokeAll();
   server.resetStats();
@@ -264,7 +264,7 @@ async function runRevoked(demo: Demo, client: HttpClient): Promise<RevokedResult
   };
 }
 
-function settle(client: HttpClient, paths: readonly string[], recorder: Recorder, paint: Palette): Promise<Outcome[]> {
+function settle(client: RxHttpClient, paths: readonly string[], recorder: Recorder, paint: Palette): Promise<Outcome[]> {
   const requests: Observable<Outcome>[] = paths.map((path) =>
     client.get(path).pipe(
       map((): Outcome => ({ ok: true })),

@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import type { HttpBackend } from '../../lib/index.js';
+import type { Transport } from '../../lib/index.js';
 import { lib } from '../lib-under-test.js';
 import { outcomeOfStatus, outcomeOfThrown, type Outcome, type Peer, type PeerConfig, type PeerFactory } from './peer.js';
 
@@ -13,15 +13,15 @@ export const rxTokenHttp: PeerFactory = {
   create: (config) => createOurs(config),
 };
 
-/** Like {@link rxTokenHttp}, with an in-memory {@link HttpBackend} for API calls: the pipeline alone. */
-export function createOurs(config: PeerConfig, backend?: HttpBackend): Peer {
+/** Like {@link rxTokenHttp}, with an in-memory {@link Transport} for API calls: the pipeline alone. */
+export function createOurs(config: PeerConfig, transport?: Transport): Peer {
   const { createHttpClient, createTokenSession, oauth2RefreshGrant } = lib();
-  const transport = config.fetch ? { fetch: config.fetch } : {};
+  const fetchOption = config.fetch ? { fetch: config.fetch } : {};
   const session = createTokenSession({
     tokens: config.tokens,
-    refresh: oauth2RefreshGrant({ tokenUrl: config.tokenUrl, ...transport }),
+    refresh: oauth2RefreshGrant({ tokenUrl: config.tokenUrl, ...fetchOption }),
   });
-  const client = createHttpClient({ baseUrl: config.baseUrl, session, ...transport, ...(backend ? { backend } : {}) });
+  const client = createHttpClient({ baseUrl: config.baseUrl, session, ...fetchOption, ...(transport ? { transport } : {}) });
   return {
     name: rxTokenHttp.name,
     get: (path) => firstValueFrom(client.get(path)).then(() => ({ kind: 'ok', status: 200 }) as Outcome, outcomeOfOurs),

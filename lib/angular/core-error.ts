@@ -17,7 +17,16 @@ export function toCoreError(error: unknown, method: string, url: string): unknow
   const standIn =
     error.status === 0
       ? new NetworkError(method, url, { cause: error })
-      : new HttpError({ method, url, status: error.status, statusText: error.statusText, headers: toHeaders(error.headers), cause: error });
+      : new HttpError({
+          method,
+          url,
+          status: error.status,
+          statusText: error.statusText,
+          headers: toHeaders(error.headers),
+          // The URL that answered, after redirects: a 401 from another origin must not refresh.
+          responseUrl: absolute(error.url, url),
+          cause: error,
+        });
   standIns.add(standIn);
   return standIn;
 }
@@ -25,6 +34,16 @@ export function toCoreError(error: unknown, method: string, url: string): unknow
 /** Undoes {@link toCoreError}: the app sees Angular's {@link HttpErrorResponse}, as without the interceptor. */
 export function fromCoreError(error: unknown): unknown {
   return typeof error === 'object' && error !== null && standIns.has(error) ? (error as Error).cause : error;
+}
+
+// Angular's test backend reports the request's own (possibly relative) URL.
+function absolute(responseUrl: string | null, requestUrl: string): string {
+  if (responseUrl === null) return requestUrl;
+  try {
+    return new URL(responseUrl, requestUrl).href;
+  } catch {
+    return requestUrl;
+  }
 }
 
 function toHeaders(headers: HttpHeaders): Headers {

@@ -1,18 +1,25 @@
+import * as angularHttp from '@angular/common/http';
+import type { HttpInterceptorFn } from '@angular/common/http';
 import {
   DestroyRef,
   ENVIRONMENT_INITIALIZER,
   EnvironmentInjector,
   ErrorHandler,
   inject,
+  isDevMode,
   makeEnvironmentProviders,
   runInInjectionContext,
   type EnvironmentProviders,
 } from '@angular/core';
-import type { RetryOption } from '../client/http-request.js';
+import { asyncScheduler } from 'rxjs';
+import { createOriginAllowList, originOf } from '../pipeline/origin-allow-list.js';
+import { createRequestPipeline } from '../pipeline/request-pipeline.js';
+import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
+import type { RetryOption } from '../retry/retry-option.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../session/create-token-session.js';
 import type { SessionEvent } from '../session/session-event.js';
-import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
-import { TOKEN_REFRESH_OPTIONS, type TokenRefreshOptions } from './token-refresh-options.js';
+import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
+import { INTERCEPTOR_USAGE, TOKEN_REFRESH_OPTIONS, TOKEN_REQUEST_PIPELINE, type TokenRefreshOptions } from './token-refresh-options.js';
 import { TOKEN_SESSION } from './token-session-token.js';
 
 /**
@@ -50,6 +57,13 @@ export interface TokenRefreshCommonConfig {
    */
   readonly retry?: RetryOption;
   /**
+   * The whole request's limit in ms, `false` for none: its attempts, backoff waits and wait for
+   * a refresh (DESIGN rule 13); it then fails with `RequestTimeoutError`. Angular's own per-request
+   * `timeout` option still limits each attempt. Runs on the `sessionConfig`'s scheduler.
+   * @default 30000
+   */
+  readonly timeout?: number | false;
+  /**
    * Called once each time the session is revoked (the token endpoint answered `invalid_grant`),
    * in the injection context of the environment injector, so it may `inject()`: typically the
    * router, to send the user to sign-in. An error it throws goes to Angular's `ErrorHandler`.
@@ -84,6 +98,12 @@ export function provideTokenRefresh(config: TokenRefreshConfig): EnvironmentProv
   return makeEnvironmentProviders([
     { provide: TOKEN_REFRESH_OPTIONS, useValue: options },
     { provide: TOKEN_SESSION, useFactory: () => config.session ?? ownSession(config.sessionConfig as TokenSessionConfig) },
+    {
+      provide: TOKEN_REQUEST_PIPELINE,
+      useFactory: () => createRequestPipeline({ access: inject(TOKEN_SESSION), allowList: options.allowList, scheduler: options.scheduler }),
+    },
+    { provide: INTERCEPTOR_USAGE, useFactory: () => ({ ran: false, checked: false }) },
+    ...missingInterceptorCheck(),
     // The token rather than provideEnvironmentInitializer(), which only Angular 19 and later have.
     { provide: ENVIRONMENT_INITIALIZER, multi: true, useValue: () => watchRevocation(config.onRevoked) },
   ]);
@@ -121,22 +141,40 @@ function resolveOptions(config: TokenRefreshConfig): TokenRefreshOptions {
     throw new TypeError('provideTokenRefresh: `allowedOrigins` must list the origins that receive the token');
   }
   const retry = mergeRetry(DEFAULT_RETRY, config.retry ?? DEFAULT_RETRY);
-  const scheduler = retry.scheduler ?? config.sessionConfig?.scheduler;
+  const scheduler = config.sessionConfig?.scheduler ?? asyncScheduler;
   return {
-    allowedOrigins: new Set(allowedOrigins.map(originOf)),
-    retry: scheduler === undefined ? retry : { ...retry, scheduler },
+    allowList: createOriginAllowList(allowedOrigins.map((origin) => originOf(origin, 'provideTokenRefresh: allowed origins'))),
+    retry: { ...retry, scheduler: retry.scheduler ?? scheduler },
+    timeout: checkTimeout(config.timeout ?? 30_000),
+    scheduler,
   };
 }
 
-function originOf(value: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
-    throw new TypeError(`provideTokenRefresh: allowed origins must be absolute http(s) URLs, got ${JSON.stringify(value)}`);
-  }
-  return url.origin;
+function checkTimeout(value: number | false): number | false {
+  if (value === false || (typeof value === 'number' && value > 0 && value <= MAX_TIMER_DELAY)) return value;
+  throw new TypeError(`provideTokenRefresh: timeout must be a number of ms from 1 to ${MAX_TIMER_DELAY}, or false; got ${String(value)}`);
+}
+
+// Angular has no public way to list the interceptors of an injector. Its root interceptors (the
+// token behind withHttpTransferCache, exported as ɵHTTP_ROOT_INTERCEPTOR_FNS) run after every
+// interceptor of withInterceptors(), so by the time this one sees the first request,
+// tokenRefreshInterceptor has run if it is there at all. Dev mode only; skipped where the token
+// does not exist. Read through the namespace so an Angular without it still loads this file.
+function missingInterceptorCheck(): { provide: unknown; multi: true; useValue: HttpInterceptorFn }[] {
+  const rootInterceptors = (angularHttp as Record<string, unknown>)['ɵHTTP_ROOT_INTERCEPTOR_FNS'];
+  if (rootInterceptors === undefined) return [];
+  const check: HttpInterceptorFn = (req, next) => {
+    const usage = inject(INTERCEPTOR_USAGE, { optional: true });
+    if (usage && !usage.checked) {
+      usage.checked = true;
+      if (!usage.ran && isDevMode()) {
+        console.warn(
+          'rx-token-http: provideTokenRefresh() is set up but tokenRefreshInterceptor did not run for an HttpClient request, ' +
+            'so no access token is sent. Add it: provideHttpClient(withInterceptors([tokenRefreshInterceptor])).',
+        );
+      }
+    }
+    return next(req);
+  };
+  return [{ provide: rootInterceptors, multi: true, useValue: check }];
 }

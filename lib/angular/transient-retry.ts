@@ -1,12 +1,12 @@
 import { HttpContextToken } from '@angular/common/http';
-import type { RetryOption } from '../client/http-request.js';
+import type { RetryOption } from '../retry/retry-option.js';
 
 /**
  * Overrides, for one request, the retries of transient errors set in {@link provideTokenRefresh}:
  * `false` turns them off, a number sets the count, a `RetryBackoffConfig` is merged over the
  * default. Setting it on a non-idempotent request (`POST`, `PATCH`) opts that request in: the
  * caller vouches that sending it twice is harmless. Unset, only `GET`, `HEAD`, `OPTIONS`, `PUT`,
- * `DELETE`, `TRACE` and requests with an `Idempotency-Key` header are retried.
+ * `DELETE` and requests with an `Idempotency-Key` header are retried.
  *
  * @example
  * http.post('https://api.example.com/search', query, { context: new HttpContext().set(TRANSIENT_RETRY, 3) })

@@ -1,11 +1,17 @@
 import { catchError, switchMap, throwError, type Observable } from 'rxjs';
-import type { TokenSession } from '../session/create-token-session.js';
+import type { TokenAccess } from '../session/token-access.js';
 import { isTokenRejection } from './is-token-rejection.js';
 
 /** Options of {@link authorize}. */
 export interface AuthorizeConfig {
   /** Which errors mean the token was rejected. @default isTokenRejection */
   readonly isRejection?: (error: unknown) => boolean;
+  /**
+   * Whether a rejection may still be answered with a fresh token. The request pipeline uses it to
+   * give a request ONE such retry across all its transient retries (DESIGN rule 7).
+   * @default once per subscription
+   */
+  readonly mayRetry?: () => boolean;
   /** Called just before the request is sent again with a fresh token. */
   readonly onRetry?: () => void;
 }
@@ -21,16 +27,17 @@ export interface AuthorizeConfig {
  *   isRejection: (e) => e instanceof AjaxError && e.status === 401,
  * })
  */
-export function authorize<T>(session: TokenSession, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
+export function authorize<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
   const isRejection = config.isRejection ?? isTokenRejection;
-  return session.currentToken().pipe(
-    switchMap((grant) =>
-      send(grant.accessToken).pipe(
+  const mayRetry = config.mayRetry ?? (() => true);
+  return access.currentToken().pipe(
+    switchMap((current) =>
+      send(current.accessToken).pipe(
         catchError((error: unknown) => {
-          if (grant.accessToken === null || !isRejection(error)) return throwError(() => error);
-          return session.tokenAfterRejection(grant.generation).pipe(
+          if (current.accessToken === null || !isRejection(error) || !mayRetry()) return throwError(() => error);
+          return access.tokenAfterRejection(current.generation).pipe(
             switchMap((next) => {
-              // Signed out meanwhile: nothing to retry with, the 401 stands.
+              // Signed out meanwhile, or nothing to refresh with: the 401 stands.
               if (next.accessToken === null) return throwError(() => error);
               config.onRetry?.();
               return send(next.accessToken);

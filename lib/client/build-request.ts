@@ -1,4 +1,7 @@
-import type { HttpRequest, ResponseType, RetryOption } from './http-request.js';
+import type { RetryOption } from '../retry/retry-option.js';
+import type { ApiRequest, ResponseType } from '../transport/api-request.js';
+import { checkHeaders } from '../util/header-syntax.js';
+import { refuseUrlCredentials } from '../util/url-credentials.js';
 import type { ParamValue, RequestOptions } from './request-options.js';
 
 /** What the client adds to every request. */
@@ -6,44 +9,62 @@ export interface RequestDefaults {
   readonly baseUrl: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeout: number | false;
+  readonly attemptTimeout: number | false;
   readonly retry: RetryOption;
 }
 
 const METHOD = /^[A-Za-z]+$/;
+// TRACE echoes the request (Authorization included) back; CONNECT opens a tunnel; TRACK is IIS's TRACE.
+const UNSUPPORTED = new Set(['TRACE', 'CONNECT', 'TRACK']);
 
 /**
- * Turns a call's arguments into an {@link HttpRequest}: joins the URL onto `baseUrl` (a path
+ * Turns a call's arguments into an {@link ApiRequest}: joins the URL onto `baseUrl` (a path
  * keeps the base's path: `https://api.test/v1` + `/users` is `https://api.test/v1/users`),
  * appends `params`, lower-cases header names and serialises the body. Throws a TypeError on
- * input it cannot send.
+ * input it cannot send (never retried): a malformed or unsupported method (TRACE, CONNECT,
+ * TRACK), a header name or value HTTP does not allow, a body on GET or HEAD, credentials in the URL.
  */
-export function buildRequest(defaults: RequestDefaults, method: string, url: string, body: unknown, options: RequestOptions): HttpRequest {
-  if (typeof method !== 'string' || !METHOD.test(method)) throw new TypeError(`Invalid HTTP method: ${String(method)}`);
+export function buildRequest(defaults: RequestDefaults, method: string, url: string, body: unknown, options: RequestOptions): ApiRequest {
+  const verb = checkMethod(method);
   if (typeof url !== 'string') throw new TypeError(`The URL must be a string, got ${typeof url}`);
+  if ((verb === 'GET' || verb === 'HEAD') && body !== undefined && body !== null) throw new TypeError(`A ${verb} request cannot have a body`);
   const target = resolveUrl(defaults.baseUrl, url);
   appendParams(target, options.params);
   const headers: Record<string, string> = {};
   for (const source of [defaults.headers, options.headers ?? {}]) {
     for (const [name, value] of Object.entries(source)) headers[name.toLowerCase()] = value;
   }
+  checkHeaders(headers);
   return {
-    method: method.toUpperCase(),
+    method: verb,
     url: target.toString(),
     headers,
     body: serialiseBody(body, headers),
     responseType: checkResponseType(options.responseType ?? 'json'),
     timeout: options.timeout ?? defaults.timeout,
+    attemptTimeout: options.attemptTimeout ?? defaults.attemptTimeout,
     retry: options.retry ?? defaults.retry,
     auth: options.auth ?? true,
     idempotent: options.idempotent ?? false,
   };
 }
 
+function checkMethod(method: string): string {
+  if (typeof method !== 'string' || !METHOD.test(method)) throw new TypeError(`Invalid HTTP method: ${JSON.stringify(String(method))}`);
+  const verb = method.toUpperCase();
+  if (UNSUPPORTED.has(verb)) throw new TypeError(`Unsupported HTTP method: ${verb}`);
+  return verb;
+}
+
 function resolveUrl(baseUrl: string, url: string): URL {
-  if (/^[a-z][a-z\d+.-]*:/i.test(url)) return new URL(url);
-  const base = baseUrl.replace(/\/+$/, '');
-  if (url === '' || url.startsWith('?') || url.startsWith('#')) return new URL(base + url);
-  return new URL(`${base}/${url.replace(/^\/+/, '')}`);
+  let target: URL;
+  if (/^[a-z][a-z\d+.-]*:/i.test(url)) target = new URL(url);
+  else {
+    const base = baseUrl.replace(/\/+$/, '');
+    target = url === '' || url.startsWith('?') || url.startsWith('#') ? new URL(base + url) : new URL(`${base}/${url.replace(/^\/+/, '')}`);
+  }
+  refuseUrlCredentials(target, 'The request URL');
+  return target;
 }
 
 function appendParams(target: URL, params: RequestOptions['params']): void {

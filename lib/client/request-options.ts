@@ -1,4 +1,5 @@
-import type { ResponseType, RetryOption } from './http-request.js';
+import type { RetryOption } from '../retry/retry-option.js';
+import type { ResponseType } from '../transport/api-request.js';
 
 /** A query parameter value; arrays repeat the key, `null` and `undefined` are left out. */
 export type ParamValue = string | number | boolean | null | undefined | readonly (string | number | boolean)[];
@@ -11,8 +12,13 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** How to read the body. @default 'json' */
   readonly responseType?: ResponseType;
-  /** Per-attempt timeout in ms, `false` for none. @default the client's */
+  /**
+   * The whole request's limit in ms: its attempts, backoff waits and wait for a refresh; `false`
+   * for none. @default the client's (30000)
+   */
   readonly timeout?: number | false;
+  /** One attempt's limit in ms, `false` for none; a timed-out attempt counts as transient. @default the client's (false) */
+  readonly attemptTimeout?: number | false;
   /** Retries on transient errors. @default the client's */
   readonly retry?: RetryOption;
   /** `false` sends no token, e.g. for public endpoints. @default true */
@@ -25,5 +31,5 @@ export interface RequestOptions {
 
 /** Options that emit the body. */
 export type BodyOptions = RequestOptions & { readonly observe?: 'body' };
-/** Options that emit the whole {@link HttpResponse}. */
+/** Options that emit the whole {@link ApiResponse}. */
 export type ResponseOptions = RequestOptions & { readonly observe: 'response' };

@@ -1,15 +1,17 @@
 import { redactUrl } from '../util/redact-url.js';
-import { HttpClientError } from './http-client-error.js';
+import { RequestError } from './request-error.js';
 
 /** What an {@link HttpError} knows about the failed response. */
 export interface HttpErrorInit {
   readonly method: string;
-  /** The request URL, with credential-like query values (`access_token`, `code`, …) redacted. */
+  /** The request URL; it is redacted before it is stored. */
   readonly url: string;
   readonly status: number;
   readonly statusText?: string;
   readonly headers?: Headers;
   readonly body?: unknown;
+  /** The URL that answered, after redirects. @default url */
+  readonly responseUrl?: string;
   readonly message?: string;
   readonly cause?: unknown;
 }
@@ -21,29 +23,28 @@ export interface HttpErrorInit {
  *
  * Retried by the library only for 408, 429 and 5xx on idempotent requests.
  */
-export class HttpError extends HttpClientError {
-  override readonly name = 'HttpError';
-  readonly code = 'HTTP_STATUS';
-  readonly method: string;
-  /** The request URL, with credential-like query values (`access_token`, `code`, …) redacted. */
-  readonly url: string;
+export class HttpError extends RequestError {
+  override readonly name = 'HttpError' as const;
+  readonly code = 'HTTP_STATUS' as const;
   readonly status: number;
   readonly statusText: string;
   readonly headers: Headers;
   readonly body: unknown;
+  /**
+   * The URL that answered, after redirects, redacted like `url`. A 401 refreshes the token only
+   * when this URL's origin may receive it.
+   */
+  readonly responseUrl: string;
 
   constructor(init: HttpErrorInit) {
     const statusText = init.statusText ?? '';
-    super(
-      init.message ??
-        `${init.method} ${redactUrl(init.url)} failed with ${init.status}${statusText ? ` ${statusText}` : ''}`,
-      { cause: init.cause },
-    );
-    this.method = init.method;
-    this.url = redactUrl(init.url);
+    super(init.method, init.url, (shown) => init.message ?? `${init.method} ${shown} failed with ${init.status}${statusText ? ` ${statusText}` : ''}`, {
+      cause: init.cause,
+    });
     this.status = init.status;
     this.statusText = statusText;
     this.headers = init.headers ?? new Headers();
     this.body = init.body;
+    this.responseUrl = init.responseUrl === undefined || init.responseUrl === init.url ? this.url : redactUrl(init.responseUrl);
   }
 }

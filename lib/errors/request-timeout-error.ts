@@ -1,23 +1,19 @@
-import { redactUrl } from '../util/redact-url.js';
-import { HttpClientError } from './http-client-error.js';
+import { RequestError } from './request-error.js';
 
 /**
- * One attempt took longer than its `timeout`; its fetch was aborted. Transient: retried with
- * backoff on idempotent requests. Named so it does not clash with RxJS's own `TimeoutError`.
+ * The request ran out of time: its `timeout` (the whole request: attempts, backoff waits and
+ * the wait for a refresh) or its `attemptTimeout` (one attempt; retried like a network error on
+ * idempotent requests). The fetch was aborted. Named so it does not clash with RxJS's own
+ * `TimeoutError`.
  */
-export class RequestTimeoutError extends HttpClientError {
-  override readonly name = 'RequestTimeoutError';
-  readonly code = 'TIMEOUT';
-  readonly method: string;
-  /** The request URL, with credential-like query values (`access_token`, `code`, …) redacted. */
-  readonly url: string;
+export class RequestTimeoutError extends RequestError {
+  override readonly name = 'RequestTimeoutError' as const;
+  readonly code = 'TIMEOUT' as const;
   /** The limit that was exceeded, in milliseconds. */
   readonly timeout: number;
 
   constructor(method: string, url: string, timeout: number) {
-    super(`${method} ${redactUrl(url)} timed out after ${timeout} ms`);
-    this.method = method;
-    this.url = redactUrl(url);
+    super(method, url, (shown) => `${method} ${shown} timed out after ${timeout} ms`);
     this.timeout = timeout;
   }
 }

@@ -7,8 +7,8 @@ import { HttpClientError } from './http-client-error.js';
  * Typical reaction: send the user to sign-in.
  */
 export class TokenRevokedError extends HttpClientError {
-  override readonly name = 'TokenRevokedError';
-  readonly code = 'TOKEN_REVOKED';
+  override readonly name = 'TokenRevokedError' as const;
+  readonly code = 'TOKEN_REVOKED' as const;
 
   constructor(message = 'The session was revoked: sign in again', options?: { cause?: unknown }) {
     super(message, options);

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { HttpRequest, HttpResponse } from '../client/http-request.js';
-import { fetchBackend } from '../transport/fetch-backend.js';
+import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
+import { fetchTransport } from '../transport/fetch-transport.js';
 
 /** How a client authenticates to the authorization server's endpoints (RFC 6749 §2.3.1). */
 export interface OAuth2ClientConfig {
@@ -13,7 +13,7 @@ export interface OAuth2ClientConfig {
 }
 
 /** Posts forms to one endpoint of the authorization server, as the configured client. */
-export type EndpointPoster = (form: URLSearchParams) => Observable<HttpResponse<unknown>>;
+export type EndpointPoster = (form: URLSearchParams) => Observable<ApiResponse<unknown>>;
 
 /**
  * Checks an endpoint URL and returns a function that posts a form to it. The URL must use https
@@ -23,7 +23,7 @@ export type EndpointPoster = (form: URLSearchParams) => Observable<HttpResponse<
  */
 export function endpointPoster(name: string, url: string, config: OAuth2ClientConfig): { readonly url: string; readonly post: EndpointPoster } {
   const checked = checkEndpointUrl(name, url);
-  const send = fetchBackend(config.fetch, { redirect: 'manual' });
+  const send = fetchTransport(config.fetch, { redirect: 'manual' });
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   if (config.clientSecret !== undefined) {
     // RFC 6749 §2.3.1: form-encode both parts (Appendix B) before Basic encoding.
@@ -31,14 +31,14 @@ export function endpointPoster(name: string, url: string, config: OAuth2ClientCo
   }
   const post: EndpointPoster = (form) => {
     if (config.clientId !== undefined && config.clientSecret === undefined) form.set('client_id', config.clientId);
-    const request: HttpRequest = { method: 'POST', url: checked, headers, body: form.toString(), responseType: 'text', timeout: false, retry: false, auth: false, idempotent: false };
+    const request: ApiRequest = { method: 'POST', url: checked, headers, body: form.toString(), responseType: 'text', timeout: false, retry: false, auth: false, idempotent: false };
     return send(request);
   };
   return { url: checked, post };
 }
 
 /** True for an answer that is a redirect: a 3xx, or a browser's opaque redirect (status 0). */
-export function isRedirect(response: HttpResponse<unknown>): boolean {
+export function isRedirect(response: ApiResponse<unknown>): boolean {
   return response.status === 0 || (response.status >= 300 && response.status < 400);
 }
 

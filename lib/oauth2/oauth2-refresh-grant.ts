@@ -1,5 +1,6 @@
 import { asyncScheduler, map, type Observable, type SchedulerLike } from 'rxjs';
-import type { HttpResponse } from '../client/http-request.js';
+import type { ApiResponse } from '../transport/api-request.js';
+import { isSuccessStatus } from '../transport/is-success-status.js';
 import { HttpError } from '../errors/http-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
@@ -60,14 +61,14 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): OAuth2Refr
   return Object.assign(refresh, { endpoint: redactUrl(endpoint.url) });
 }
 
-function toTokenSet(response: HttpResponse<unknown>, tokenUrl: string, secrets: readonly string[], now: number): TokenSet {
+function toTokenSet(response: ApiResponse<unknown>, tokenUrl: string, secrets: readonly string[], now: number): TokenSet {
   if (isRedirect(response)) {
     throw new TokenRefreshError(
       `The token endpoint ${redactUrl(tokenUrl)} answered with a redirect (${response.status}): the refresh token is not sent on; set tokenUrl to the endpoint's final URL`,
       { reason: 'invalid-response' },
     );
   }
-  if (response.status >= 200 && response.status < 300) {
+  if (isSuccessStatus(response.status)) {
     const parsed = parseTokenResponse(response.body, response.headers, now);
     if (typeof parsed === 'string') throw new TokenRefreshError(`The token endpoint's answer is not a token response: ${parsed}`, { reason: 'invalid-response' });
     return parsed;

@@ -1,5 +1,6 @@
 import { map, type Observable } from 'rxjs';
 import { HttpError } from '../errors/http-error.js';
+import { isSuccessStatus } from '../transport/is-success-status.js';
 import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig } from './endpoint-request.js';
 
 /** Where and how to revoke tokens (RFC 7009). */
@@ -30,7 +31,7 @@ export function oauth2Revocation(config: OAuth2RevocationConfig): (refreshToken:
     const form = new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' });
     return endpoint.post(form).pipe(
       map((response) => {
-        if (response.status >= 200 && response.status < 300 && !isRedirect(response)) return undefined;
+        if (isSuccessStatus(response.status) && !isRedirect(response)) return undefined;
         const body = scrubSecrets(response.body, [refreshToken, config.clientSecret ?? '']);
         throw new HttpError({ method: 'POST', url: endpoint.url, status: response.status, statusText: response.statusText, headers: response.headers, body });
       }),

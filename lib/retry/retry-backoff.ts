@@ -46,9 +46,7 @@ export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperat
     onRetry,
     scheduler = asyncScheduler,
   } = config;
-  if (!(maxRetries >= 0) || !(baseDelay >= 0) || !(maxDelay >= 0)) {
-    throw new RangeError('retryBackoff: maxRetries, baseDelay and maxDelay must be numbers >= 0');
-  }
+  checkRetryConfig({ maxRetries, baseDelay, maxDelay });
   return retry<T>({
     count: maxRetries,
     delay: (error: unknown, attempt: number) => {
@@ -60,4 +58,12 @@ export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperat
       return timer(wait, scheduler);
     },
   });
+}
+
+/** Throws a RangeError when a count or delay of `config` is negative or not a number. */
+export function checkRetryConfig(config: RetryBackoffConfig): void {
+  const { maxRetries = 0, baseDelay = 0, maxDelay = 0 } = config;
+  if (!(maxRetries >= 0) || !(baseDelay >= 0) || !(maxDelay >= 0)) {
+    throw new RangeError('retryBackoff: maxRetries, baseDelay and maxDelay must be numbers >= 0');
+  }
 }

@@ -1,11 +1,11 @@
-import type { RetryOption } from '../client/http-request.js';
+import type { RetryOption } from './retry-option.js';
 import type { RetryBackoffConfig } from './retry-backoff.js';
 
 /** Retries of transient errors when the app sets none: two, with the backoff defaults. */
 export const DEFAULT_RETRY: RetryBackoffConfig = { maxRetries: 2 };
 
 // RFC 9110 §9.2.2; POST and PATCH only with an Idempotency-Key or the caller's word.
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /**
  * Whether a request may be sent again after a transient error (DESIGN rule 8): an idempotent

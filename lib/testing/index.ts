@@ -1,6 +1,6 @@
-/* Virtual-time backend for marble tests of code that uses the client */
-export { createTestBackend } from './test-backend.js';
-export type { TestBackend, TestRequest, TestResponse, RequestMatch } from './test-backend.js';
+/* Virtual-time transport for marble tests of code that uses the client */
+export { createTestTransport } from './test-transport.js';
+export type { TestTransport, TestRequest, TestResponse, RequestMatch } from './test-transport.js';
 
 /* A fake OAuth2 authorization server (rotation, reuse detection) and its msw handlers */
 export { createFakeAuthorizationServer, FakeNetworkFault } from './fake-authorization-server.js';

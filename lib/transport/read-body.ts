@@ -1,20 +1,21 @@
-import { redactUrl } from '../util/redact-url.js';
 import { HttpError } from '../errors/http-error.js';
-import type { HttpRequest } from '../client/http-request.js';
+import { redactUrl } from '../util/redact-url.js';
+import type { ApiRequest } from './api-request.js';
+import { isSuccessStatus } from './is-success-status.js';
 
 /**
  * Reads a fetch `Response` as `responseType`. Failing statuses are read leniently (JSON when it
  * parses, else text) so an `HttpError` can carry the server's explanation. A successful body that
  * is not the JSON it claims to be is an {@link HttpError} with the response's status.
  */
-export async function readBody(response: Response, request: HttpRequest): Promise<unknown> {
+export async function readBody(response: Response, request: Pick<ApiRequest, 'method' | 'url' | 'responseType'>): Promise<unknown> {
   const { method, url, responseType } = request;
   if (method === 'HEAD' || response.status === 204 || response.status === 205 || response.status === 304) {
     // Not awaited: some fetch implementations (msw's, for HEAD with a body) never settle it.
     response.body?.cancel().catch(() => undefined);
     return null;
   }
-  if (!response.ok) return parseLeniently(await response.text());
+  if (!isSuccessStatus(response.status)) return parseLeniently(await response.text());
   switch (responseType) {
     case 'text':
       return response.text();
@@ -35,6 +36,7 @@ export async function readBody(response: Response, request: HttpRequest): Promis
           statusText: response.statusText,
           headers: response.headers,
           body: text,
+          responseUrl: response.url || url,
           cause,
           message: `${method} ${redactUrl(url)} answered ${response.status} but its body is not valid JSON`,
         });

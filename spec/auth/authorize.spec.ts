@@ -7,7 +7,7 @@ import { HttpError } from '../../lib/errors/http-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
-import { createTestBackend, type TestResponse } from '../../lib/testing/test-backend.js';
+import { createTestTransport, type TestResponse } from '../../lib/testing/test-transport.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 
 const t0: TokenSet = { accessToken: 'access-0', refreshToken: 'refresh-0' };
@@ -25,12 +25,12 @@ describe('authorize', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const session = createTokenSession({ tokens: t0, refresh: () => endpoint, scheduler: testScheduler });
-        const test = createTestBackend();
+        const test = createTestTransport();
         // The API answers in 10 ms: 401 for the old token, 200 for the new one.
         test.when(() => true, (request) =>
           cold('10ms (r|)', { r: request.headers.authorization === 'Bearer access-1' ? { body: request.url } : unauthorized }),
         );
-        const api = createHttpClient({ baseUrl: 'https://api.test', backend: test.backend, session, scheduler: testScheduler, retry: false });
+        const api = createHttpClient({ baseUrl: 'https://api.test', transport: test.transport, session, scheduler: testScheduler, retry: false });
 
         const dashboard = merge(...[1, 2, 3, 4, 5, 6].map((i) => api.get<string>(`/w/${i}`).pipe(map(() => 'v'))));
         // 401s at 10, one refresh 10→15, retries answered at 25.

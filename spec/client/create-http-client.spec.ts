@@ -4,8 +4,8 @@ import { setupServer } from 'msw/node';
 import { lastValueFrom, map, of } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
-import type { HttpInterceptor } from '../../lib/client/http-interceptor.js';
-import type { HttpRequest, HttpResponse as ClientResponse } from '../../lib/client/http-request.js';
+import type { RequestInterceptor } from '../../lib/client/request-interceptor.js';
+import type { ApiRequest, ApiResponse as ClientResponse } from '../../lib/transport/api-request.js';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
@@ -605,13 +605,13 @@ describe('createHttpClient', () => {
           return HttpResponse.json({ n: 1 });
         }),
       );
-      const tracing: HttpInterceptor = (request, next) => {
+      const tracing: RequestInterceptor = (request, next) => {
         order.push('tracing');
         return next({ ...request, headers: { ...request.headers, 'x-trace': 't-1' } }).pipe(
           map((response) => (order.push('tracing response'), response)),
         );
       };
-      const tenant: HttpInterceptor = (request, next) => {
+      const tenant: RequestInterceptor = (request, next) => {
         order.push('tenant');
         return next({ ...request, headers: { ...request.headers, 'x-tenant': 'acme' } }).pipe(
           map((response): ClientResponse<unknown> => (order.push('tenant response'), { ...response, body: { wrapped: response.body } })),
@@ -625,7 +625,7 @@ describe('createHttpClient', () => {
     });
 
     it('never shows them the access token, though the server receives it', async () => {
-      const requests: HttpRequest[] = [];
+      const requests: ApiRequest[] = [];
       const seen: (string | null)[] = [];
       server.use(
         http.get(`${BASE}/me`, ({ request }) => {
@@ -633,7 +633,7 @@ describe('createHttpClient', () => {
           return HttpResponse.json({});
         }),
       );
-      const spy: HttpInterceptor = (request, next) => {
+      const spy: RequestInterceptor = (request, next) => {
         requests.push(request);
         return next(request);
       };
@@ -650,7 +650,7 @@ describe('createHttpClient', () => {
       let hits = 0;
       let calls = 0;
       server.use(http.get(`${BASE}/busy`, () => (++hits === 1 ? HttpResponse.text('busy', { status: 503 }) : HttpResponse.json('done'))));
-      const counting: HttpInterceptor = (request, next) => (calls++, next(request));
+      const counting: RequestInterceptor = (request, next) => (calls++, next(request));
 
       await lastValueFrom(client({ interceptors: [counting], retry: { maxRetries: 1, baseDelay: 0 } }).get('/busy'));
 
@@ -662,7 +662,7 @@ describe('createHttpClient', () => {
       let hits = 0;
       server.use(http.get(`${BASE}/me`, () => (hits++, HttpResponse.json({}))));
       const boom = new Error('interceptor failed');
-      const throwing: HttpInterceptor = () => {
+      const throwing: RequestInterceptor = () => {
         throw boom;
       };
 

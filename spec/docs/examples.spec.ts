@@ -8,7 +8,6 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   EMPTY,
-  Observable,
   Subject,
   catchError,
   debounceTime,
@@ -17,9 +16,7 @@ import {
   filter,
   finalize,
   firstValueFrom,
-  fromEvent,
   lastValueFrom,
-  map,
   of,
   switchMap,
   throwError,
@@ -37,10 +34,12 @@ import {
   createTokenSession,
   isTransientError,
   oauth2RefreshGrant,
+  oauth2Revocation,
   retryBackoff,
   shareInMemory,
-  type HttpClient,
-  type HttpInterceptor,
+  type RxHttpClient,
+  type RxTokenHttpError,
+  type RequestInterceptor,
   type SessionState,
   type TokenSession,
   type TokenSet,
@@ -49,9 +48,9 @@ import {
 import {
   createFakeAuthorizationServer,
   createOAuth2Handlers,
-  createTestBackend,
+  createTestTransport,
   type FakeAuthorizationServer,
-  type TestBackend,
+  type TestTransport,
   type TestResponse,
 } from '../../lib/testing/index.js';
 
@@ -353,7 +352,7 @@ describe('docs/getting-started.md', () => {
       gsServer.use(http.get('https://api.example.com/v1/health', () => HttpResponse.json({ up: true })));
       const order = { sku: 'tea-7', quantity: 2 };
 
-      const yearly$ = api.get('/reports/yearly', { timeout: 120_000 }); // per attempt, instead of the client's 30 s
+      const yearly$ = api.get('/reports/yearly', { timeout: 120_000 }); // the whole request, instead of the client's 30 s
       const health$ = api.get('/health', { auth: false, retry: false }); // no token, no retries
       const order$ = api.post('/orders', order, { headers: { 'Idempotency-Key': crypto.randomUUID() } }); // retried on transient errors
       const search$ = api.post('/search', { q: 'ada' }, { idempotent: true }); // safe to send twice: retried too
@@ -413,17 +412,17 @@ describe('docs/getting-started.md', () => {
     const { session } = quickStart();
     const requests: string[] = [];
 
-    const requestId: HttpInterceptor = (request, next) =>
+    const requestId: RequestInterceptor = (request, next) =>
       next({ ...request, headers: { ...request.headers, 'x-request-id': crypto.randomUUID() } });
 
-    const timing: HttpInterceptor = (request, next) => {
+    const timing: RequestInterceptor = (request, next) => {
       const started = performance.now();
       return next(request).pipe(finalize(() => metrics.timing(`${request.method} ${new URL(request.url).pathname}`, performance.now() - started)));
     };
 
     const traced = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, interceptors: [requestId, timing] });
 
-    const spy: HttpInterceptor = (request, next) => (requests.push(JSON.stringify(request)), next(request));
+    const spy: RequestInterceptor = (request, next) => (requests.push(JSON.stringify(request)), next(request));
     await lastValueFrom(traced.get('/me'));
     await lastValueFrom(createHttpClient({ baseUrl: 'https://api.example.com/v1', session, interceptors: [spy] }).get('/me'));
     expect(seen[0]?.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -467,8 +466,8 @@ describe('docs/getting-started.md', () => {
     }
 
     const session = createTokenSession({
-      // No access token yet: one that expired at epoch 0 makes the first request refresh first.
-      tokens: { accessToken: 'none', refreshToken: process.env.REFRESH_TOKEN!, expiresAt: 0 },
+      // No access token yet: the first request refreshes first.
+      tokens: { refreshToken: process.env.REFRESH_TOKEN! },
       refresh: oauth2RefreshGrant({
         tokenUrl: 'https://auth.example.com/oauth/token',
         clientId: 'invoice-sync',
@@ -500,7 +499,7 @@ describe('docs/getting-started.md', () => {
     it('createHttpClient', async () => {
       const { session } = quickStart();
       gsServer.use(http.get('https://files.example.com/f/1', () => HttpResponse.json('file')));
-      const requestId: HttpInterceptor = (request, next) => next(request);
+      const requestId: RequestInterceptor = (request, next) => next(request);
       const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
       const v2 = createHttpClient({ baseUrl: 'https://api.example.com/v2', session });
@@ -508,16 +507,17 @@ describe('docs/getting-started.md', () => {
       const withFiles = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, allowedOrigins: ['https://files.example.com'] });
       const patient = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, retry: { maxRetries: 4, baseDelay: 500 } });
       const quick = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, timeout: 5_000 });
+      const impatient = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, timeout: 20_000, attemptTimeout: 5_000 });
       const versioned = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, headers: { accept: 'application/vnd.example+json' } });
       const withId = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, interceptors: [requestId] });
       const withCookies = createHttpClient({ baseUrl: 'https://api.example.com/v1', session, fetch: (input, init) => fetch(input, { ...init, credentials: 'include' }) });
 
-      const testBackend = createTestBackend();
-      const inTests = createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: testBackend.backend });
+      const testBackend = createTestTransport();
+      const inTests = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: testBackend.transport });
 
-      const virtual = createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: testBackend.backend, scheduler: testScheduler });
+      const virtual = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: testBackend.transport, scheduler: testScheduler });
 
-      for (const client of [v2, publicApi, patient, quick, withId, withCookies, virtual]) expect(typeof client.get).toBe('function');
+      for (const client of [v2, publicApi, patient, quick, impatient, withId, withCookies, virtual]) expect(typeof client.get).toBe('function');
       await lastValueFrom(withFiles.get('https://files.example.com/f/1'));
       await lastValueFrom(versioned.get('/me'));
       expect(seen.map((r) => [r.url, r.headers.get('authorization')?.slice(0, 7), r.headers.get('accept')])).toEqual([
@@ -562,8 +562,6 @@ describe('docs/getting-started.md', () => {
       const { accessToken, refreshToken, expiresAt } = fake.signIn('ada');
       const refresh = oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'web' });
       const myAuthSdk = { renew: async (token: string) => ({ access: `sdk-access-for-${token.length}`, refresh: 'sdk-refresh', ttl: 3_600 }) };
-      const tabStore: TokenStore = { read: () => of(null), write: () => of(undefined) };
-      const tabLock: RefreshLock = { run: (task) => task() };
       const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
       const restored = createTokenSession({ tokens: { accessToken, refreshToken, expiresAt }, refresh });
@@ -578,9 +576,24 @@ describe('docs/getting-started.md', () => {
 
       const early = createTokenSession({ tokens: { accessToken, refreshToken, expiresAt }, refresh, skew: 60_000 });
       const slowIdp = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, refreshTimeout: 20_000 });
+      const bounded = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, refreshDeadline: 8_000 });
       const stubborn = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, refreshRetry: { maxRetries: 5, maxDelay: 30_000 } });
       const ahead = createTokenSession({ tokens: { accessToken, refreshToken, expiresAt }, refresh, refreshAhead: true });
-      const shared = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, store: tabStore, lock: tabLock });
+      {
+        // Its own sign-in: revoking a refresh token ends its whole family at the fake server.
+        const { accessToken, refreshToken } = fake.signIn('bob');
+
+        const revocable = createTokenSession({
+          tokens: { accessToken, refreshToken },
+          refresh,
+          revoke: oauth2Revocation({ revocationUrl: 'https://auth.example.com/oauth/revoke', clientId: 'web' }),
+        });
+        revocable.signOut({ revoke: true });
+
+        await vi.waitFor(() => expect(fake.stats.revocationRequests).toBe(1));
+        revocable.dispose();
+      }
+      const shared = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, ...shareInMemory() });
       const inVirtualTime = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, scheduler: testScheduler });
 
       await expect(firstValueFrom(custom.refresh$)).resolves.toMatchObject({ refreshToken: 'sdk-refresh', expiresAt: expect.any(Number) });
@@ -588,7 +601,7 @@ describe('docs/getting-started.md', () => {
       expect(refreshed.refreshToken).toBe(fake.issuedRefreshTokens.at(-1));
       // 60 s tokens: the margin is 15 s, so nothing is due yet.
       expect(restored.state.tokens?.expiresAt).toBeGreaterThan(Date.now() + 45_000);
-      for (const s of [restored, custom, early, slowIdp, stubborn, ahead, shared, inVirtualTime]) s.dispose();
+      for (const s of [restored, custom, early, slowIdp, bounded, stubborn, ahead, shared, inVirtualTime]) s.dispose();
     });
 
     it('oauth2RefreshGrant', async () => {
@@ -778,7 +791,7 @@ describe('docs/how-refresh-works.md', () => {
 describe('docs/retries-and-errors.md', () => {
   const reServer = setupServer();
   let fake: FakeAuthorizationServer;
-  let api: HttpClient;
+  let api: RxHttpClient;
   let session: TokenSession;
 
   interface User {
@@ -844,11 +857,12 @@ describe('docs/retries-and-errors.md', () => {
   });
 
   it('switches on code', () => {
-    function userMessage(error: unknown): string {
-      if (!(error instanceof HttpClientError)) return 'Something went wrong.';
+    function userMessage(caught: unknown): string {
+      if (!(caught instanceof HttpClientError)) return 'Something went wrong.';
+      const error = caught as RxTokenHttpError;
       switch (error.code) {
         case 'HTTP_STATUS':
-          return 'The server could not do that.';
+          return error.status === 404 ? 'Not found.' : 'The server could not do that.';
         case 'NETWORK':
         case 'TIMEOUT':
           return 'The server cannot be reached. Try again.';
@@ -862,6 +876,7 @@ describe('docs/retries-and-errors.md', () => {
     expect(userMessage(new TokenRevokedError())).toBe('Your session has ended. Please sign in again.');
     expect(userMessage(new NetworkError('GET', 'https://api.example.com/v1/x'))).toBe('The server cannot be reached. Try again.');
     expect(userMessage(new Error('bug'))).toBe('Something went wrong.');
+    expect(userMessage(new HttpError({ method: 'GET', url: 'https://api.example.com/v1/x', status: 404 }))).toBe('Not found.');
   });
 
   it('reads the body of an HttpError', async () => {
@@ -945,7 +960,7 @@ describe('docs/testing.md', () => {
     name: string;
   }
 
-  function userService(api: HttpClient) {
+  function userService(api: RxHttpClient) {
     return {
       find: (id: number) => api.get<User>(`/users/${id}`),
       rename: (id: number, name: string) => api.patch<User>(`/users/${id}`, { name }),
@@ -953,13 +968,13 @@ describe('docs/testing.md', () => {
   }
 
   describe('userService', () => {
-    let backend: TestBackend;
+    let backend: TestTransport;
     let users: ReturnType<typeof userService>;
 
     beforeEach(() => {
-      backend = createTestBackend();
+      backend = createTestTransport();
       // retry: false, or a NetworkError would be retried after a real backoff wait
-      users = userService(createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: backend.backend, retry: false }));
+      users = userService(createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: backend.transport, retry: false }));
     });
     afterEach(() => backend.verify()); // fails if a request was left unanswered
 
@@ -1007,8 +1022,8 @@ describe('docs/testing.md', () => {
       tokens: { accessToken: 'test-access-1', refreshToken: 'test-refresh-1' },
       refresh: () => of({ accessToken: 'test-access-2' }),
     });
-    const backend = createTestBackend();
-    const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: backend.backend, session, retry: false });
+    const backend = createTestTransport();
+    const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: backend.transport, session, retry: false });
     const me = firstValueFrom(api.get('/me'));
 
     backend.expectOne('/v1/me').flush(null, { status: 401 });
@@ -1024,14 +1039,14 @@ describe('docs/testing.md', () => {
     it('retries a 503 after the backoff, in virtual time', () => {
       const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
       testScheduler.run(({ cold, expectObservable }) => {
-        const backend = createTestBackend();
+        const backend = createTestTransport();
         let attempts = 0;
         backend.when('/v1/users/7', () =>
           ++attempts === 1 ? cold<TestResponse>('10ms r', { r: { status: 503 } }) : cold<TestResponse>('10ms (r|)', { r: { body: ada } }),
         );
         const api = createHttpClient({
           baseUrl: 'https://api.example.com/v1',
-          backend: backend.backend,
+          transport: backend.transport,
           scheduler: testScheduler,
           retry: { maxRetries: 2, baseDelay: 100, jitter: false },
         });
@@ -1050,11 +1065,11 @@ describe('docs/testing.md', () => {
           refresh: () => tokenEndpoint,
           scheduler: testScheduler,
         });
-        const backend = createTestBackend();
+        const backend = createTestTransport();
         backend.when('/v1/me', (request) =>
           cold<TestResponse>('10ms (r|)', { r: request.headers.authorization === 'Bearer test-access-2' ? { body: ada } : { status: 401 } }),
         );
-        const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', backend: backend.backend, session, scheduler: testScheduler });
+        const api = createHttpClient({ baseUrl: 'https://api.example.com/v1', transport: backend.transport, session, scheduler: testScheduler });
 
         // 401 at 10 ms, the refresh from 10 to 15 ms, the second attempt answered at 25 ms
         expectObservable(api.get('/me')).toBe('25ms (u|)', { u: ada });

@@ -6,14 +6,14 @@ import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
-import { createTestBackend, type TestBackend, type TestResponse } from '../../lib/testing/test-backend.js';
+import { createTestTransport, type TestTransport, type TestResponse } from '../../lib/testing/test-transport.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 
 const BASE = 'https://api.example.test/v1';
 
 function setup(config: Partial<HttpClientConfig> = {}) {
-  const test = createTestBackend();
-  const api = createHttpClient({ baseUrl: BASE, backend: test.backend, retry: false, timeout: false, ...config });
+  const test = createTestTransport();
+  const api = createHttpClient({ baseUrl: BASE, transport: test.transport, retry: false, timeout: false, ...config });
   return { test, api };
 }
 
@@ -36,7 +36,7 @@ function record(source: Observable<unknown>, scheduler: TestScheduler) {
   return log;
 }
 
-describe('createTestBackend', () => {
+describe('createTestTransport', () => {
   describe('when a request waits for the test', () => {
     it('is found by expectOne and answered by flush', () => {
       const { test, api } = setup();
@@ -211,13 +211,13 @@ describe('createTestBackend', () => {
       testScheduler = createTestScheduler();
     });
 
-    function virtualClient(test: TestBackend, config: Partial<HttpClientConfig> = {}) {
-      return createHttpClient({ baseUrl: BASE, backend: test.backend, scheduler: testScheduler, retry: false, ...config });
+    function virtualClient(test: TestTransport, config: Partial<HttpClientConfig> = {}) {
+      return createHttpClient({ baseUrl: BASE, transport: test.transport, scheduler: testScheduler, retry: false, ...config });
     }
 
     it('emits the body when the cold observable answers', () => {
       testScheduler.run(({ cold, expectObservable }) => {
-        const test = createTestBackend();
+        const test = createTestTransport();
         const api = virtualClient(test);
         const users = [{ id: 1 }];
         test.when('/v1/users', () => cold<TestResponse>('--r|', { r: { body: users } }));
@@ -228,7 +228,7 @@ describe('createTestBackend', () => {
 
     it('errors with RequestTimeoutError at the timeout and unsubscribes from the late answer', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-        const test = createTestBackend();
+        const test = createTestTransport();
         const api = virtualClient(test, { timeout: 100 });
         const reply = cold<TestResponse>('500ms r', { r: { body: 'late' } });
         test.when('/v1/slow', () => reply);
@@ -239,7 +239,7 @@ describe('createTestBackend', () => {
     });
 
     it('cancels a request waiting for the test when it times out', () => {
-      const test = createTestBackend();
+      const test = createTestTransport();
       let log: ReturnType<typeof record> = [];
       testScheduler.run(() => {
         log = record(virtualClient(test, { timeout: 100 }).get('/pending'), testScheduler);
@@ -253,7 +253,7 @@ describe('createTestBackend', () => {
     it('retries 503s with exponential backoff, then errors with the last HttpError', () => {
       let log: ReturnType<typeof record> = [];
       testScheduler.run(({ cold, expectSubscriptions }) => {
-        const test = createTestBackend();
+        const test = createTestTransport();
         const api = virtualClient(test, { retry: { maxRetries: 2, baseDelay: 100, jitter: false } });
         const reply = cold<TestResponse>('10ms r', { r: { status: 503 } });
         test.when('/v1/busy', () => reply);
@@ -274,7 +274,7 @@ describe('createTestBackend', () => {
 
     it('waits for Retry-After instead of the backoff', () => {
       testScheduler.run(({ cold, expectSubscriptions }) => {
-        const test = createTestBackend();
+        const test = createTestTransport();
         const api = virtualClient(test, { retry: { maxRetries: 1, baseDelay: 100, jitter: false } });
         const reply = cold<TestResponse>('10ms r', { r: { status: 503, headers: { 'retry-after': '2' } } });
         test.when('/v1/busy', () => reply);
@@ -286,7 +286,7 @@ describe('createTestBackend', () => {
 
     it('calls the reply function again for each attempt, so a retry can succeed', () => {
       testScheduler.run(({ cold, expectObservable }) => {
-        const test = createTestBackend();
+        const test = createTestTransport();
         const api = virtualClient(test, { retry: { maxRetries: 2, baseDelay: 100, jitter: false } });
         let attempts = 0;
         test.when('/v1/busy', () =>

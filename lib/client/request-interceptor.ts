@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
-import type { HttpRequest, HttpResponse } from './http-request.js';
+import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 
 /** Passes a request on to the rest of the chain. */
-export type HttpHandler = (request: HttpRequest) => Observable<HttpResponse<unknown>>;
+export type RequestHandler = (request: ApiRequest) => Observable<ApiResponse<unknown>>;
 
 /**
  * A functional interceptor, as in Angular: change the request, call `next`, and work on the
@@ -10,7 +10,7 @@ export type HttpHandler = (request: HttpRequest) => Observable<HttpResponse<unkn
  * they never see the access token.
  *
  * @example
- * const traced: HttpInterceptor = (request, next) =>
+ * const traced: RequestInterceptor = (request, next) =>
  *   next({ ...request, headers: { ...request.headers, 'x-request-id': crypto.randomUUID() } });
  */
-export type HttpInterceptor = (request: HttpRequest, next: HttpHandler) => Observable<HttpResponse<unknown>>;
+export type RequestInterceptor = (request: ApiRequest, next: RequestHandler) => Observable<ApiResponse<unknown>>;

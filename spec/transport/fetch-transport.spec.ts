@@ -1,12 +1,12 @@
 import { lastValueFrom } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import type { HttpRequest } from '../../lib/client/http-request.js';
+import type { ApiRequest } from '../../lib/transport/api-request.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
-import { fetchBackend } from '../../lib/transport/fetch-backend.js';
+import { fetchTransport } from '../../lib/transport/fetch-transport.js';
 
 const URL_ = 'https://api.example.test/v1/items';
 
-function request(overrides: Partial<HttpRequest> = {}): HttpRequest {
+function request(overrides: Partial<ApiRequest> = {}): ApiRequest {
   return {
     method: 'GET',
     url: URL_,
@@ -21,7 +21,7 @@ function request(overrides: Partial<HttpRequest> = {}): HttpRequest {
   };
 }
 
-describe('fetchBackend', () => {
+describe('fetchTransport', () => {
   describe('when the subscriber unsubscribes before the response', () => {
     it('aborts the fetch through its signal', async () => {
       let signal: AbortSignal | undefined;
@@ -31,7 +31,7 @@ describe('fetchBackend', () => {
       });
       const error = vi.fn();
 
-      const subscription = fetchBackend(fetch)(request()).subscribe({ error });
+      const subscription = fetchTransport(fetch)(request()).subscribe({ error });
       expect(signal?.aborted).toBe(false);
       subscription.unsubscribe();
 
@@ -45,7 +45,7 @@ describe('fetchBackend', () => {
       const failure = new TypeError('fetch failed');
       const fetch = vi.fn(() => Promise.reject(failure));
 
-      const result = lastValueFrom(fetchBackend(fetch)(request({ method: 'POST' })));
+      const result = lastValueFrom(fetchTransport(fetch)(request({ method: 'POST' })));
 
       await expect(result).rejects.toBeInstanceOf(NetworkError);
       await expect(result).rejects.toMatchObject({ method: 'POST', url: URL_, cause: failure });
@@ -56,7 +56,7 @@ describe('fetchBackend', () => {
     it('emits a null body whatever the response carries', async () => {
       const fetch = vi.fn(async () => new Response('unexpected', { status: 200, headers: { 'content-length': '10' } }));
 
-      const response = await lastValueFrom(fetchBackend(fetch)(request({ method: 'HEAD' })));
+      const response = await lastValueFrom(fetchTransport(fetch)(request({ method: 'HEAD' })));
 
       expect(response.status).toBe(200);
       expect(response.body).toBeNull();
@@ -67,7 +67,7 @@ describe('fetchBackend', () => {
       const stuck = new ReadableStream({ cancel: () => new Promise<void>(() => undefined) });
       const fetch = vi.fn(async () => new Response(stuck, { status: 200 }));
 
-      const response = await lastValueFrom(fetchBackend(fetch)(request({ method: 'HEAD' })));
+      const response = await lastValueFrom(fetchTransport(fetch)(request({ method: 'HEAD' })));
 
       expect(response.body).toBeNull();
     });
@@ -75,7 +75,7 @@ describe('fetchBackend', () => {
 
   describe('when it is created without a fetch', () => {
     it('looks up globalThis.fetch only when a request is sent', async () => {
-      const backend = fetchBackend();
+      const backend = fetchTransport();
       const fetch = vi.spyOn(globalThis, 'fetch').mockResolvedValue(Response.json({ ok: true }));
 
       await expect(lastValueFrom(backend(request()))).resolves.toMatchObject({ status: 200, body: { ok: true }, url: URL_ });

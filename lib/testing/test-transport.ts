@@ -1,7 +1,7 @@
 import { Observable, defer, from, map, type ObservableInput } from 'rxjs';
-import type { HttpRequest, HttpResponse } from '../client/http-request.js';
 import { NetworkError } from '../errors/network-error.js';
-import type { HttpBackend } from '../transport/http-backend.js';
+import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
+import type { Transport } from '../transport/transport.js';
 
 /** A scripted response. The body is handed over as is, already "parsed". */
 export interface TestResponse {
@@ -10,6 +10,8 @@ export interface TestResponse {
   readonly statusText?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+  /** The URL that answered, as after a redirect. @default the request's URL */
+  readonly url?: string;
 }
 
 /**
@@ -19,12 +21,12 @@ export interface TestResponse {
 export type RequestMatch =
   | string
   | { readonly method?: string; readonly url?: string | RegExp }
-  | ((request: HttpRequest) => boolean);
+  | ((request: ApiRequest) => boolean);
 
 /** A request waiting for the test to answer it, as in Angular's `HttpTestingController`. */
 export interface TestRequest {
   /** What the client sent, headers included (the `authorization` header too). */
-  readonly request: HttpRequest;
+  readonly request: ApiRequest;
   /** True once the client unsubscribed: the request was aborted. */
   readonly cancelled: boolean;
   /** Answers with `body` and, optionally, a status and headers. */
@@ -33,17 +35,17 @@ export interface TestRequest {
   error(error?: unknown): void;
 }
 
-/** A virtual-time {@link HttpBackend} with expectations, for `createHttpClient({ backend })`. */
-export interface TestBackend {
-  /** Give this to `createHttpClient({ backend })`. */
-  readonly backend: HttpBackend;
+/** A virtual-time {@link Transport} with expectations, for `createHttpClient({ transport })`. */
+export interface TestTransport {
+  /** Give this to `createHttpClient({ transport })`. */
+  readonly transport: Transport;
   /** Every request sent so far, in order (answered, pending or cancelled). */
   readonly requests: readonly TestRequest[];
   /**
    * Answers every matching request with `reply`: a response, or an observable of one. Cold
    * observables from `TestScheduler` give answers in virtual time: `() => cold('--r|', { r })`.
    */
-  when(match: RequestMatch, reply: TestResponse | ((request: HttpRequest) => ObservableInput<TestResponse>)): void;
+  when(match: RequestMatch, reply: TestResponse | ((request: ApiRequest) => ObservableInput<TestResponse>)): void;
   /** The one pending request that matches; throws when there are none or several. */
   expectOne(match: RequestMatch): TestRequest;
   /** Throws when a pending request matches. */
@@ -60,22 +62,22 @@ interface Pending extends TestRequest {
 }
 
 /**
- * Creates a {@link TestBackend}. Requests that no `when` rule answers wait until the test calls
+ * Creates a {@link TestTransport}. Requests that no `when` rule answers wait until the test calls
  * `expectOne(...).flush(...)`. Unsubscribing marks the request `cancelled`, like an abort.
  *
  * @example
- * const test = createTestBackend();
- * const api = createHttpClient({ baseUrl: 'https://api.test', backend: test.backend, session });
+ * const test = createTestTransport();
+ * const api = createHttpClient({ baseUrl: 'https://api.test', transport: test.transport, session });
  * api.get('/me').subscribe(…);
  * test.expectOne('/me').flush({ name: 'Ada' });
  * test.verify();
  */
-export function createTestBackend(): TestBackend {
+export function createTestTransport(): TestTransport {
   const requests: Pending[] = [];
-  const rules: { match: RequestMatch; reply: (request: HttpRequest) => ObservableInput<TestResponse> }[] = [];
+  const rules: { match: RequestMatch; reply: (request: ApiRequest) => ObservableInput<TestResponse> }[] = [];
   const pending = (match: RequestMatch): Pending[] => requests.filter((r) => !r.settled && !r.cancelled && matches(match, r.request));
 
-  const backend: HttpBackend = (request) => {
+  const transport: Transport = (request) => {
     const rule = rules.find((r) => matches(r.match, request));
     if (rule) {
       return defer(() => {
@@ -83,30 +85,11 @@ export function createTestBackend(): TestBackend {
         return from(rule.reply(request)).pipe(map((response) => toResponse(request, response)));
       });
     }
-    return new Observable<HttpResponse<unknown>>((subscriber) => {
-      const entry: Pending = {
-        request,
-        cancelled: false,
-        settled: false,
-        flush(body, init = {}) {
-          settle(entry, 'flush');
-          subscriber.next(toResponse(request, { ...init, body }));
-          subscriber.complete();
-        },
-        error(error = new NetworkError(request.method, request.url)) {
-          settle(entry, 'error');
-          subscriber.error(error);
-        },
-      };
-      requests.push(entry);
-      return () => {
-        if (!entry.settled) entry.cancelled = true;
-      };
-    });
+    return answeredByTest(request, requests);
   };
 
   return {
-    backend,
+    transport,
     get requests() {
       return requests;
     },
@@ -132,7 +115,31 @@ export function createTestBackend(): TestBackend {
   };
 }
 
-function answeredByRule(request: HttpRequest): Pending {
+// A request the test answers by hand: it waits in `requests` until flush() or error().
+function answeredByTest(request: ApiRequest, requests: Pending[]): Observable<ApiResponse<unknown>> {
+  return new Observable<ApiResponse<unknown>>((subscriber) => {
+    const entry: Pending = {
+      request,
+      cancelled: false,
+      settled: false,
+      flush(body, init = {}) {
+        settle(entry, 'flush');
+        subscriber.next(toResponse(request, { ...init, body }));
+        subscriber.complete();
+      },
+      error(error = new NetworkError(request.method, request.url)) {
+        settle(entry, 'error');
+        subscriber.error(error);
+      },
+    };
+    requests.push(entry);
+    return () => {
+      if (!entry.settled) entry.cancelled = true;
+    };
+  });
+}
+
+function answeredByRule(request: ApiRequest): Pending {
   const refuse = (): never => {
     throw new Error(`${request.method} ${request.url} is answered by a when() rule`);
   };
@@ -145,17 +152,17 @@ function settle(entry: Pending, action: string): void {
   entry.settled = true;
 }
 
-function toResponse(request: HttpRequest, response: TestResponse): HttpResponse<unknown> {
+function toResponse(request: ApiRequest, response: TestResponse): ApiResponse<unknown> {
   return {
     status: response.status ?? 200,
     statusText: response.statusText ?? '',
     headers: new Headers(response.headers),
     body: response.body ?? null,
-    url: request.url,
+    url: response.url ?? request.url,
   };
 }
 
-function matches(match: RequestMatch, request: HttpRequest): boolean {
+function matches(match: RequestMatch, request: ApiRequest): boolean {
   if (typeof match === 'function') return match(request);
   if (typeof match === 'string') return urlMatches(match, request.url);
   if (match.method !== undefined && match.method.toUpperCase() !== request.method) return false;

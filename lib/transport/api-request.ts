@@ -1,17 +1,14 @@
-import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
+import type { RetryOption } from '../retry/retry-option.js';
 
 /** How a response body is read. @default 'json' */
 export type ResponseType = 'json' | 'text' | 'blob' | 'arrayBuffer';
 
-/** A retry policy: a number of retries, a full policy, or `false` for none. */
-export type RetryOption = number | RetryBackoffConfig | false;
-
 /**
- * One request as interceptors and backends see it: an immutable value. Change it by spreading
+ * One request as interceptors and transports see it: an immutable value. Change it by spreading
  * into a new object (`{ ...request, headers: { ...request.headers, 'x-trace': id } }`).
- * It never carries the access token: the client adds `Authorization` after the interceptors.
+ * Interceptors never see the access token: the pipeline adds `Authorization` after them.
  */
-export interface HttpRequest {
+export interface ApiRequest {
   /** Upper case: `GET`, `POST`, … */
   readonly method: string;
   /** Absolute, with the query string from `params`. */
@@ -21,8 +18,10 @@ export interface HttpRequest {
   /** Ready for `fetch`: JSON bodies are already serialised. */
   readonly body: BodyInit | null;
   readonly responseType: ResponseType;
-  /** Per-attempt timeout in ms, or `false` for none. */
+  /** The whole request's limit in ms (attempts, backoff waits, the wait for a refresh), or `false`. */
   readonly timeout: number | false;
+  /** One attempt's limit in ms, or `false` for none; a timed-out attempt is retried like a network error. @default false */
+  readonly attemptTimeout?: number | false;
   readonly retry: RetryOption;
   /** Whether the session's token is attached (to allowed origins only). */
   readonly auth: boolean;
@@ -31,10 +30,11 @@ export interface HttpRequest {
 }
 
 /** A response with its parsed body. */
-export interface HttpResponse<T> {
+export interface ApiResponse<T> {
   readonly status: number;
   readonly statusText: string;
   readonly headers: Headers;
   readonly body: T;
+  /** The URL that answered, after redirects. */
   readonly url: string;
 }

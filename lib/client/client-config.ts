@@ -1,0 +1,105 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { createOriginAllowList, originOf, type OriginAllowList } from '../pipeline/origin-allow-list.js';
+import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
+import { checkRetryConfig, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import type { RetryOption } from '../retry/retry-option.js';
+import type { TokenAccess } from '../session/token-access.js';
+import { fetchTransport } from '../transport/fetch-transport.js';
+import type { Transport } from '../transport/transport.js';
+import { checkHeaders } from '../util/header-syntax.js';
+import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
+import { refuseUrlCredentials } from '../util/url-credentials.js';
+import type { RequestDefaults } from './build-request.js';
+import type { RequestInterceptor } from './request-interceptor.js';
+
+/** How an {@link RxHttpClient} sends requests. Only `baseUrl` is required. */
+export interface HttpClientConfig {
+  /**
+   * Relative URLs are joined onto it; its origin receives the access token. A relative
+   * `baseUrl` (`'/api'`) is resolved against `document.baseURI` in browsers; in Node it is a
+   * TypeError. It must not contain credentials (`user:password@`).
+   */
+  readonly baseUrl: string;
+  /** Supplies and refreshes the access token: a `TokenSession`. Without it no request is authorized. */
+  readonly session?: TokenAccess;
+  /** Further origins (`https://files.example.com`) that may receive the access token. @default [] */
+  readonly allowedOrigins?: readonly string[];
+  /** Retries of transient errors (network, timeout, 408, 429, 5xx) on idempotent requests. @default 2 retries */
+  readonly retry?: RetryOption;
+  /**
+   * The whole request's limit in ms, `false` for none: its attempts, its backoff waits and its
+   * wait for a refresh (DESIGN rule 13). A request that gives up leaves the refresh running.
+   * @default 30000
+   */
+  readonly timeout?: number | false;
+  /** One attempt's limit in ms, `false` for none; a timed-out attempt is retried as transient. @default false */
+  readonly attemptTimeout?: number | false;
+  /** Headers sent with every request. @default {} */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Run in order around every call, outside auth and retries. @default [] */
+  readonly interceptors?: readonly RequestInterceptor[];
+  /** The `fetch` to use, for the default transport. @default globalThis.fetch, looked up per call */
+  readonly fetch?: typeof fetch;
+  /** Replaces `fetch` altogether, e.g. with the test transport of `rx-token-http/testing`. */
+  readonly transport?: Transport;
+  /** Timers of timeouts and backoff; pass a `TestScheduler` in marble tests. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** {@link HttpClientConfig}, checked, with its defaults filled in. */
+export interface ResolvedClientConfig {
+  readonly defaults: RequestDefaults;
+  /** The client's retry policy over the library's default. */
+  readonly retry: RetryBackoffConfig;
+  readonly allowList: OriginAllowList;
+  readonly transport: Transport;
+  readonly scheduler: SchedulerLike;
+}
+
+const EXAMPLE = "createHttpClient({ baseUrl: 'https://api.example.com' })";
+
+/** Checks `config` and fills in the defaults; throws a TypeError naming the problem. */
+export function resolveClientConfig(config: HttpClientConfig | undefined): ResolvedClientConfig {
+  if (typeof config !== 'object' || config === null) throw new TypeError(`createHttpClient needs a config with at least a baseUrl: ${EXAMPLE}`);
+  const baseUrl = resolveBaseUrl(config.baseUrl);
+  const origins = [originOf(baseUrl, 'baseUrl'), ...(config.allowedOrigins ?? []).map((o) => originOf(o, 'allowedOrigins'))];
+  const headers = config.headers ?? {};
+  checkHeaders(headers);
+  const retry = config.retry ?? DEFAULT_RETRY;
+  const merged = mergeRetry(DEFAULT_RETRY, retry);
+  checkRetryConfig(merged); // at creation, not on every request
+  return {
+    defaults: {
+      baseUrl,
+      headers,
+      timeout: checkTimeout(config.timeout ?? 30_000, 'timeout'),
+      attemptTimeout: checkTimeout(config.attemptTimeout ?? false, 'attemptTimeout'),
+      retry,
+    },
+    retry: merged,
+    allowList: createOriginAllowList(origins),
+    transport: config.transport ?? fetchTransport(config.fetch),
+    scheduler: config.scheduler ?? asyncScheduler,
+  };
+}
+
+/** `value` when it is a usable timeout; a TypeError naming `what` otherwise. */
+export function checkTimeout(value: number | false, what: string): number | false {
+  if (value === false || (typeof value === 'number' && value > 0 && value <= MAX_TIMER_DELAY)) return value;
+  throw new TypeError(`${what} must be a number of ms from 1 to ${MAX_TIMER_DELAY}, or false; got ${String(value)}`);
+}
+
+function resolveBaseUrl(baseUrl: unknown): string {
+  if (typeof baseUrl !== 'string' || baseUrl === '') throw new TypeError(`createHttpClient needs a baseUrl string: ${EXAMPLE}`);
+  if (URL.canParse(baseUrl)) {
+    refuseUrlCredentials(new URL(baseUrl), 'baseUrl');
+    return baseUrl; // as given: the join in buildRequest keeps its path
+  }
+  const base = (globalThis as { document?: { baseURI?: string } }).document?.baseURI;
+  if (base === undefined) {
+    throw new TypeError(`baseUrl must be absolute outside a browser (there is no document.baseURI to resolve ${JSON.stringify(baseUrl)} against): ${EXAMPLE}`);
+  }
+  const url = new URL(baseUrl, base);
+  refuseUrlCredentials(url, 'baseUrl');
+  return url.href;
+}

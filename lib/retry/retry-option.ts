@@ -1,0 +1,4 @@
+import type { RetryBackoffConfig } from './retry-backoff.js';
+
+/** A retry policy: a number of retries, a policy merged over the client's, or `false` for none. */
+export type RetryOption = number | RetryBackoffConfig | false;

@@ -1,0 +1,17 @@
+import { HttpError } from '../errors/http-error.js';
+import type { ApiRequest, ApiResponse } from './api-request.js';
+import { isSuccessStatus } from './is-success-status.js';
+
+/** Passes a successful response through; throws an {@link HttpError} for a failing status. */
+export function checkStatus<T>(request: Pick<ApiRequest, 'method' | 'url'>, response: ApiResponse<T>): ApiResponse<T> {
+  if (isSuccessStatus(response.status)) return response;
+  throw new HttpError({
+    method: request.method,
+    url: request.url,
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    body: response.body,
+    responseUrl: response.url,
+  });
+}
