@@ -5,6 +5,8 @@ import {
   Subscription,
   catchError,
   concatMap,
+  map,
+  race,
   defer,
   filter,
   finalize,
@@ -91,7 +93,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     const call$ = defer(input).pipe(
       take(1),
       throwIfEmpty(() => new SharedStateFailure(`The token store's ${what} completed without an answer`)),
-      catchError((cause: unknown) => throwError(() => (cause instanceof SharedStateFailure ? cause : new SharedStateFailure(`The token store's ${what} failed`, { cause })))),
+      catchError((cause: unknown) => throwError(() => (cause instanceof SharedStateFailure ? cause : new SharedStateFailure(`The token store's ${what} failed${detail(cause)}`, { cause })))),
     );
     if (limit === undefined) return call$;
     return call$.pipe(timeout({ first: limit, with: () => throwError(() => new SharedStateFailure(`The token store's ${what} did not answer within ${limit} ms`)), scheduler }));
@@ -113,18 +115,26 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     return defer(() => lock.run(boxed)).pipe(
       throwIfEmpty(() => new SharedStateFailure('The refresh lock completed without running the refresh')),
       catchError((error: unknown) =>
-        throwError(() => (error instanceof TaskFailure ? error.error : new SharedStateFailure('The refresh lock failed', { cause: error }))),
+        throwError(() => (error instanceof TaskFailure ? error.error : new SharedStateFailure(`The refresh lock failed${detail(error)}`, { cause: error }))),
       ),
     );
   };
 
   function refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     const idle$ = pending$.pipe(filter((count) => count === 0), take(1));
-    phase.current = 'store';
-    return idle$.pipe(switchMap(() => underLock(() => {
+    phase.current = 'lock';
+    const refreshed$ = idle$.pipe(switchMap(() => underLock(() => {
       phase.current = 'store';
       return storeCall('read', () => store.read()).pipe(switchMap((shared) => refreshOver(base, shared, call, phase)));
     })));
+    // Another member's refresh that reaches us while we still wait for the lock settles this one:
+    // its waiters go on at once with the adopted tokens instead of queueing for the lock.
+    const overtaken$ = ctx.state$.pipe(
+      filter((state) => phase.current === 'lock' && state.generation > base.generation && !sameTokens(state.tokens, base.tokens)),
+      take(1),
+      map((state): RefreshOutcome => ({ state, kind: 'adopted' })),
+    );
+    return race(refreshed$, overtaken$);
   }
 
   function refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
@@ -144,8 +154,16 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       switchMap((next) => {
         phase.current = 'store';
         const kind = next.revoked ? 'revoked' : 'refreshed';
-        // Nor is the result ours to store once the app signed in or out during the call.
-        if (movedOn(base)) return of<RefreshOutcome>({ state: ctx.state$.value, kind: 'adopted' });
+        // The app signed in or out during the call: the result is not ours to keep, but the store
+        // gets it all the same (fenced), or another member would spend the refresh token it
+        // replaced. Our pending sign-in or sign-out is written after it and wins.
+        if (movedOn(base)) {
+          const current = ctx.state$.value;
+          return writeRefreshed(base, next, expected).pipe(
+            catchError(() => of(null)),
+            map((): RefreshOutcome => ({ state: current, kind: 'adopted' })),
+          );
+        }
         phase.landed = { state: next, kind, unstored: true };
         return writeRefreshed(base, next, expected).pipe(
           // The old refresh token is spent: keep the answer even when the store cannot take it now.
@@ -319,6 +337,11 @@ function laterUserChange(stored: SessionState, ours: SessionState): boolean {
 
 function writeKey(state: SessionState): string {
   return `${state.generation}:${state.revoked}:${state.tokens?.accessToken ?? ''}:${state.tokens?.refreshToken ?? ''}`;
+}
+
+// The store's or lock's own words (they name Redis, the tabs...), which hold no token.
+function detail(cause: unknown): string {
+  return cause instanceof Error && cause.message ? `: ${cause.message}` : '';
 }
 
 class TaskFailure {

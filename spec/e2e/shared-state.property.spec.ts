@@ -150,6 +150,7 @@ describe('several sessions sharing a store and a lock, under random interleaving
           shared.hang.next = undefined;
           // Let refreshes, sign-in writes and change notices finish (each is bounded by its deadline).
           await sleep(400);
+          if (process.env.DEBUG_MODEL && fake.stats.reuseDetected > 0) console.log(JSON.stringify({ stats: fake.stats, sent: [...sent], stored: shared.current(), states: sessions.map((x) => x.state), events }, null, 1));
 
           // Every request settled with a value or a typed error, and none was revoked: no refresh token was spent twice.
           for (const { result } of results) if (typeof result !== 'object' || result === null || !('ok' in result)) expect(result).toBeInstanceOf(HttpClientError);
@@ -166,7 +167,6 @@ describe('several sessions sharing a store and a lock, under random interleaving
           // Expired-on-arrival tokens never make refreshes run away: each needs a request (or a sign-in) behind it.
           expect(fake.stats.refreshGrants).toBeLessThanOrEqual(requests + signActions + 1);
 
-          if (process.env.DEBUG_MODEL) console.log(JSON.stringify({ stored: shared.current(), states: sessions.map((x) => x.state), events }, null, 1));
           // In the end every member holds what the store holds.
           const stored = shared.current();
           for (const session of sessions) expect(session.state.tokens).toEqual(stored?.tokens ?? session.state.tokens);

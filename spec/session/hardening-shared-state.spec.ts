@@ -87,7 +87,7 @@ describe('hardening: shared state under TestScheduler', () => {
       });
     });
 
-    it('does not write Alice’s refreshed tokens to the store after Bob signed in, even while Bob’s write is on its way', () => {
+    it('writes Alice’s rotated tokens (so no member spends the one they replaced), then Bob over them, and never hands Alice back', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
@@ -98,9 +98,12 @@ describe('hardening: shared state under TestScheduler', () => {
           store.knobs.applyDelay = 0;
         });
         testScheduler.flush();
-        // The refresh answered at 11, when the session was already Bob's: its result is stale.
+        // The refresh answered at 11, when the session was already Bob's: its result goes to the
+        // store fenced (the old refresh token is spent), and Bob's pending write lands after it.
         const appliedAfterSignIn = store.writes.filter((w) => w.applied && w.at >= 5).map((w) => userOf(w.next.tokens));
-        expect(appliedAfterSignIn).toEqual(['bob']);
+        expect(appliedAfterSignIn.at(-1)).toBe('bob');
+        expect(userOf(tokensOf(store.current))).toBe('bob');
+        expect(userOf(a.state.tokens)).toBe('bob');
       });
     });
 

@@ -1,0 +1,121 @@
+import { Observable, Subject, defer, firstValueFrom, lastValueFrom, of, timer, map } from 'rxjs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
+import { errorOf } from '../helpers/outcomes.js';
+import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+
+describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis refresh lock (%s)', (library) => {
+  let redis: TestRedisServer;
+  let a: TestClient;
+  let b: TestClient;
+  let n = 0;
+  let key: string;
+  let lockKey: string;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    [a, b] = await Promise.all([connectClient(library, redis.url), connectClient(library, redis.url)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await redis?.stop();
+  });
+  beforeEach(() => {
+    key = `lock:${library}:${++n}`;
+    lockKey = `{${key}}:lock`;
+  });
+
+  it('runs one task at a time across clients: the second starts after the first released', async () => {
+    const first = shareThroughRedis({ client: a.client, key }).lock;
+    const second = shareThroughRedis({ client: b.client, key }).lock;
+    const log: string[] = [];
+    const gate = new Subject<string>();
+    const one = lastValueFrom(first.run(() => defer(() => (log.push('one starts'), gate)).pipe(map((v) => (log.push('one ends'), v)))));
+    await expect.poll(() => log).toEqual(['one starts']);
+    const two = lastValueFrom(second.run(() => defer(() => (log.push('two starts'), of('two')))));
+    await new Promise((r) => setTimeout(r, 150)); // two polls meanwhile
+    expect(log).toEqual(['one starts']);
+    gate.next('one');
+    gate.complete();
+    expect(await one).toBe('one');
+    expect(await two).toBe('two');
+    expect(log).toEqual(['one starts', 'one ends', 'two starts']);
+    expect(await redis.command('EXISTS', lockKey)).toBe(':0');
+  });
+
+  it('extends the lease while the task runs, so a slow task keeps others out past lockTtl', async () => {
+    const first = shareThroughRedis({ client: a.client, key, lockTtl: 600 }).lock;
+    const second = shareThroughRedis({ client: b.client, key, lockTtl: 600 }).lock;
+    const log: string[] = [];
+    const one = lastValueFrom(first.run(() => defer(() => (log.push('one starts'), timer(1800))).pipe(map(() => log.push('one ends')))));
+    await expect.poll(() => log).toEqual(['one starts']);
+    const two = lastValueFrom(second.run(() => defer(() => (log.push('two starts'), of(0)))));
+    await Promise.all([one, two]);
+    expect(log).toEqual(['one starts', 'one ends', 'two starts']);
+  });
+
+  it('lets the others in after a crashed holder lease ran out (no release ever came)', async () => {
+    await redis.command('SET', lockKey, 'crashed-owner', 'PX', '300');
+    const { lock } = shareThroughRedis({ client: a.client, key, lockTtl: 300 });
+    expect(await lastValueFrom(lock.run(() => of('ran')))).toBe('ran');
+  });
+
+  it('releases only its own lock: a holder whose lease expired does not delete the next holder', async () => {
+    const { lock } = shareThroughRedis({ client: a.client, key });
+    const gate = new Subject<void>();
+    const done = lastValueFrom(lock.run(() => gate), { defaultValue: 'completed' });
+    await expect.poll(() => redis.command('EXISTS', lockKey)).toBe(':1');
+    // The lease ran out and another process took the lock.
+    await redis.command('SET', lockKey, 'next-holder', 'PX', '10000');
+    gate.complete();
+    await done;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await redis.command('GET', lockKey)).toContain('next-holder');
+  });
+
+  it('gives up after lockWait with a typed error naming Redis', async () => {
+    await redis.command('SET', lockKey, 'someone-else', 'PX', '10000');
+    const { lock } = shareThroughRedis({ client: a.client, key, lockWait: 200 });
+    const error = await errorOf(lock.run(() => of('never')));
+    expect(error).toBeInstanceOf(RedisSharedStateError);
+    expect((error as RedisSharedStateError).operation).toBe('lock-wait');
+    expect((error as Error).message).toMatch(/Redis refresh lock/);
+  });
+
+  it('passes the task errors through unchanged and releases the lock', async () => {
+    const { lock } = shareThroughRedis({ client: a.client, key });
+    const failure = new Error('token endpoint said no');
+    expect(await errorOf(lock.run(() => defer(() => Promise.reject(failure))))).toBe(failure);
+    await expect.poll(() => redis.command('EXISTS', lockKey)).toBe(':0');
+  });
+
+  it('unsubscribing while waiting gives up the wait; unsubscribing while holding releases', async () => {
+    const first = shareThroughRedis({ client: a.client, key }).lock;
+    const second = shareThroughRedis({ client: b.client, key }).lock;
+    let secondRan = false;
+    const holding = first.run(() => new Observable<never>(() => undefined)).subscribe();
+    await expect.poll(() => redis.command('EXISTS', lockKey)).toBe(':1');
+    const waiting = second.run(() => defer(() => ((secondRan = true), of(1)))).subscribe();
+    await new Promise((r) => setTimeout(r, 50));
+    waiting.unsubscribe();
+    holding.unsubscribe();
+    await expect.poll(() => redis.command('EXISTS', lockKey)).toBe(':0');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(secondRan).toBe(false);
+    expect(await redis.command('EXISTS', lockKey)).toBe(':0');
+  });
+
+  it('fails with a typed error naming Redis while Redis is down, and locks again once it is back', async () => {
+    const { lock } = shareThroughRedis({ client: a.client, key });
+    await redis.stop();
+    try {
+      const error = await errorOf(lock.run(() => of(1)));
+      expect(error).toBeInstanceOf(RedisSharedStateError);
+      expect((error as Error).message).toMatch(/Redis/);
+    } finally {
+      await redis.start();
+    }
+    await expect.poll(() => firstValueFrom(lock.run(() => of('back'))).catch(() => 'down'), { timeout: 5000, interval: 50 }).toBe('back');
+  });
+});

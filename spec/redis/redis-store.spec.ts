@@ -1,0 +1,176 @@
+import { firstValueFrom, from, take, toArray } from 'rxjs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { aesGcmCodec, RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
+import type { SessionState } from '../../lib/session/token-set.js';
+import { errorOf } from '../helpers/outcomes.js';
+import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+
+const state = (generation: number, accessToken = `at-${generation}`, refreshToken = `rt-${generation}`): SessionState => ({
+  tokens: { accessToken, refreshToken, expiresAt: Date.now() + 60_000 },
+  generation,
+  revoked: false,
+  receivedAt: Date.now(),
+  change: 'refresh',
+});
+
+const read = (store: { read(): unknown }) => firstValueFrom(from(store.read() as Promise<SessionState | null>));
+const write = (store: { write(next: SessionState, expected: number): unknown }, next: SessionState, expected: number) =>
+  firstValueFrom(from(store.write(next, expected) as Promise<SessionState>));
+
+describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis token store (%s)', (library) => {
+  let redis: TestRedisServer;
+  let a: TestClient;
+  let b: TestClient;
+  let n = 0;
+  let key: string;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    [a, b] = await Promise.all([connectClient(library, redis.url), connectClient(library, redis.url)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await redis?.stop();
+  });
+  beforeEach(() => {
+    key = `tokens:${library}:${++n}`;
+  });
+
+  it('reads null from an empty key, then what was written', async () => {
+    const { store } = shareThroughRedis({ client: a.client, key });
+    expect(await read(store)).toBeNull();
+    const first = state(1);
+    expect(await write(store, first, 0)).toEqual(first);
+    expect(await read(store)).toEqual(first);
+    store.dispose?.();
+  });
+
+  it('fences writes on the generation the writer read, not on "newer than stored"', async () => {
+    const one = shareThroughRedis({ client: a.client, key }).store;
+    const two = shareThroughRedis({ client: b.client, key }).store;
+    await write(one, state(1), 0);
+    const winner = state(2, 'at-winner', 'rt-winner');
+    expect(await write(one, winner, 1)).toEqual(winner);
+    // A late writer that read generation 1: refused, and told what Redis holds.
+    expect(await write(two, state(2, 'at-late', 'rt-late'), 1)).toEqual(winner);
+    // Even when it claims a higher generation than the stored one (it adopted 2 by pub/sub and bumped).
+    expect(await write(two, state(3, 'at-late', 'rt-late'), 1)).toEqual(winner);
+    // And a write that does not move the generation forward is refused too.
+    expect(await write(two, state(2, 'at-same', 'rt-same'), 2)).toEqual(winner);
+    expect(await read(two)).toEqual(winner);
+    one.dispose?.();
+    two.dispose?.();
+  });
+
+  it('answers generation 0 when Redis lost the state, and then accepts a write over nothing at a higher generation', async () => {
+    const { store } = shareThroughRedis({ client: a.client, key });
+    await write(store, state(4), 0);
+    await redis.command('DEL', `{${key}}:state`);
+    const refused = await write(store, state(5), 4);
+    expect(refused.generation).toBe(0);
+    expect((await write(store, state(5), 0)).generation).toBe(5);
+    expect((await read(store))?.generation).toBe(5);
+    store.dispose?.();
+  });
+
+  it('delivers accepted writes to other processes through pub/sub, in order, without a read', async () => {
+    const writer = shareThroughRedis({ client: a.client, key }).store;
+    const reader = shareThroughRedis({ client: b.client, key }).store;
+    const seen = firstValueFrom(reader.changes$!.pipe(take(2), toArray()));
+    await new Promise((r) => setTimeout(r, 50)); // the subscription is batched to the next tick
+    await write(writer, state(1), 0);
+    await write(writer, state(2), 1);
+    await write(writer, state(9), 1); // refused: no notice
+    expect((await seen).map((s) => s.generation)).toEqual([1, 2]);
+    writer.dispose?.();
+    reader.dispose?.();
+  });
+
+  it('keeps all names of one key in one hash tag, for Redis Cluster', async () => {
+    const { store, lock } = shareThroughRedis({ client: a.client, key });
+    await write(store, state(1), 0);
+    expect(await redis.command('EXISTS', `{${key}}:state`)).toBe(':1');
+    store.dispose?.();
+    lock.dispose?.();
+    expect(() => shareThroughRedis({ client: a.client, key: 'tokens:{42}' })).toThrow(TypeError);
+  });
+
+  it('encrypts the stored set with the AES-GCM codec; another key or a moved value does not decrypt', async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const sealed = shareThroughRedis({ client: a.client, key, codec: aesGcmCodec(secret) }).store;
+    const secretSet = state(1, 'at-secret', 'rt-secret');
+    await write(sealed, secretSet, 0);
+    const raw = await redis.command('HGET', `{${key}}:state`, 'd');
+    expect(raw).not.toContain('rt-secret');
+    expect(await read(sealed)).toEqual(secretSet);
+
+    const wrongKey = shareThroughRedis({ client: b.client, key, codec: aesGcmCodec(crypto.getRandomValues(new Uint8Array(32))) }).store;
+    const error = await errorOf(from(wrongKey.read() as Promise<unknown>));
+    expect(error).toBeInstanceOf(RedisSharedStateError);
+    expect((error as RedisSharedStateError).operation).toBe('decode');
+
+    // The ciphertext is bound to its key: copied to another user's key it is refused.
+    const other = `${key}:copy`;
+    const value = raw.split('\r\n')[1] as string;
+    await redis.command('HSET', `{${other}}:state`, 'g', '1', 'd', value);
+    const moved = shareThroughRedis({ client: b.client, key: other, codec: aesGcmCodec(secret) }).store;
+    expect(await errorOf(from(moved.read() as Promise<unknown>))).toBeInstanceOf(RedisSharedStateError);
+    for (const s of [sealed, wrongKey, moved]) s.dispose?.();
+    expect(() => aesGcmCodec(new Uint8Array(16))).toThrow(TypeError);
+  });
+
+  it('fails fast with an error naming Redis while Redis is down, and works again once it is back', async () => {
+    const { store } = shareThroughRedis({ client: a.client, key });
+    await write(store, state(1), 0);
+    await redis.stop();
+    try {
+      const error = await errorOf(from(store.read() as Promise<unknown>));
+      expect(error).toBeInstanceOf(RedisSharedStateError);
+      expect((error as Error).message).toMatch(/Redis/);
+      expect(await errorOf(from(store.write(state(2), 1) as Promise<unknown>))).toBeInstanceOf(RedisSharedStateError);
+    } finally {
+      await redis.start();
+    }
+    await expect.poll(() => read(store).catch(() => 'down'), { timeout: 5000, interval: 50 }).toBeNull(); // no persistence: empty
+    store.dispose?.();
+  });
+
+  it('a store that subscribed while Redis was down hears the notices once Redis is back', async () => {
+    await redis.stop();
+    const reader = shareThroughRedis({ client: b.client, key }).store;
+    const seen = firstValueFrom(reader.changes$!);
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the SUBSCRIBE is tried, and fails or waits
+    } finally {
+      await redis.start();
+    }
+    const writer = shareThroughRedis({ client: a.client, key }).store;
+    // Both clients reconnect on their own; then the resubscription (or the retry) is in place.
+    await expect.poll(() => write(writer, state(1), 0).then((s) => s.generation).catch(() => 0), { timeout: 5_000, interval: 50 }).toBe(1);
+    let generation = 1;
+    const published = setInterval(() => void write(writer, state(generation + 1), generation).then(() => generation++, () => undefined), 200);
+    try {
+      expect((await seen).generation).toBeGreaterThanOrEqual(1);
+    } finally {
+      clearInterval(published);
+      writer.dispose?.();
+      reader.dispose?.();
+    }
+  });
+
+  it('refuses a client that is not connected, with a clear error', async () => {
+    const closed = await connectClient(library, redis.url);
+    await closed.close();
+    const error = (() => {
+      try {
+        shareThroughRedis({ client: closed.client, key });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(RedisSharedStateError);
+    expect((error as RedisSharedStateError).operation).toBe('connect');
+    expect(() => shareThroughRedis({ client: {} as never, key })).toThrow(TypeError);
+  });
+});
