@@ -27,7 +27,7 @@ export function requestDeadline<T>(limit: number | false, method: string, url: s
 
 /** Calls `fire` in `limit` ms on `scheduler` unless cancelled first: the deadline of {@link requestDeadline}. */
 export function startDeadline(scheduler: SchedulerLike, limit: number, fire: () => void): { cancel(): void } {
-  return deadlineQueue(scheduler, limit).add(fire);
+  return deadlineQueue(scheduler, limit)(fire);
 }
 
 interface Deadline {
@@ -44,128 +44,82 @@ interface Deadline {
  * so only the head needs a timer. A cancelled deadline leaves the list at once (the memory it
  * holds is that of the requests in flight); when the head leaves, the timer stays armed for its
  * time and, on waking, re-arms for the new head. With nothing pending the timer no longer holds
- * the process open (see {@link Alarm}), and a virtual-time flush ends.
+ * the process open: on the default `asyncScheduler` it is the platform's `setTimeout` (looked up
+ * when armed, so fake timers see it), kept armed but unref'd, so a request at a time does not arm
+ * and clear a timer each; on any other scheduler (a `TestScheduler`) it is disarmed, so a
+ * virtual-time flush ends.
  */
-class DeadlineQueue {
-  private head: Deadline | null = null;
-  private tail: Deadline | null = null;
-  private expiring = false;
-  private readonly alarm: Alarm;
+function createDeadlineQueue(scheduler: SchedulerLike, limit: number): (fire: () => void) => Deadline {
+  const native = scheduler === asyncScheduler;
+  let head: Deadline | null = null;
+  let tail: Deadline | null = null;
+  let expiring = false;
+  // The one timer: a Node/browser timer (native) or a scheduled action; `held` while deadlines are pending.
+  let timer: { unsubscribe(): void } | ReturnType<typeof setTimeout> | null = null;
+  let held = false;
 
-  constructor(
-    private readonly scheduler: SchedulerLike,
-    private readonly limit: number,
-  ) {
-    this.alarm = scheduler === asyncScheduler ? nodeAlarm(() => this.expire()) : schedulerAlarm(scheduler, () => this.expire());
-  }
-
-  add(fire: () => void): Deadline {
-    const queue = this;
-    const entry: Deadline = {
-      due: this.scheduler.now() + this.limit,
-      fire,
-      prev: this.tail,
-      next: null,
-      cancel() {
-        if (entry.fire !== null) queue.remove(entry);
-      },
-    };
-    if (this.tail) this.tail.next = entry;
-    else this.head = entry;
-    this.tail = entry;
-    if (!this.expiring) this.alarm.busy(this.limit);
-    return entry;
-  }
-
-  private remove(entry: Deadline): void {
-    entry.fire = null;
-    if (entry.prev) entry.prev.next = entry.next;
-    else this.head = entry.next;
-    if (entry.next) entry.next.prev = entry.prev;
-    else this.tail = entry.prev;
-    entry.prev = entry.next = null;
-    if (this.head === null) this.alarm.idle();
-  }
-
-  private expire(): void {
-    this.expiring = true;
+  const wake = () => {
+    timer = null;
+    held = false;
+    expiring = true;
     try {
-      const now = this.scheduler.now();
-      for (let entry = this.head; entry !== null && entry.due <= now; entry = this.head) {
+      const now = scheduler.now();
+      for (let entry = head; entry !== null && entry.due <= now; entry = head) {
         const fire = entry.fire;
-        this.remove(entry);
+        remove(entry);
         fire?.();
       }
     } finally {
-      this.expiring = false;
-      if (this.head) this.alarm.busy(this.head.due - this.scheduler.now());
+      expiring = false;
+      if (head) busy(head.due - scheduler.now());
     }
-  }
-}
+  };
+  const busy = (delay: number) => {
+    if (timer === null) {
+      timer = native ? globalThis.setTimeout(wake, Math.max(0, delay)) : scheduler.schedule(wake, Math.max(0, delay));
+    } else if (!held) (timer as { ref?: () => void }).ref?.();
+    held = true;
+  };
+  const remove = (entry: Deadline) => {
+    entry.fire = null;
+    if (entry.prev) entry.prev.next = entry.next;
+    else head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else tail = entry.prev;
+    entry.prev = entry.next = null;
+    if (head === null && timer !== null && held) {
+      held = false;
+      if (native) (timer as { unref?: () => void }).unref?.();
+      else {
+        (timer as { unsubscribe(): void }).unsubscribe();
+        timer = null;
+      }
+    }
+  };
 
-/** The one timer of a {@link DeadlineQueue}. */
-interface Alarm {
-  /** Deadlines are pending: make sure the timer is armed (for `delay` ms when it is not) and holds the process open. */
-  busy(delay: number): void;
-  /** Nothing is pending: the timer must not hold the process open (or a virtual-time flush). */
-  idle(): void;
-}
-
-/** On any scheduler (a `TestScheduler` in marble tests): disarmed when idle. */
-function schedulerAlarm(scheduler: SchedulerLike, wake: () => void): Alarm {
-  let action: { unsubscribe(): void } | null = null;
-  return {
-    busy(delay) {
-      action ??= scheduler.schedule(() => {
-        action = null;
-        wake();
-      }, Math.max(0, delay));
-    },
-    idle() {
-      action?.unsubscribe();
-      action = null;
-    },
+  return (fire) => {
+    const entry: Deadline = {
+      due: scheduler.now() + limit,
+      fire,
+      prev: tail,
+      next: null,
+      cancel: () => entry.fire !== null && remove(entry),
+    };
+    if (tail) tail.next = entry;
+    else head = entry;
+    tail = entry;
+    if (!expiring) busy(limit);
+    return entry;
   };
 }
 
-/**
- * For the default `asyncScheduler`: the platform's `setTimeout` (looked up when armed, so fake
- * timers see it), kept armed but unref'd while idle, so a request at a time does not arm and
- * clear a timer each. Where timers have no `unref` (browsers) there is no process to hold open.
- */
-function nodeAlarm(wake: () => void): Alarm {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let held = false;
-  return {
-    busy(delay) {
-      if (timer === null) {
-        timer = globalThis.setTimeout(() => {
-          timer = null;
-          held = false;
-          wake();
-        }, Math.max(0, delay));
-        held = true;
-      } else if (!held) {
-        (timer as { ref?: () => void }).ref?.();
-        held = true;
-      }
-    },
-    idle() {
-      if (timer !== null && held) {
-        (timer as { unref?: () => void }).unref?.();
-        held = false;
-      }
-    },
-  };
-}
+const queues = new WeakMap<SchedulerLike, Map<number, (fire: () => void) => Deadline>>();
 
-const queues = new WeakMap<SchedulerLike, Map<number, DeadlineQueue>>();
-
-/** The shared {@link DeadlineQueue} of `limit` on `scheduler`. */
-function deadlineQueue(scheduler: SchedulerLike, limit: number): DeadlineQueue {
+/** Adds a deadline to the shared queue of `limit` on `scheduler`. */
+function deadlineQueue(scheduler: SchedulerLike, limit: number): (fire: () => void) => Deadline {
   let byLimit = queues.get(scheduler);
   if (!byLimit) queues.set(scheduler, (byLimit = new Map()));
   let queue = byLimit.get(limit);
-  if (!queue) byLimit.set(limit, (queue = new DeadlineQueue(scheduler, limit)));
+  if (!queue) byLimit.set(limit, (queue = createDeadlineQueue(scheduler, limit)));
   return queue;
 }
