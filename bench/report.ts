@@ -104,7 +104,7 @@ export function printTargets(sections: readonly Section[]): void {
   console.log(textTable(['', 'target', 'detail'], targets.map((t) => [t.met ? 'met' : 'MISSED', t.name, t.detail])));
 }
 
-export function renderMarkdown(env: Environment, sections: readonly Section[], meta: { readonly seconds: number; readonly loadEnd: string; readonly command: string; readonly libMode: string }): string {
+export function renderMarkdown(env: Environment, sections: readonly Section[], meta: { readonly seconds: number; readonly loadEnd: string; readonly command: string; readonly libMode: string; readonly analysis?: string }): string {
   const targets = sections.flatMap((s) => s.targets);
   const missed = targets.filter((t) => !t.met);
   const out: string[] = [];
@@ -149,6 +149,10 @@ export function renderMarkdown(env: Environment, sections: readonly Section[], m
       out.push('');
       out.push(`- ${section.missSummary}`);
     }
+  }
+  if (meta.analysis) {
+    out.push('');
+    out.push(meta.analysis.trim());
   }
   for (const section of sections) {
     out.push('');

@@ -11,7 +11,7 @@
  * Exits non-zero when our client misses a stampede correctness target: that is a bug, not noise.
  * Network only to 127.0.0.1; every loop is bounded; the process ends by itself.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runBundle } from './bundle-size.js';
@@ -128,7 +128,10 @@ async function main(): Promise<void> {
   if (options.writeDocs) {
     const file = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
     const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-    writeFileSync(file, renderMarkdown(env, sections, { seconds, loadEnd: os.loadavg().map((l) => l.toFixed(2)).join(' / '), command, libMode: libMode() }));
+    // bench/analysis.md: the hand-written reading of a run (what changed, where the time goes), kept beside the generated tables.
+    const analysisFile = fileURLToPath(new URL('./analysis.md', import.meta.url));
+    const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8') : undefined;
+    writeFileSync(file, renderMarkdown(env, sections, { seconds, loadEnd: os.loadavg().map((l) => l.toFixed(2)).join(' / '), command, libMode: libMode(), ...(analysis ? { analysis } : {}) }));
     console.log(`Wrote ${file}`);
   }
 
