@@ -13,7 +13,8 @@ export type RedisClientLike =
   | { readonly isOpen: boolean; readonly isReady: boolean; sendCommand: AnyFunction; duplicate: AnyFunction }
   | { readonly status: string; call: AnyFunction; duplicate: AnyFunction };
 
-type Listener = (...args: any[]) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+// `never[]`: any listener, whatever it takes, fits where a listener is stored and removed.
+type Listener = (...args: never[]) => void;
 
 interface Emitter {
   on(event: string, listener: Listener): unknown;

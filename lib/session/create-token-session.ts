@@ -8,7 +8,8 @@ import { needsRefreshFirst } from './refresh-margin.js';
 import { resolveSessionConfig, type TokenSessionConfig } from './session-config.js';
 import { ownState, type SessionContext } from './session-context.js';
 import type { SessionEvent } from './session-event.js';
-import { createStoreSync, directRefresh } from './store-sync.js';
+import { directRefresh } from './refresh-path.js';
+import { createStoreSync } from './store-sync.js';
 import type { CurrentToken, TokenAccess } from './token-access.js';
 import type { SessionState, TokenSet } from './token-set.js';
 

@@ -5,7 +5,7 @@ import { backoffDelay } from '../retry/backoff-delay.js';
 import { arrivedExpired } from './refresh-margin.js';
 import { runRefresh, toRefreshFailure } from './run-refresh.js';
 import { applyOutcome, type RefreshOutcome, type SessionContext } from './session-context.js';
-import type { RefreshPath, RefreshPhase } from './store-sync.js';
+import type { RefreshPath, RefreshPhase } from './refresh-path.js';
 import type { CurrentToken } from './token-access.js';
 import type { SessionState, TokenSet } from './token-set.js';
 

@@ -16,7 +16,9 @@ type Step =
   | { kind: 'abandon'; delay: number; after: number }
   | { kind: 'expire' }
   | { kind: 'pause'; ms: number }
-  | { kind: 'fault'; fault: 'network' | 'server-error' | 'rate-limited' | 'expired' | 'exp-in-past' };
+  | { kind: 'fault'; fault: 'network' | 'server-error' | 'rate-limited' | 'expired' | 'exp-in-past' }
+  // The API (not the token endpoint) answers the next `count` requests with a 503 or a reset.
+  | { kind: 'api-fault'; fault: '503' | 'reset'; count: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('request' as const), method: fc.constantFrom('GET' as const, 'PUT' as const, 'POST' as const), delay: fc.integer({ min: 0, max: 12 }) }) },
@@ -24,6 +26,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('pause' as const), ms: fc.integer({ min: 0, max: 15 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fault' as const), fault: fc.constantFrom('network' as const, 'server-error' as const, 'rate-limited' as const, 'expired' as const, 'exp-in-past' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('api-fault' as const), fault: fc.constantFrom('503' as const, 'reset' as const), count: fc.integer({ min: 1, max: 4 }) }) },
 );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,10 +38,16 @@ describe('the refresh protocol under random interleavings (fast-check)', () => {
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 10 }), fc.boolean(), fc.constantFrom(0, 45_000, -45_000, 600_000), async (steps, tokenDelay, refreshAhead, clockSkew) => {
         const clock: SchedulerLike = { now: () => Date.now() + clockSkew, schedule: asyncScheduler.schedule.bind(asyncScheduler) };
         const fake = createFakeAuthorizationServer({ tokenDelay, rotateRefreshTokens: true, reuseDetection: true });
-        const fetchThroughModel: typeof fetch = (input, init) =>
-          fake.handle(new Request(input, init)).catch((error: unknown) => {
+        const apiFaults: ('503' | 'reset')[] = [];
+        const fetchThroughModel: typeof fetch = async (input, init) => {
+          const request = new Request(input, init);
+          const apiFault = new URL(request.url).pathname.startsWith('/api/') ? apiFaults.shift() : undefined;
+          if (apiFault === 'reset') throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') });
+          if (apiFault === '503') return new Response(null, { status: 503 });
+          return fake.handle(request).catch((error: unknown) => {
             throw error instanceof FakeNetworkFault ? new TypeError('fetch failed', { cause: error }) : error;
           });
+        };
         const issued = fake.signIn();
         const session = createTokenSession({
           tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken },
@@ -50,7 +59,9 @@ describe('the refresh protocol under random interleavings (fast-check)', () => {
         });
         const events: SessionEvent[] = [];
         session.events$.subscribe((e) => events.push(e));
-        const api = createHttpClient({ baseUrl: `${ORIGIN}/api`, session, fetch: fetchThroughModel, retry: false });
+        // Transient retries on, without waits, so 401s interleave with 503s and resets inside one
+        // request; the request's timeout bounds everything (nothing here should come near it).
+        const api = createHttpClient({ baseUrl: `${ORIGIN}/api`, session, fetch: fetchThroughModel, retry: { maxRetries: 3, baseDelay: 0 }, timeout: 3_000, scheduler: clock });
 
         const pending: Promise<unknown>[] = [];
         let ids = 0;
@@ -66,6 +77,8 @@ describe('the refresh protocol under random interleavings (fast-check)', () => {
             fake.expireAccessTokens();
           } else if (s.kind === 'fault') {
             fake.failTokenRequests(1, s.fault);
+          } else if (s.kind === 'api-fault') {
+            for (let i = 0; i < s.count; i++) apiFaults.push(s.fault);
           } else {
             await sleep(s.ms);
           }
@@ -83,6 +96,10 @@ describe('the refresh protocol under random interleavings (fast-check)', () => {
         for (const result of results) {
           if (result === 'ok') continue;
           expect(result).toBeInstanceOf(HttpClientError);
+          // Every request settled well within its timeout: none ran into it.
+          expect((result as HttpClientError).name).not.toBe('RequestTimeoutError');
+          // 503s and resets the retries could not outlast (POSTs are not retried) are the request's own error.
+          if ((result instanceof HttpError && result.status === 503) || (result as HttpClientError).name === 'NetworkError') continue;
           if (result instanceof HttpError && secondExpiry) expect(result.status).toBe(401);
           // Otherwise only a refresh that ran out of retries may fail a request.
           else expect((result as HttpClientError).name).toBe('TokenRefreshError');

@@ -170,6 +170,43 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five
     });
   });
 
+  describe('when a tab learns of a revocation while every tab has a slow API request in flight', () => {
+    const settledOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { tabs: { settled: string[] } }).tabs.settled);
+
+    it('fails them with TokenRevokedError in every tab, aborts their fetch, and starts no API request afterwards', async () => {
+      const pages = await fiveTabs();
+      const [cause] = pages as [Page, ...Page[]];
+      const started = servers.wire.apiStarted;
+      // One slow request per tab: five of Chromium's six connections per host, the sixth is left for the
+      // request and the refresh that learn of the revocation. The API holds them 10 s, far longer than
+      // the revocation takes to reach every tab, and answers none of them before that. Each tab asks a
+      // URL of its own (its delay differs by a millisecond): Chromium's HTTP cache holds back a GET of a
+      // URL another tab is already fetching (tried: with one URL only 2 of the 5 reached the server).
+      for (const [index, page] of pages.entries()) await call(page, 'startSlow', 1, 10_000 + index);
+      await expect.poll(() => servers.wire.apiStarted, POLL).toBe(started + 5);
+
+      // Tab 0 learns of it first hand: a 401, then invalid_grant from its refresh. The others learn
+      // of it through the shared store.
+      servers.fake.revokeAll();
+      const learned = await call(cause, 'burst', 1);
+      expect(learned.every((outcome) => !outcome.ok)).toBe(true);
+      await expect.poll(() => Promise.all(pages.map(async (page) => (await call(page, 'state')).revoked)), POLL).toEqual(pages.map(() => true));
+
+      // The server saw every slow request's connection closed before it answered: the fetch was aborted.
+      await expect.poll(() => servers.wire.apiAborted, POLL).toBe(5);
+      const settled = await Promise.all(pages.map(settledOf));
+      expect(settled.map((outcomes) => outcomes.map((outcome) => outcome.split(' ')[0]))).toEqual(pages.map(() => ['TokenRevokedError']));
+      // Five slow requests and tab 0's one request: the revocation started nothing, not even a retry.
+      expect(servers.wire.apiStarted).toBe(started + 6);
+      expect(servers.fake.stats.tokenRequests).toBe(1);
+
+      const outcomes = await Promise.all(pages.map((page) => call(page, 'burst', 3)));
+      expect(outcomes.flat().every((outcome) => !outcome.ok && outcome.error?.startsWith('TokenRevokedError'))).toBe(true);
+      expect(servers.wire.apiStarted).toBe(started + 6);
+      expect(servers.fake.stats.tokenRequests).toBe(1);
+    });
+  });
+
   describe("when one tab signs in while another tab's refresh is on the wire", () => {
     it('the sign-in wins in every tab: the late refresh result is refused by its generation', async () => {
       const pages = await fiveTabs();

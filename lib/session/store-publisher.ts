@@ -1,0 +1,122 @@
+import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, retry, switchMap, throwError, type Observable } from 'rxjs';
+import { SharedStateFailure } from './run-refresh.js';
+import { adoptIfNewer, sameTokens, type SessionContext } from './session-context.js';
+import { MAX_WRITE_TRIES, type StoreAccess } from './store-access.js';
+import type { SessionState } from './token-set.js';
+
+/**
+ * Writes this session's sign-ins and sign-outs to the store, one at a time and in order:
+ * outside the lock, fenced, tried again when refused, so they win over a refresh in flight
+ * anywhere. While one is on its way, notices from other members wait: what others wrote before
+ * our change reached the store must not undo it.
+ */
+export interface StorePublisher {
+  /** Shares a sign-in or sign-out made here. */
+  publish(state: SessionState): void;
+  /** Writes the config's `tokens` into an empty store; adopts what another member wrote first. */
+  publishStart(initial: SessionState): void;
+  /** Emits once no write of this session is pending. */
+  readonly idle$: Observable<unknown>;
+  /** A change notice from the store. */
+  notice(shared: SessionState): void;
+  dispose(): void;
+}
+
+export function createStorePublisher(ctx: SessionContext, access: StoreAccess): StorePublisher {
+  const { storeTimeout } = ctx.config;
+  const pending$ = new BehaviorSubject(0);
+  const publishing = new Subject<SessionState>();
+  const subscriptions = new Subscription();
+  let deferred: SessionState | undefined;
+
+  // Each stops as soon as the session moved on.
+  function publishOnce(state: SessionState, tries = 1): Observable<unknown> {
+    if (ctx.state$.value !== state) return EMPTY;
+    return access.read(storeTimeout).pipe(
+      switchMap((shared) => {
+        const expected = shared?.generation ?? 0;
+        const next = { ...state, generation: Math.max(state.generation, expected + 1) };
+        return access.fencedWrite(next, expected, storeTimeout).pipe(switchMap((stored) => settle(state, next, stored, tries)));
+      }),
+    );
+  }
+
+  function settle(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
+    const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
+    if (!written && laterUserChange(stored, state)) {
+      // Another member's sign-in or sign-out, made after ours: the user's last word wins.
+      if (ctx.state$.value === state) ctx.state$.next(stored);
+      return EMPTY;
+    }
+    if (!written) return tries < MAX_WRITE_TRIES ? publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
+    if (ctx.state$.value === state && next.generation !== state.generation) {
+      ctx.renumbered.set(state.generation, next.generation);
+      ctx.state$.next(next);
+    }
+    return EMPTY;
+  }
+
+  function publishStart(initial: SessionState): void {
+    pending$.next(pending$.value + 1);
+    const next = { ...initial, generation: 1 };
+    const start$ = access.fencedWrite(next, 0, storeTimeout).pipe(
+      switchMap((stored) => {
+        if (ctx.state$.value !== initial) return EMPTY;
+        const written = sameTokens(stored.tokens, next.tokens) && stored.generation === next.generation;
+        if (written) ctx.renumbered.set(initial.generation, next.generation);
+        ctx.state$.next(written ? next : stored);
+        return EMPTY;
+      }),
+      retry({ count: MAX_WRITE_TRIES - 1 }),
+      catchError(() => EMPTY),
+      finalize(settled),
+    );
+    subscriptions.add(start$.subscribe());
+  }
+
+  // A write of ours is done, written or given up on: once none is left, a deferred notice counts
+  // when it is newer than what we wrote (after any renumbering).
+  function settled(): void {
+    if (pending$.value === 1 && deferred) {
+      const notice = deferred;
+      deferred = undefined;
+      adoptIfNewer(ctx, notice);
+    }
+    pending$.next(pending$.value - 1);
+  }
+
+  subscriptions.add(
+    publishing
+      .pipe(
+        concatMap((state) =>
+          publishOnce(state).pipe(
+            // A store that failed or did not answer gets a few more tries; after them the change
+            // stays ours only, and the next refresh under the lock writes it.
+            retry({ count: MAX_WRITE_TRIES - 1 }),
+            catchError(() => EMPTY),
+            finalize(settled),
+          ),
+        ),
+      )
+      .subscribe(),
+  );
+
+  return {
+    publish(state) {
+      pending$.next(pending$.value + 1);
+      publishing.next(state);
+    },
+    publishStart,
+    idle$: pending$.pipe(filter((count) => count === 0)),
+    notice(shared) {
+      if (access.isOwnWrite(shared)) return;
+      if (pending$.value === 0) adoptIfNewer(ctx, shared);
+      else if (shared.generation > (deferred?.generation ?? -1)) deferred = shared;
+    },
+    dispose: () => subscriptions.unsubscribe(),
+  };
+}
+
+function laterUserChange(stored: SessionState, ours: SessionState): boolean {
+  return (stored.change === 'sign-in' || stored.change === 'sign-out') && stored.receivedAt > ours.receivedAt;
+}
