@@ -22,7 +22,7 @@ import { environment, printSection, printTargets, renderMarkdown, type Section }
 import { runStampede } from './stampede.js';
 import { runThroughput } from './throughput.js';
 
-const SCENARIOS = ['bundle', 'stampede', 'throughput', 'overhead', 'memory', 'tabs'] as const;
+const SCENARIOS = ['bundle', 'stampede', 'throughput', 'overhead', 'memory', 'tabs', 'fleet'] as const;
 /** The tabs scenario needs a browser; without one it is skipped, not failed. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 type Scenario = (typeof SCENARIOS)[number];
@@ -57,7 +57,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (key === '--write-docs') writeDocs = true;
     else if (key === '--no-docs') writeDocs = false;
     else if (key === '--help' || key === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,memory,tabs] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs]');
+      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,memory,tabs,fleet] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -118,6 +118,15 @@ async function main(): Promise<void> {
       // Imported only here: it loads the browser helpers, which the other scenarios do not need.
       const { runTabs } = await import('./tabs.js');
       return (await runTabs({ quick: options.quick, log: (line) => log(`  ${line}`) })).section;
+    });
+  }
+  // The fleet scenario needs redis-server (scripts/ci/setup-redis.sh); without it it is skipped.
+  const { findRedisServer } = await import('../scripts/fleet/redis-server.js');
+  if (options.only.has('fleet') && !findRedisServer()) console.log('\nFleet: skipped (no redis-server on PATH)');
+  else {
+    await run('fleet', 'Fleet (8 processes through Redis)', async () => {
+      const { runFleetBench } = await import('./fleet.js');
+      return (await runFleetBench({ quick: options.quick, log: (line) => log(`  ${line}`) })).section;
     });
   }
 
