@@ -13,7 +13,7 @@ export type RedisClientLike =
   | { readonly isOpen: boolean; readonly isReady: boolean; sendCommand: AnyFunction; duplicate: AnyFunction }
   | { readonly status: string; call: AnyFunction; duplicate: AnyFunction };
 
-// `never[]`: any listener, whatever it takes, fits where a listener is stored and removed.
+// `never[]`: every listener, whatever it takes, fits where a listener is stored and removed.
 type Listener = (...args: never[]) => void;
 
 interface Emitter {
