@@ -104,7 +104,7 @@ async function idleChild(library: Library, url: string): Promise<void> {
       tokens: { accessToken: `at-${i}`, refreshToken: `rt-${i}`, expiresAt: Date.now() + 3_600_000 },
       refresh: () => Promise.reject(new Error('no refresh in this benchmark')),
       storeTimeout: 20_000,
-      ...shareThroughRedis({ client: app.client, key: `idle:${library}:${i}` }),
+      share: shareThroughRedis({ client: app.client, key: `idle:${library}:${i}` }),
     });
   // Warm up the code paths, then measure.
   const warm = Array.from({ length: 50 }, (_, i) => make(-1 - i));

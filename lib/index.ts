@@ -16,9 +16,10 @@ export type { TokenSession, SessionControls } from './session/create-token-sessi
 export type { TokenSessionConfig, RefreshFunction, RevokeFunction } from './session/session-config.js';
 export type { TokenAccess, CurrentToken } from './session/token-access.js';
 export { shareInMemory } from './session/share-in-memory.js';
+export { shareStore } from './session/share-store.js';
 export type { TokenSet, SessionState, StateChange } from './session/token-set.js';
 export type { SessionEvent, RequestRetriedEvent, ChangeOrigin } from './session/session-event.js';
-export type { TokenStore, RefreshLock, SharedStateSeams } from './session/token-store.js';
+export type { TokenStore, RefreshLock, SharedState } from './session/token-store.js';
 export { oauth2RefreshGrant } from './oauth2/oauth2-refresh-grant.js';
 export type { OAuth2RefreshGrantConfig, OAuth2RefreshFunction } from './oauth2/oauth2-refresh-grant.js';
 export { oauth2Revocation } from './oauth2/oauth2-revocation.js';

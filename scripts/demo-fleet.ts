@@ -36,7 +36,7 @@ export async function runFleetDemo(options: { write?: (line: string) => void; li
     write(`  = ${alone.tokenCalls} token-endpoint calls, ${alone.reuseDetected} reuses detected, ${alone.ok} of ${alone.requests} ok: the processes revoked each other.`);
 
     write('');
-    write(`Shared through Redis: ...shareThroughRedis({ client, key: 'tokens:partner-api' }) (${library} client)`);
+    write(`Shared through Redis: share: shareThroughRedis({ client, key: 'tokens:partner-api' }) (${library} client)`);
     const shared = await runExpiredFleet({ workers, redis, library, requestsPerMember: REQUESTS, tokenDelay: TOKEN_DELAY, key: 'demo:shared' });
     print(write, shared);
     write(`  = ${shared.tokenCalls} token-endpoint call, ${shared.reuseDetected} reuses detected, ${shared.ok} of ${shared.requests} ok, last response after ${shared.msToLast} ms.`);

@@ -1,4 +1,4 @@
-import { catchError, switchMap, throwError, type Observable } from 'rxjs';
+import { Observable, Subscription, switchMap, throwError } from 'rxjs';
 import type { TokenAccess } from '../session/token-access.js';
 import { isTokenRejection } from './is-token-rejection.js';
 
@@ -30,21 +30,53 @@ export interface AuthorizeConfig {
 export function authorize<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
   const isRejection = config.isRejection ?? isTokenRejection;
   const mayRetry = config.mayRetry ?? (() => true);
-  return access.currentToken().pipe(
-    switchMap((current) =>
-      send(current.accessToken).pipe(
-        catchError((error: unknown) => {
-          if (current.accessToken === null || !isRejection(error) || !mayRetry()) return throwError(() => error);
-          return access.tokenAfterRejection(current.generation).pipe(
-            switchMap((next) => {
-              // Signed out meanwhile, or nothing to refresh with: the 401 stands.
-              if (next.accessToken === null) return throwError(() => error);
-              config.onRetry?.();
-              return send(next.accessToken);
+  // The hot path is one subscriber: the token, then one send; operators only after a rejection.
+  return new Observable<T>((subscriber) => {
+    const subscription = new Subscription();
+    let sent = false;
+    subscription.add(
+      access.currentToken().subscribe({
+        next(current) {
+          if (sent) return;
+          sent = true;
+          subscription.add(
+            sendSafely(send, current.accessToken).subscribe({
+              next: (value) => subscriber.next(value),
+              error(error: unknown) {
+                if (current.accessToken === null || !isRejection(error) || !mayRetry()) return subscriber.error(error);
+                subscription.add(afterRejection(access, send, current.generation, error, config.onRetry).subscribe(subscriber));
+              },
+              complete: () => subscriber.complete(),
             }),
           );
-        }),
-      ),
-    ),
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete() {
+          if (!sent) subscriber.complete();
+        },
+      }),
+    );
+    return subscription;
+  });
+}
+
+// After a rejection of the token of `generation`: the one refresh of it, then `send` once more.
+function afterRejection<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, generation: number, rejection: unknown, onRetry?: () => void): Observable<T> {
+  return access.tokenAfterRejection(generation).pipe(
+    switchMap((next) => {
+      // Signed out meanwhile, or nothing to refresh with: the 401 stands.
+      if (next.accessToken === null) return throwError(() => rejection);
+      onRetry?.();
+      return sendSafely(send, next.accessToken);
+    }),
   );
+}
+
+// `send` may throw (a header it cannot build): that is the request's error, not an uncaught one.
+function sendSafely<T>(send: (accessToken: string | null) => Observable<T>, accessToken: string | null): Observable<T> {
+  try {
+    return send(accessToken);
+  } catch (error) {
+    return throwError(() => error);
+  }
 }

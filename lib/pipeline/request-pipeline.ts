@@ -1,4 +1,4 @@
-import { defer, Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { authorize } from '../auth/authorize.js';
 import { isTokenRejection } from '../auth/is-token-rejection.js';
 import { RequestError } from '../errors/request-error.js';
@@ -97,7 +97,8 @@ function authorizeOnce<T>(
   authorization: (token: string) => string,
 ): Observable<T> {
   let retried = false;
-  return authorize(access, (token) => defer(() => attempt(token === null ? null : authorization(token))), {
+  // `authorize` turns a throw of `authorization` (a token a header cannot carry) into the request's error.
+  return authorize(access, (token) => attempt(token === null ? null : authorization(token)), {
     // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
     isRejection: (error) => isTokenRejection(error) && allowList.allows(error.responseUrl),
     mayRetry: () => !retried && (retried = true),

@@ -11,7 +11,7 @@ const IV_BYTES = 12;
  *
  * @example
  * const codec = aesGcmCodec(Buffer.from(process.env.TOKEN_KEY!, 'base64')); // 32 bytes
- * createTokenSession({ refresh, ...shareThroughRedis({ client, key: `tokens:${userId}`, codec }) });
+ * createTokenSession({ refresh, share: shareThroughRedis({ client, key: `tokens:${userId}`, codec }) });
  */
 export function aesGcmCodec(key: Uint8Array | CryptoKey): TokenCodec {
   const subtle = globalThis.crypto?.subtle;

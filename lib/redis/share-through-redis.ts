@@ -1,4 +1,5 @@
-import type { SharedStateSeams } from '../session/token-store.js';
+import { shareStore } from '../session/share-store.js';
+import type { RefreshLock, SharedState } from '../session/token-store.js';
 import { connectionOf, type RedisClientLike } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import { createRedisLock } from './redis-lock.js';
@@ -54,10 +55,10 @@ const MAX_MS = 2_147_483_647;
  * const client = await createClient({ url: process.env.REDIS_URL }).connect();
  * const session = createTokenSession({
  *   refresh: oauth2RefreshGrant({ tokenUrl, clientId }),
- *   ...shareThroughRedis({ client, key: `tokens:${userId}` }),
+ *   share: shareThroughRedis({ client, key: `tokens:${userId}` }),
  * });
  */
-export function shareThroughRedis(config: ShareThroughRedisConfig): SharedStateSeams {
+export function shareThroughRedis(config: ShareThroughRedisConfig): SharedState & { readonly lock: RefreshLock } {
   if (typeof config !== 'object' || config === null) throw new TypeError('shareThroughRedis: pass a config object, e.g. { client, key: `tokens:${userId}` }');
   const keys = redisKeys(config.key);
   const lockTtl = duration('lockTtl', config.lockTtl, REDIS_DEFAULTS.lockTtl, 3);
@@ -69,10 +70,10 @@ export function shareThroughRedis(config: ShareThroughRedisConfig): SharedStateS
   }
   const connection = connectionOf(config.client);
   const hub = acquireHub(config.client, connection);
-  return {
-    store: createRedisStore({ connection, hub, keys, codec, commandTimeout }),
-    lock: createRedisLock({ connection, hub, keys, lockTtl, lockWait, commandTimeout }),
-  };
+  return shareStore(
+    createRedisStore({ connection, hub, keys, codec, commandTimeout }),
+    createRedisLock({ connection, hub, keys, lockTtl, lockWait, commandTimeout }),
+  );
 }
 
 function duration(name: string, value: number | undefined, fallback: number, min: number): number {

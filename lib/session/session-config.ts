@@ -2,7 +2,7 @@ import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import type { TokenSet } from './token-set.js';
-import type { RefreshLock, TokenStore } from './token-store.js';
+import { CONNECT_SESSION, type SharedState } from './token-store.js';
 
 /**
  * Exchanges a refresh token for a new token set. `endpoint`, when set, names the token
@@ -17,7 +17,7 @@ export type RevokeFunction = (refreshToken: string) => ObservableInput<unknown>;
 export interface TokenSessionConfig {
   /**
    * The tokens to start with, e.g. from sign-in; `{ refreshToken }` alone is a valid start (the
-   * first request refreshes first). With a `store` that already holds a state, the store wins.
+   * first request refreshes first). With a `share` whose store already holds a state, the store wins.
    * @default null (signed out)
    */
   readonly tokens?: TokenSet | null;
@@ -43,12 +43,14 @@ export interface TokenSessionConfig {
   readonly refreshRetry?: Omit<RetryBackoffConfig, 'scheduler' | 'shouldRetry'>;
   /** Also refresh on a timer before expiry, not only when a request needs a token. @default false */
   readonly refreshAhead?: boolean;
-  /** Shares the state with other tabs or processes (`rx-token-http/tabs`, `rx-token-http/redis`). @default none */
-  readonly store?: TokenStore;
-  /** Makes refreshes exclusive among sessions sharing `store`. @default none */
-  readonly lock?: RefreshLock;
   /**
-   * With a `store`: how long requests wait for the session's first read of the shared state,
+   * Shares the state, and makes refreshes exclusive, among sessions of one user: other tabs
+   * (`shareAcrossTabs`), other processes (`shareThroughRedis`), this process (`shareInMemory`),
+   * or your own store (`shareStore`). @default none
+   */
+  readonly share?: SharedState;
+  /**
+   * With a `share`: how long requests wait for the session's first read of the shared state,
    * and how long each later store call may take outside a refresh. @default 1000
    */
   readonly storeTimeout?: number;
@@ -65,8 +67,7 @@ export interface ResolvedSessionConfig {
   readonly refreshDeadline: number;
   readonly refreshRetry: Omit<RetryBackoffConfig, 'scheduler' | 'shouldRetry'>;
   readonly refreshAhead: boolean;
-  readonly store: TokenStore | undefined;
-  readonly lock: RefreshLock | undefined;
+  readonly share: SharedState | undefined;
   readonly storeTimeout: number;
   readonly scheduler: SchedulerLike;
 }
@@ -95,7 +96,10 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
       throw new TypeError(`createTokenSession: \`${key}\` must be a number of ms from 0 to ${MAX_TIMER_DELAY}`);
     }
   }
-  if (config.lock && !config.store) throw new TypeError('createTokenSession: a `lock` is only useful with a `store` to share');
+  if ('store' in config || 'lock' in config) throw new TypeError('createTokenSession: pass a store and lock as `share: shareStore(store, lock)`');
+  if (config.share !== undefined && typeof config.share?.[CONNECT_SESSION] !== 'function') {
+    throw new TypeError('createTokenSession: `share` must come from shareStore(), shareInMemory(), shareAcrossTabs() or shareThroughRedis()');
+  }
   return {
     refresh: config.refresh,
     revoke: config.revoke,
@@ -104,8 +108,7 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
     refreshDeadline: config.refreshDeadline ?? SESSION_DEFAULTS.refreshDeadline,
     refreshRetry: config.refreshRetry ?? SESSION_DEFAULTS.refreshRetry,
     refreshAhead: config.refreshAhead ?? false,
-    store: config.store,
-    lock: config.lock,
+    share: config.share,
     storeTimeout: config.storeTimeout ?? SESSION_DEFAULTS.storeTimeout,
     scheduler: config.scheduler ?? asyncScheduler,
   };

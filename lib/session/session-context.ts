@@ -5,7 +5,8 @@ import type { SessionState, TokenSet } from './token-set.js';
 
 /**
  * What the parts of one session share, passed to each explicitly: the config, the state, the
- * event stream, and `stop$`, which fires on sign-out and dispose to stop a running refresh.
+ * event stream, `stop$`, which fires on sign-out and dispose to stop a running refresh, and
+ * whether it was disposed.
  */
 export interface SessionContext {
   readonly config: ResolvedSessionConfig;
@@ -17,6 +18,8 @@ export interface SessionContext {
    * for the old number is a 401 for the same tokens, not a late one.
    */
   readonly renumbered: Map<number, number>;
+  /** Set by `dispose()`: later calls fail with reason `disposed`. */
+  disposed: boolean;
 }
 
 /** How a refresh ended: new tokens of ours, a revocation we saw, or another member's state we adopt. */

@@ -1,6 +1,7 @@
 import { Observable, Subject, defer, of, type Subscription } from 'rxjs';
 import type { SessionState } from './token-set.js';
-import type { RefreshLock, SharedStateSeams, TokenStore } from './token-store.js';
+import { shareStore } from './share-store.js';
+import type { RefreshLock, SharedState, TokenStore } from './token-store.js';
 
 /**
  * A {@link TokenStore} and {@link RefreshLock} in this process's memory, for several sessions
@@ -9,11 +10,11 @@ import type { RefreshLock, SharedStateSeams, TokenStore } from './token-store.js
  * mutex. For tabs use `rx-token-http/tabs`, for processes `rx-token-http/redis`.
  *
  * @example
- * const shared = shareInMemory();
- * const a = createTokenSession({ refresh, tokens, ...shared });
- * const b = createTokenSession({ refresh, ...shared }); // starts from a's tokens
+ * const share = shareInMemory();
+ * const a = createTokenSession({ refresh, tokens, share });
+ * const b = createTokenSession({ refresh, share }); // starts from a's tokens
  */
-export function shareInMemory(): SharedStateSeams & { readonly current: SessionState | null } {
+export function shareInMemory(): SharedState & { readonly lock: RefreshLock; readonly current: SessionState | null } {
   let current: SessionState | null = null;
   const changes = new Subject<SessionState>();
   const store: TokenStore = {
@@ -28,13 +29,8 @@ export function shareInMemory(): SharedStateSeams & { readonly current: SessionS
       }),
     changes$: changes.asObservable(),
   };
-  return {
-    store,
-    lock: createMutex(),
-    get current() {
-      return current;
-    },
-  };
+  // Defined, not spread: `current` is read when asked.
+  return Object.defineProperty(shareStore(store, createMutex()), 'current', { get: () => current, enumerable: true }) as SharedState & { readonly lock: RefreshLock; readonly current: SessionState | null };
 }
 
 // First come, first served: each task starts when the one before it has ended.

@@ -11,6 +11,8 @@ import type { RefreshLock, TokenStore } from './token-store.js';
 export interface StoreSync extends RefreshPath {
   /** Emits `true` once the first read of the store answered, failed or timed out. */
   readonly ready$: Observable<boolean>;
+  /** Whether `ready$` has emitted `true`. */
+  readonly ready: boolean;
   /** Shares a sign-in or sign-out made here: a fenced write outside the lock, tried again when refused. */
   publish(state: SessionState): void;
   dispose(): void;
@@ -53,6 +55,9 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
 
   return {
     ready$: ready$.asObservable(),
+    get ready() {
+      return ready$.value;
+    },
     refresh: shared.refresh,
     publish: publisher.publish,
     dispose() {

@@ -52,8 +52,28 @@ export interface RefreshLock {
   dispose?(): void;
 }
 
-/** What a sharing helper returns, spread into the session's config: `{ ...shareAcrossTabs(…) }`. */
-export interface SharedStateSeams {
+/**
+ * How a session joins the state of a {@link TokenStore}: its start from the store, its refreshes
+ * under the {@link RefreshLock}, and the sign-ins and sign-outs it writes. Keyed by a symbol so
+ * it stays out of an app's way; {@link shareStore} sets it.
+ */
+export const CONNECT_SESSION: unique symbol = Symbol.for('rx-token-http.connect-session');
+
+/**
+ * A store and a lock made ready for sessions to share, given to a session as `share`: made by
+ * {@link shareStore} for your own store, or by `shareInMemory()`, `shareAcrossTabs()` and
+ * `shareThroughRedis()`. The sharing protocol comes with it, so an app whose sessions share
+ * nothing does not load it.
+ */
+export interface SharedState {
   readonly store: TokenStore;
-  readonly lock: RefreshLock;
+  readonly lock: RefreshLock | undefined;
+  /** Connects one session to `store` and `lock`: for the session, not for apps. */
+  readonly [CONNECT_SESSION]: SessionConnector;
 }
+
+/**
+ * Joins one session to a shared state. Its argument and result are the session's internals
+ * (`SessionContext`, `StoreSync`), kept out of the public types: only `createTokenSession` calls it.
+ */
+export type SessionConnector = (session: never) => unknown;

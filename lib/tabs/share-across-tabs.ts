@@ -1,5 +1,6 @@
 import { shareInMemory } from '../session/share-in-memory.js';
-import type { SharedStateSeams } from '../session/token-store.js';
+import { shareStore } from '../session/share-store.js';
+import type { RefreshLock, SharedState } from '../session/token-store.js';
 import { createTabLock } from './tab-lock.js';
 import { createTabStore } from './tab-store.js';
 
@@ -55,10 +56,10 @@ let warned = false;
  * @example
  * const session = createTokenSession({
  *   refresh: oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'spa' }),
- *   ...shareAcrossTabs({ name: 'my-app' }),
+ *   share: shareAcrossTabs({ name: 'my-app' }),
  * });
  */
-export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedStateSeams {
+export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { readonly lock: RefreshLock } {
   if (typeof config !== 'object' || config === null || typeof config.name !== 'string' || config.name === '') {
     throw new TypeError("shareAcrossTabs: pass a non-empty `name`, e.g. shareAcrossTabs({ name: 'my-app' })");
   }
@@ -76,15 +77,15 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedStateSeams
       );
     }
     const { store, lock } = shareInMemory();
-    return { store, lock };
+    return shareStore(store, lock);
   }
 
   const prefix = `rx-token-http:${config.name}`;
   const storage = localStorageOrUndefined();
   // Memory only: a set left at rest by an earlier `persist: 'local'` goes now.
   if (config.persist !== 'local') storage?.removeItem(prefix);
-  return {
-    store: createTabStore({
+  return shareStore(
+    createTabStore({
       locks,
       channel: new BroadcastChannel(prefix),
       storage: config.persist === 'local' ? storage : undefined,
@@ -93,8 +94,8 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedStateSeams
       // A healthy write holds it for one read (at most answerTimeout) and a lock grant.
       holdLimit: Math.min(holdLimit, answerTimeout + 1_000),
     }),
-    lock: createTabLock(locks, `${prefix}:refresh`, holdLimit),
-  };
+    createTabLock(locks, `${prefix}:refresh`, holdLimit),
+  );
 }
 
 function duration(value: number | undefined, key: string): number | undefined {

@@ -36,8 +36,8 @@ async function init(command: Extract<WorkerCommand, { type: 'init' }>): Promise<
     },
     { endpoint: grant.endpoint },
   );
-  const shared = command.share === false || !redis ? {} : shareThroughRedis({ client: redis.client, key: command.key, lockTtl: command.lockTtl, lockWait: command.lockWait });
-  session = createTokenSession({ tokens: command.tokens ?? null, refresh, ...shared });
+  const shared = command.share === false || !redis ? undefined : shareThroughRedis({ client: redis.client, key: command.key, lockTtl: command.lockTtl, lockWait: command.lockWait });
+  session = createTokenSession({ tokens: command.tokens ?? null, refresh, share: shared });
   session.events$.subscribe((event) =>
     events.push({ type: event.type, generation: 'generation' in event ? event.generation : -1, origin: (event as { origin?: string }).origin, change: (event as { change?: string }).change, at: Date.now() }),
   );

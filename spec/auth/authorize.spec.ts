@@ -141,4 +141,36 @@ describe('authorize', () => {
       });
     });
   });
+
+  describe('when `send` throws instead of returning an observable', () => {
+    it('delivers the throw as the error, before and after a refresh', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const session = createTokenSession({ tokens: t0, refresh: () => cold('-(t|)', { t: t1 }), scheduler: testScheduler });
+        const boom = new TypeError('cannot build the header');
+        expectObservable(authorize(session, () => { throw boom; })).toBe('#', undefined, boom);
+        const rejected = new HttpError({ method: 'GET', url: 'https://api.test/', status: 401 });
+        const secondThrows = (token: string | null): Observable<string> => {
+          if (token === 'access-1') throw boom;
+          return cold('--#', undefined, rejected);
+        };
+        expectObservable(authorize(session, secondThrows)).toBe('---#', undefined, boom);
+      });
+    });
+  });
+
+  describe('when the caller unsubscribes while the request is out', () => {
+    it('unsubscribes from the send, and from the refresh wait without cancelling the refresh', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('----(t|)', { t: t1 });
+        const session = createTokenSession({ tokens: t0, refresh: () => endpoint, scheduler: testScheduler });
+        const first = cold('--#', undefined, new HttpError({ method: 'GET', url: 'https://api.test/', status: 401 }));
+        const slow = cold('-----(v|)', { v: 'late' });
+        expectObservable(authorize(session, () => slow), '^-!').toBe('---');
+        expectSubscriptions(slow.subscriptions).toBe('^-!');
+        expectObservable(authorize(session, () => first), '^--!').toBe('---');
+        // The refresh started at 2 runs on to its end although its only waiter left at 3.
+        expectSubscriptions(endpoint.subscriptions).toBe('--^---!');
+      });
+    });
+  });
 });

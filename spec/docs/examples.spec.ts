@@ -37,6 +37,7 @@ import {
   oauth2Revocation,
   retryBackoff,
   shareInMemory,
+  shareStore,
   type RxHttpClient,
   type RxTokenHttpError,
   type RequestInterceptor,
@@ -593,7 +594,7 @@ describe('docs/getting-started.md', () => {
         await vi.waitFor(() => expect(fake.stats.revocationRequests).toBe(1));
         revocable.dispose();
       }
-      const shared = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, ...shareInMemory() });
+      const shared = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, share: shareInMemory() });
       const inVirtualTime = createTokenSession({ tokens: { accessToken, refreshToken }, refresh, scheduler: testScheduler });
 
       await expect(firstValueFrom(custom.refresh$)).resolves.toMatchObject({ refreshToken: 'sdk-refresh', expiresAt: expect.any(Number) });
@@ -680,10 +681,10 @@ describe('docs/how-refresh-works.md', () => {
   it('shares one session between sessions of one process with shareInMemory()', async () => {
     const tokenUrl = 'https://auth.example.com/oauth/token';
     const { accessToken, refreshToken } = fake.signIn('ada');
-    const first = createTokenSession({ tokens: { accessToken, refreshToken }, refresh: oauth2RefreshGrant({ tokenUrl }), ...shared });
-    const session = createTokenSession({ refresh: oauth2RefreshGrant({ tokenUrl }), ...shareInMemory() });
+    const first = createTokenSession({ tokens: { accessToken, refreshToken }, refresh: oauth2RefreshGrant({ tokenUrl }), share: shared });
+    const session = createTokenSession({ refresh: oauth2RefreshGrant({ tokenUrl }), share: shareInMemory() });
     session.dispose();
-    const second = createTokenSession({ refresh: oauth2RefreshGrant({ tokenUrl }), ...shared });
+    const second = createTokenSession({ refresh: oauth2RefreshGrant({ tokenUrl }), share: shared });
     fake.expireAccessTokens();
 
     const apis = [first, second].map((s) => createHttpClient({ baseUrl: 'https://api.example.com/v1', session: s, retry: false }));
@@ -717,8 +718,7 @@ describe('docs/how-refresh-works.md', () => {
       createTokenSession({
         tokens,
         refresh: oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'web' }),
-        store: rowStore('ada'),
-        lock,
+        share: shareStore(rowStore('ada'), lock),
       });
 
     const issued = fake.signIn('ada');

@@ -7,6 +7,7 @@ import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { shareInMemory } from '../../lib/session/share-in-memory.js';
+import { shareStore } from '../../lib/session/share-store.js';
 import type { RefreshLock, TokenStore } from '../../lib/session/token-store.js';
 import { FakeNetworkFault, createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
 
@@ -102,8 +103,7 @@ describe('several sessions sharing a store and a lock, under random interleaving
               refreshDeadline: 300,
               storeTimeout: 60,
               refreshAhead,
-              store: shared.store,
-              lock: shared.lock,
+              share: shareStore(shared.store, shared.lock),
             });
             session.events$.subscribe((e) => events.push(e));
             return session;

@@ -36,7 +36,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('1,000 sessions in one proce
           // 1,000 sessions starting in one tick on a loaded 2-core CI machine: give their first
           // store calls (and each Redis command) more than the defaults of 1 s and 2 s.
           storeTimeout: 20_000,
-          ...shareThroughRedis({ client: app.client, key: `user:${library}:${i}`, commandTimeout: 20_000 }),
+          share: shareThroughRedis({ client: app.client, key: `user:${library}:${i}`, commandTimeout: 20_000 }),
         }),
       );
     }
@@ -68,7 +68,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('1,000 sessions in one proce
     await expect.poll(() => channels(redis), { timeout: 5_000, interval: 20 }).toBe(1);
     session.dispose();
     await expect.poll(() => channels(redis), { timeout: 5_000, interval: 20 }).toBe(0);
-    const again = createTokenSession({ refresh, ...shareThroughRedis({ client: app.client, key: `again:${library}` }) });
+    const again = createTokenSession({ refresh, share: shareThroughRedis({ client: app.client, key: `again:${library}` }) });
     await expect.poll(() => channels(redis), { timeout: 5_000, interval: 20 }).toBe(1);
     again.dispose();
     expect(subscriberStats(app.client).connections).toBe(0);

@@ -1,3 +1,4 @@
+import { shareStore } from '../../lib/index.js';
 // Issue 8, item 4 and rule 13: every wait of a session is bounded. A token endpoint that never
 // answers, a store whose read or write never settles, a lock never granted: every waiter fails
 // with a typed TokenRefreshError by `refreshDeadline`, and a request waits for the session's first
@@ -107,7 +108,7 @@ describe('hardening: bounded waits', () => {
 
   describe('a shared store or lock that never answers', () => {
     function shared(store: VirtualStore, lock = virtualLock()) {
-      const result = watched({ refresh: fresh.bind(null, 1), store, lock, refreshDeadline: 5_000 });
+      const result = watched({ refresh: fresh.bind(null, 1), share: shareStore(store, lock), refreshDeadline: 5_000 });
       testScheduler.flush(); // the session's start: first read, initial write
       return result;
     }
@@ -145,7 +146,7 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler);
         let calls = 0;
-        const { session: s } = watched({ refresh: () => (calls++, fresh(1)), store, lock: virtualLock({ grant: false }), refreshDeadline: 5_000 });
+        const { session: s } = watched({ refresh: () => (calls++, fresh(1)), share: shareStore(store, virtualLock({ grant: false })), refreshDeadline: 5_000 });
         testScheduler.flush();
         const start = testScheduler.now();
         const waiters = [record(() => s.tokenAfterRejection(s.state.generation), start), record(() => s.refresh$, start + 100)];
@@ -161,7 +162,7 @@ describe('hardening: bounded waits', () => {
     it('a first read that never settles holds requests for storeTimeout (default 1 s), then they go on', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler, { readDelay: 'never' });
-        const { session: s } = watched({ refresh: () => fresh(1), store, lock: virtualLock() });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
         const requests = [0, 300, 999].map((at) => record(() => s.currentToken(), at));
         const later = record(() => s.currentToken(), 2_000);
         testScheduler.flush();
@@ -176,7 +177,7 @@ describe('hardening: bounded waits', () => {
     it('a first read that never settles holds requests for a configured storeTimeout', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler, { readDelay: 'never' });
-        const { session: s } = watched({ refresh: () => fresh(1), store, lock: virtualLock(), storeTimeout: 250 });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()), storeTimeout: 250 });
         const request = record(() => s.currentToken());
         testScheduler.flush();
         expect(request.at).toBe(250);
@@ -187,7 +188,7 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler);
         const lock = virtualLock();
-        const { session: s } = watched({ tokens: { ...userTokens('alice'), expiresAt: 3_600_000 }, refresh: () => fresh(1), store, lock });
+        const { session: s } = watched({ tokens: { ...userTokens('alice'), expiresAt: 3_600_000 }, refresh: () => fresh(1), share: shareStore(store, lock) });
         testScheduler.flush();
         const before = { reads: store.reads, writes: store.writes.length, runs: lock.runs };
         for (let i = 0; i < 100; i++) s.currentToken().subscribe();
@@ -203,7 +204,7 @@ describe('hardening: bounded waits', () => {
         const released: string[] = [];
         Object.assign(store, { dispose: () => released.push('store') });
         Object.assign(lock, { dispose: () => released.push('lock') });
-        const { session: s } = watched({ refresh: () => fresh(1), store, lock });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, lock) });
         s.dispose();
         expect(released.sort()).toEqual(['lock', 'store']);
       });
@@ -225,7 +226,7 @@ describe('hardening: bounded waits', () => {
           return timer(10, testScheduler).pipe(map(() => userTokens('alice', n)));
         };
         const store = virtualStore(testScheduler);
-        const { session: s, events } = watched({ refresh, store, lock: virtualLock(), refreshDeadline: 5_000 });
+        const { session: s, events } = watched({ refresh, share: shareStore(store, virtualLock()), refreshDeadline: 5_000 });
         testScheduler.flush();
         const start = testScheduler.now();
         // The refresh's write is lost (a dropped connection); the store answers again afterwards.
@@ -248,7 +249,7 @@ describe('hardening: bounded waits', () => {
     it('fails them with TokenRefreshError reason disposed, not a silent completion', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler, { readDelay: 'never' });
-        const { session: s } = watched({ refresh: () => fresh(1), store, lock: virtualLock() });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
         const request = record(() => s.currentToken());
         testScheduler.schedule(() => s.dispose(), 100);
         testScheduler.flush();
@@ -263,7 +264,7 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const store = virtualStore(testScheduler);
         const endpoint = cold('10ms (t|)', { t: userTokens('alice', 1) });
-        const { session: s } = watched({ refresh: () => endpoint, store, lock: virtualLock() });
+        const { session: s } = watched({ refresh: () => endpoint, share: shareStore(store, virtualLock()) });
         const leave = hot('---x');
         expectObservable(s.tokenAfterRejection(1).pipe(takeUntil(leave))).toBe('---|');
         expectSubscriptions(endpoint.subscriptions).toBe('^ 9ms !');

@@ -1,3 +1,4 @@
+import { shareStore } from '../../lib/index.js';
 // Issue 8, item 2 and "Shared state": sessions sharing a store never mix users, sign-in and
 // sign-out win over a refresh in flight (in the store too), the generation belongs to the store,
 // writes are fenced, and events say where a change came from without ever carrying a token.
@@ -54,7 +55,7 @@ describe('hardening: shared state under TestScheduler', () => {
     it('leaves Bob in the store, never Alice’s refreshed tokens, and the next refresh sends Bob’s refresh token', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => a.setTokens(userTokens('bob')));
         testScheduler.flush();
@@ -71,7 +72,7 @@ describe('hardening: shared state under TestScheduler', () => {
     it('still ends with Bob when Bob’s write is slower than the refresh’s write', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => {
           store.knobs.applyDelay = 20; // Bob's write reaches the store at 25, after the refresh's at 11
@@ -90,7 +91,7 @@ describe('hardening: shared state under TestScheduler', () => {
     it('writes Alice’s rotated tokens (so no member spends the one they replaced), then Bob over them, and never hands Alice back', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => {
           store.knobs.applyDelay = 20;
@@ -110,7 +111,7 @@ describe('hardening: shared state under TestScheduler', () => {
     it('gives the refresh’s waiters Bob’s token, not Alice’s rotated one', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         const got: (string | null)[] = [];
         at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: () => got.push('error') }));
         at(5, () => a.setTokens(userTokens('bob')));
@@ -125,7 +126,7 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const lock = virtualLock();
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         // Another member holds the lock until 50 (its own refresh, say).
         at(1, () => lock.run(() => timer(49, testScheduler)).subscribe());
         at(2, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
@@ -147,7 +148,7 @@ describe('hardening: shared state under TestScheduler', () => {
     it('ends signed out in the store when the refresh’s write lands late', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         at(1, () => {
           store.knobs.applyDelay = 30; // the refresh's write, sent at 11, lands at 41
           a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined });
@@ -166,8 +167,8 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const lock = virtualLock();
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
-        const { session: b } = watched({ refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { session: b } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         at(5, () => {
           store.knobs.applyDelay = 500; // below the default storeTimeout of 1000 ms
           a.signOut();
@@ -184,7 +185,7 @@ describe('hardening: shared state under TestScheduler', () => {
     it('ends signed out in the store when the sign-out’s first write is lost (no answer within storeTimeout)', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         at(5, () => {
           store.knobs.applyDelay = 'never'; // a dropped connection: this one write is lost
           a.signOut();
@@ -200,7 +201,7 @@ describe('hardening: shared state under TestScheduler', () => {
     it('still hears other members after a sign-out whose write was lost', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         at(5, () => {
           store.knobs.applyDelay = 'never';
           a.signOut();
@@ -219,7 +220,7 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const lock = virtualLock();
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         // Three refreshes in a: the shared generation moves well past 0.
         const chain = (n: number): void => {
           if (n > 0) a.tokenAfterRejection(a.state.generation).subscribe(() => chain(n - 1));
@@ -228,7 +229,7 @@ describe('hardening: shared state under TestScheduler', () => {
         testScheduler.flush();
         const shared = store.current as SessionState;
         expect(shared.generation).toBeGreaterThanOrEqual(4);
-        const { session: b } = watched({ tokens: userTokens('stale'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: b } = watched({ tokens: userTokens('stale'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         testScheduler.flush();
         expect(b.state.generation).toBe(shared.generation);
         expect(b.state.tokens).toEqual(shared.tokens);
@@ -244,13 +245,13 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const lock = virtualLock();
-        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         const chain = (n: number): void => {
           if (n > 0) a.tokenAfterRejection(a.state.generation).subscribe(() => chain(n - 1));
         };
         at(1, () => chain(3));
         testScheduler.flush();
-        const { session: b } = watched({ refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: b } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         testScheduler.flush();
         b.signOut();
         testScheduler.flush();
@@ -277,7 +278,7 @@ describe('hardening: shared state under TestScheduler', () => {
         store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
         // The first read (a cold IndexedDB, a Redis reconnect) takes 1.5 s; later reads are fast.
         store.knobs.readDelay = 1_500;
-        const { session: late } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: late } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         store.knobs.readDelay = 0;
         testScheduler.flush();
         expect(userOf(tokensOf(store.current))).toBe('bob');
@@ -290,7 +291,7 @@ describe('hardening: shared state under TestScheduler', () => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
         store.knobs.readDelay = 50;
-        const { session: late } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: late } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         const seen: (string | null)[] = [];
         late.tokens$.subscribe((tokens) => seen.push(userOf(tokens)));
         testScheduler.flush();
@@ -305,8 +306,8 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const lock = virtualLock();
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
-        const { session: b } = watched({ refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { session: b } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         at(5, () => {
           store.knobs.answerDelay = 50; // a's write is applied at once, its answer arrives at 55
           a.setTokens(userTokens('bob'));
@@ -330,8 +331,8 @@ describe('hardening: shared state under TestScheduler', () => {
           return timer(10, testScheduler).pipe(map(() => ({ ...userTokens('alice', n), expiresAt: testScheduler.now() + 60_000 })));
         };
         const lock = virtualLock();
-        const a = createTokenSession({ tokens: { ...userTokens('alice'), expiresAt: 60_000 }, refresh, store, lock, refreshAhead: true, scheduler: testScheduler });
-        const b = createTokenSession({ refresh, store, lock, refreshAhead: true, scheduler: testScheduler });
+        const a = createTokenSession({ tokens: { ...userTokens('alice'), expiresAt: 60_000 }, refresh, share: shareStore(store, lock), refreshAhead: true, scheduler: testScheduler });
+        const b = createTokenSession({ refresh, share: shareStore(store, lock), refreshAhead: true, scheduler: testScheduler });
         at(600_000, () => (a.dispose(), b.dispose()));
         testScheduler.flush();
         const tokens = calls.map((c) => c.refreshToken);
@@ -349,7 +350,7 @@ describe('hardening: shared state under TestScheduler', () => {
         // No change notices: the refused write is the only way a learns of Carol.
         store = virtualStore(testScheduler, {}, false);
         const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a, events } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock: virtualLock(), scheduler: testScheduler });
+        const { session: a, events } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         const got: (string | null)[] = [];
         at(1, () => a.tokenAfterRejection(a.state.generation).subscribe((t) => got.push(t.accessToken)));
         at(5, () => store.writeAsOther({ tokens: userTokens('carol'), revoked: false, receivedAt: 5, change: 'sign-in' }));
@@ -381,8 +382,8 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const lock = virtualLock();
-        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
-        const { session: b, events: bEvents } = watched({ refresh: endpoint.refresh, store, lock, scheduler: testScheduler });
+        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { session: b, events: bEvents } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         at(1, () => a.tokenAfterRejection(a.state.generation).subscribe());
         at(50, () => a.setTokens(userTokens('bob')));
         at(100, () => a.signOut());
@@ -401,8 +402,8 @@ describe('hardening: shared state under TestScheduler', () => {
         const lock = virtualLock();
         let calls = 0;
         const refresh = () => (calls++, throwError(() => new TokenRevokedError()));
-        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh, store, lock, scheduler: testScheduler });
-        const { session: b, events: bEvents } = watched({ refresh, store, lock, scheduler: testScheduler });
+        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { session: b, events: bEvents } = watched({ refresh, share: shareStore(store, lock), scheduler: testScheduler });
         // Both get a 401 for the same generation: one refresh, revoked everywhere.
         at(1, () => {
           b.tokenAfterRejection(b.state.generation).subscribe({ error: () => undefined });
@@ -438,8 +439,8 @@ describe('hardening: shared state under TestScheduler', () => {
         const start = userTokens('alice');
         const bob = userTokens('bob');
         for (const t of [start, bob]) seenTokens.add(t.accessToken as string).add(t.refreshToken as string);
-        const { session: a, events: aEvents } = watched({ tokens: start, refresh, store, lock, scheduler: testScheduler, refreshRetry: { maxRetries: 0 } });
-        const { session: b, events: bEvents } = watched({ refresh, store, lock, scheduler: testScheduler, refreshRetry: { maxRetries: 0 } });
+        const { session: a, events: aEvents } = watched({ tokens: start, refresh, share: shareStore(store, lock), scheduler: testScheduler, refreshRetry: { maxRetries: 0 } });
+        const { session: b, events: bEvents } = watched({ refresh, share: shareStore(store, lock), scheduler: testScheduler, refreshRetry: { maxRetries: 0 } });
         const reject = (s: TokenSession) => () => s.tokenAfterRejection(s.state.generation).subscribe({ error: () => undefined });
         at(1, reject(a));
         at(20, reject(b));
@@ -479,8 +480,8 @@ describe('hardening: two sessions sharing shareInMemory() (real async)', () => {
         const n = calls.length;
         return timer(Math.floor(random() * 8)).pipe(map(() => userTokens(refreshToken.split('-')[0] as string, n)));
       };
-      const a = createTokenSession({ tokens: userTokens('alice'), refresh: realRefresh, ...shared });
-      const b = createTokenSession({ refresh: realRefresh, ...shared });
+      const a = createTokenSession({ tokens: userTokens('alice'), refresh: realRefresh, share: shared });
+      const b = createTokenSession({ refresh: realRefresh, share: shared });
       const sessions = [a, b];
       const users = ['alice', 'bob', 'carol', 'dave'];
       await settle();

@@ -4,6 +4,8 @@ import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { shareInMemory } from '../../lib/session/share-in-memory.js';
+import { shareStore } from '../../lib/session/share-store.js';
+import type { TokenStore } from '../../lib/session/token-store.js';
 import { startOAuth2Server, type RunningOAuth2Server } from '../../scripts/oauth2-server.js';
 import { outcomes } from '../helpers/outcomes.js';
 
@@ -13,6 +15,7 @@ describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
   afterEach(async () => {
     for (const s of sessions.splice(0)) s.dispose();
     await running?.close();
+    running = undefined;
   });
 
   describe('when three "processes" share one refresh token and all see it expire', () => {
@@ -20,15 +23,13 @@ describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
       running = await startOAuth2Server({ tokenDelay: 20, rotateRefreshTokens: true, reuseDetection: true });
       const fake = running.server;
       const issued = fake.signIn();
-      const shared = shareInMemory();
-      const { store, lock } = shared;
+      const share = shareInMemory();
       const events: SessionEvent[][] = [];
       const clients = Array.from({ length: 3 }, (_, i) => {
         const session = createTokenSession({
           tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken },
           refresh: oauth2RefreshGrant({ tokenUrl: `${running!.url}/oauth/token` }),
-          store,
-          lock,
+          share,
         });
         sessions.push(session);
         events[i] = [];
@@ -43,7 +44,7 @@ describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
       expect(fake.stats).toMatchObject({ tokenRequests: 1, refreshGrants: 1, reuseDetected: 0 });
       const newest = fake.issuedRefreshTokens.at(-1);
       expect(sessions.map((s) => s.state.tokens?.refreshToken)).toEqual([newest, newest, newest]);
-      expect(shared.current?.tokens?.refreshToken).toBe(newest);
+      expect(share.current?.tokens?.refreshToken).toBe(newest);
       // Exactly one process reports the refresh; the others adopted its result from the store.
       expect(events.map((list) => list.filter((e) => e.type === 'refresh-succeeded').length).sort()).toEqual([0, 0, 1]);
     });
@@ -53,13 +54,12 @@ describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
     it('adopts the revocation and says so once', async () => {
       running = await startOAuth2Server({ rotateRefreshTokens: true });
       const issued = running.server.signIn();
-      const { store, lock } = shareInMemory();
+      const share = shareInMemory();
       const make = () => {
         const s = createTokenSession({
           tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken },
           refresh: oauth2RefreshGrant({ tokenUrl: `${running!.url}/oauth/token` }),
-          store,
-          lock,
+          share,
         });
         sessions.push(s);
         return s;
@@ -75,6 +75,36 @@ describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
 
       expect(b.state.revoked).toBe(true);
       expect(seen.filter((e) => e.type === 'session-revoked')).toHaveLength(1);
+    });
+  });
+
+  describe('when a store is passed the way it is not meant to be', () => {
+    const refresh = oauth2RefreshGrant({ tokenUrl: 'https://auth.test/oauth/token' });
+    const { store, lock } = shareInMemory();
+
+    it('says how to pass a bare store and lock: through shareStore', () => {
+      const bare = { refresh, store, lock } as unknown as Parameters<typeof createTokenSession>[0];
+      expect(() => createTokenSession(bare)).toThrow(new TypeError('createTokenSession: pass a store and lock as `share: shareStore(store, lock)`'));
+    });
+
+    it('refuses a `share` that did not come from a sharing helper', () => {
+      const forged = { refresh, share: { store, lock } } as unknown as Parameters<typeof createTokenSession>[0];
+      expect(() => createTokenSession(forged)).toThrow(/`share` must come from shareStore\(\)/);
+    });
+
+    it('refuses a store or lock without its methods, naming the contract', () => {
+      expect(() => shareStore({ read: () => [null] } as unknown as TokenStore)).toThrow(/needs `read\(\)` and `write\(next, expected\)`/);
+      expect(() => shareStore(store, {} as never)).toThrow(/`lock` needs `run\(task\)`/);
+    });
+
+    it('shares through your own store with shareStore, lock optional', async () => {
+      const mine = shareStore(store);
+      const a = createTokenSession({ refresh, tokens: { accessToken: 'a-1', refreshToken: 'r-1' }, share: mine });
+      const b = createTokenSession({ refresh, share: mine });
+      sessions.push(a, b);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(b.state.tokens?.accessToken).toBe('a-1');
+      expect(mine.lock).toBeUndefined();
     });
   });
 });

@@ -1,6 +1,7 @@
 import { defer, of, Subject } from 'rxjs';
 import type { SessionState } from '../../../lib/session/token-set.js';
-import type { SharedStateSeams, TokenStore } from '../../../lib/session/token-store.js';
+import { shareStore } from '../../../lib/session/share-store.js';
+import type { RefreshLock, SharedState, TokenStore } from '../../../lib/session/token-store.js';
 import { createTabLock } from '../../../lib/tabs/tab-lock.js';
 
 /**
@@ -9,7 +10,7 @@ import { createTabLock } from '../../../lib/tabs/tab-lock.js';
  * holder's BroadcastChannel message arrived before the lock did. Writes still compare and set
  * under a Web Lock, against the same stale copy.
  */
-export function shareNaively(name: string): SharedStateSeams {
+export function shareNaively(name: string): SharedState & { readonly lock: RefreshLock } {
   const prefix = `rx-token-http-naive:${name}`;
   const channel = new BroadcastChannel(prefix);
   const changes = new Subject<SessionState>();
@@ -34,5 +35,5 @@ export function shareNaively(name: string): SharedStateSeams {
     changes$: changes.asObservable(),
     dispose: () => channel.close(),
   };
-  return { store, lock: createTabLock(navigator.locks, `${prefix}:refresh`, 10_000) };
+  return shareStore(store, createTabLock(navigator.locks, `${prefix}:refresh`, 10_000));
 }

@@ -1,0 +1,93 @@
+import { Observable, Subject, catchError, distinctUntilChanged, filter, map, of, switchMap, take, throwError } from 'rxjs';
+import { TokenRefreshError } from '../errors/token-refresh-error.js';
+import { TokenRevokedError } from '../errors/token-revoked-error.js';
+import { currentOf, type RefreshFlights } from './refresh-flight.js';
+import { needsRefreshFirst } from './refresh-margin.js';
+import type { SessionContext } from './session-context.js';
+import type { StoreSync } from './store-sync.js';
+import type { CurrentToken, TokenAccess } from './token-access.js';
+import type { SessionState } from './token-set.js';
+
+/**
+ * The protocol side of a session, what requests use. A request with a valid token is the hot
+ * path: once the store (if any) has been read, `currentToken()` answers in the subscribe call
+ * itself, and `revoked$` is one subscriber on a subject, with no operators per request.
+ */
+export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined): TokenAccess {
+  const revoked = new Subject<void>();
+  ctx.state$
+    .pipe(
+      map((s) => s.revoked),
+      distinctUntilChanged(),
+      filter(Boolean),
+    )
+    .subscribe({ next: () => revoked.next(), complete: () => revoked.complete() });
+
+  const currentToken = tokenNow(ctx, flights, sync);
+  return {
+    currentToken,
+    tokenAfterRejection: (generation) => tokenAfterRejection(ctx, flights, generation),
+    report: (event) => ctx.events.next(event),
+    // Emits at once for a session revoked already, like the state it watches.
+    revoked$: new Observable<void>((subscriber) => (ctx.state$.value.revoked ? subscriber.next() : revoked.subscribe(subscriber))),
+  };
+}
+
+/** {@link TokenAccess.currentToken}, after the first read of the store (bounded by its timeout). */
+function tokenNow(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined): () => Observable<CurrentToken> {
+  const { scheduler, skew } = ctx.config;
+  const ready$ = sync?.ready$.pipe(filter(Boolean), take(1));
+  return function currentToken(): Observable<CurrentToken> {
+    return new Observable<CurrentToken>((subscriber) => {
+      if (ready$ && !sync?.ready) return ready$.pipe(switchMap(() => currentToken())).subscribe(subscriber);
+      const stopped = stoppedError(ctx);
+      if (stopped) return subscriber.error(stopped);
+      const current = ctx.state$.value;
+      if (!needsRefreshFirst(current, scheduler.now(), skew)) {
+        subscriber.next(currentOf(current));
+        return subscriber.complete();
+      }
+      return flights
+        .join(current)
+        .pipe(
+          // A token that has not expired yet still works while the token endpoint is down.
+          catchError((error: unknown) => (stillUsable(error, current, scheduler.now()) ? of(currentOf(current)) : throwError(() => error))),
+        )
+        .subscribe(subscriber);
+    });
+  };
+}
+
+/** {@link TokenAccess.tokenAfterRejection}: the one refresh of `generation`, or the token to retry with at once. */
+function tokenAfterRejection(ctx: SessionContext, flights: RefreshFlights, generation: number): Observable<CurrentToken> {
+  return new Observable<CurrentToken>((subscriber) => {
+    const stopped = stoppedError(ctx);
+    if (stopped) return subscriber.error(stopped);
+    const current = ctx.state$.value;
+    const answer = answerWithoutRefresh(current, ctx.renumbered.get(generation) ?? generation);
+    if (!answer) return flights.join(current).subscribe(subscriber);
+    subscriber.next(answer);
+    subscriber.complete();
+  });
+}
+
+/** Why the session takes no more requests, if it does not: it was disposed or revoked. */
+export function stoppedError(ctx: SessionContext): Error | undefined {
+  if (ctx.disposed) return new TokenRefreshError('The token session was disposed', { reason: 'disposed' });
+  if (ctx.state$.value.revoked) return new TokenRevokedError();
+  return undefined;
+}
+
+// After a 401 for the token of generation `sent`: the token to retry with when no refresh is needed.
+function answerWithoutRefresh(current: SessionState, sent: number): CurrentToken | undefined {
+  // A late 401 (rule 2): the session moved on while the request was out; retry with the new token.
+  if (current.generation !== sent || !current.tokens) return currentOf(current);
+  // Nothing to refresh with: the caller's 401 stands.
+  if (current.tokens.refreshToken === undefined) return { accessToken: null, generation: current.generation };
+  return undefined;
+}
+
+function stillUsable(error: unknown, state: SessionState, now: number): boolean {
+  const expiresAt = state.tokens?.expiresAt;
+  return error instanceof TokenRefreshError && error.transient && state.tokens?.accessToken !== undefined && expiresAt !== undefined && expiresAt > now;
+}

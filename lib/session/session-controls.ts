@@ -1,0 +1,111 @@
+import { catchError, defer, distinctUntilChanged, filter, from, map, of, switchMap, take, throwError, timeout, type Observable, type Subscription } from 'rxjs';
+import { TokenRefreshError } from '../errors/token-refresh-error.js';
+import { checkedTokens } from './normalize-token-set.js';
+import type { RevokeFunction } from './session-config.js';
+import { stoppedError } from './session-access.js';
+import { ownState, type SessionContext } from './session-context.js';
+import type { SessionEvent } from './session-event.js';
+import type { StoreSync } from './store-sync.js';
+import type { CurrentToken, TokenAccess } from './token-access.js';
+import type { SessionState, TokenSet } from './token-set.js';
+
+/** The app-facing side of a `TokenSession`: watch it, sign in, sign out. */
+export interface SessionControls {
+  /** The current token set, `null` when signed out or revoked; replays the latest value. */
+  readonly tokens$: Observable<TokenSet | null>;
+  /** Joins the refresh of the current generation, or starts it, and emits the new token set. */
+  readonly refresh$: Observable<TokenSet>;
+  /** Refreshes, failures, revocation, changes from other tabs or processes, and retried requests. */
+  readonly events$: Observable<SessionEvent>;
+  /** The state now: tokens, generation, revoked. */
+  readonly state: SessionState;
+  /** Replaces the tokens (a sign-in): wins over a refresh in flight here and in every member sharing the store. Revives a revoked session. Throws a TypeError on a malformed set. */
+  setTokens(tokens: TokenSet): void;
+  /**
+   * Forgets the tokens everywhere the store reaches and stops a running refresh (its waiters fail
+   * with {@link TokenRefreshError}, reason `signed-out`). With `{ revoke: true }` it also asks the
+   * authorization server to revoke the refresh token (RFC 7009, the session's `revoke`), best
+   * effort and without waiting.
+   */
+  signOut(options?: { readonly revoke?: boolean }): void;
+  /** Stops timers, the running refresh, the streams and the store's subscriptions; later use fails. */
+  dispose(): void;
+}
+
+/** The app-facing side of a session: watch it, sign in, sign out, refresh on demand, dispose. */
+export function createSessionControls(ctx: SessionContext, access: TokenAccess, sync: StoreSync | undefined, subscriptions: Subscription): SessionControls {
+  // After the first read of the store: a late tab never shows tokens the store has replaced.
+  const ready$ = sync ? sync.ready$.pipe(filter(Boolean), take(1)) : of(true);
+  return {
+    tokens$: ready$.pipe(
+      switchMap(() => ctx.state$),
+      map((s) => s.tokens),
+      distinctUntilChanged(),
+    ),
+    refresh$: ready$.pipe(
+      switchMap(() => refreshNow(ctx, access)),
+      map(() => {
+        const { tokens } = ctx.state$.value;
+        if (!tokens) throw new TokenRefreshError('The session was signed out during the refresh', { reason: 'signed-out' });
+        return tokens;
+      }),
+    ),
+    events$: ctx.events.asObservable(),
+    get state() {
+      return ctx.state$.value;
+    },
+    setTokens(tokens) {
+      if (ctx.disposed) throw new TypeError('setTokens: the token session was disposed');
+      change(ctx, sync, checkedTokens(tokens, ctx.config.scheduler.now(), 'setTokens'), 'sign-in');
+    },
+    signOut: (options) => signOut(ctx, sync, options?.revoke === true),
+    dispose() {
+      if (ctx.disposed) return;
+      ctx.disposed = true;
+      ctx.stop$.next();
+      ctx.stop$.complete();
+      subscriptions.unsubscribe();
+      sync?.dispose();
+      ctx.events.complete();
+      ctx.state$.complete();
+    },
+  };
+}
+
+// A sign-in or sign-out made here: the next generation, told to events$ and to the store.
+function change(ctx: SessionContext, sync: StoreSync | undefined, tokens: TokenSet | null, kind: 'sign-in' | 'sign-out'): void {
+  const next = ownState(ctx, tokens, ctx.state$.value.generation + 1, kind);
+  ctx.state$.next(next);
+  ctx.events.next({ type: 'tokens-changed', generation: next.generation, change: kind, origin: 'local' });
+  sync?.publish(next);
+}
+
+function signOut(ctx: SessionContext, sync: StoreSync | undefined, revoke: boolean): void {
+  if (ctx.disposed) return;
+  const { revoke: revokeFunction, refreshTimeout } = ctx.config;
+  const refreshToken = ctx.state$.value.tokens?.refreshToken;
+  if (revoke && !revokeFunction) {
+    throw new TypeError('signOut({ revoke: true }) needs `revoke` in the session config, e.g. oauth2Revocation({ revocationUrl })');
+  }
+  ctx.stop$.next();
+  change(ctx, sync, null, 'sign-out');
+  if (revoke && revokeFunction && refreshToken !== undefined) revokeQuietly(revokeFunction, refreshToken, refreshTimeout, ctx);
+}
+
+// Revocation is a courtesy to the server: the sign-out has happened already, whatever it answers.
+function revokeQuietly(revoke: RevokeFunction, refreshToken: string, limit: number, ctx: SessionContext): void {
+  defer(() => from(revoke(refreshToken)))
+    .pipe(timeout({ first: limit, scheduler: ctx.config.scheduler }), catchError(() => of(undefined)), take(1))
+    .subscribe();
+}
+
+// `refresh$`: the refresh of the current generation, whatever its token's age.
+function refreshNow(ctx: SessionContext, access: TokenAccess): Observable<CurrentToken> {
+  const stopped = stoppedError(ctx);
+  if (stopped) return throwError(() => stopped);
+  const { tokens, generation } = ctx.state$.value;
+  if (!tokens?.refreshToken) {
+    return throwError(() => new TokenRefreshError(`The session has no ${tokens ? 'refresh token' : 'tokens'} to refresh with`, { reason: 'no-refresh-token' }));
+  }
+  return access.tokenAfterRejection(generation);
+}
