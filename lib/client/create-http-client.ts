@@ -1,11 +1,11 @@
 import { Observable } from 'rxjs';
-import { createRequestPipeline, type PipelineRequest } from '../pipeline/request-pipeline.js';
+import { createRequestPipeline, type PipelineRequest, type RequestPipeline } from '../pipeline/request-pipeline.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { checkStatus } from '../transport/check-status.js';
-import { buildRequest } from './build-request.js';
-import { checkTimeout, resolveClientConfig, type HttpClientConfig } from './client-config.js';
+import { buildRequest, type RequestDefaults } from './build-request.js';
+import { checkTimeout, resolveClientConfig, type HttpClientConfig, type ResolvedClientConfig } from './client-config.js';
 import type { RequestHandler } from './request-interceptor.js';
 import type { RequestOptions } from './request-options.js';
 import type { RxHttpClient } from './rx-http-client.js';
@@ -23,11 +23,30 @@ export type { HttpClientConfig } from './client-config.js';
  */
 export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   const resolved = resolveClientConfig(config);
-  const { defaults, transport } = resolved;
+  const { defaults } = resolved;
   const pipeline = createRequestPipeline({ access: config.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
 
-  // The adapter: an ApiRequest through the shared pipeline, each attempt over the transport.
-  const send: RequestHandler = (request) =>
+  const send = sendThrough(pipeline, resolved);
+  const handler = (config.interceptors ?? []).reduceRight<RequestHandler>((next, interceptor) => (request) => interceptor(request, next), send);
+
+  const call = caller(handler, defaults);
+  // The overloads of RxHttpClient differ only in types; one implementation serves them all.
+  const client = {
+    request: (method: string, url: string, options: RequestOptions & { body?: unknown } = {}) => call(method, url, options.body, options),
+    get: (url: string, options?: RequestOptions) => call('GET', url, undefined, options),
+    head: (url: string, options?: RequestOptions) => call('HEAD', url, undefined, options),
+    delete: (url: string, options?: RequestOptions) => call('DELETE', url, undefined, options),
+    post: (url: string, body?: unknown, options?: RequestOptions) => call('POST', url, body, options),
+    put: (url: string, body?: unknown, options?: RequestOptions) => call('PUT', url, body, options),
+    patch: (url: string, body?: unknown, options?: RequestOptions) => call('PATCH', url, body, options),
+  };
+  return client as RxHttpClient;
+}
+
+// The adapter: an ApiRequest through the shared pipeline, each attempt over the transport.
+function sendThrough(pipeline: RequestPipeline, resolved: ResolvedClientConfig): RequestHandler {
+  const { defaults, transport } = resolved;
+  return (request) =>
     pipeline<ApiResponse<unknown>>(pipelineRequest(request, defaults.retry, resolved.retry), (authorization) => {
       const sent = authorization === null ? request : { ...request, headers: { ...request.headers, authorization } };
       // Every subscription (attempt) calls the transport again, whatever observable it returns;
@@ -49,12 +68,13 @@ export function createHttpClient(config: HttpClientConfig): RxHttpClient {
         }),
       );
     });
+}
 
-  const handler = (config.interceptors ?? []).reduceRight<RequestHandler>((next, interceptor) => (request) => interceptor(request, next), send);
-
-  function call(method: string, url: string, body: unknown, options: RequestOptions = {}): Observable<unknown> {
+// One call of the client: built at subscription, like defer, so a TypeError for bad input
+// arrives as the error; emits the body, or the whole response with `observe: 'response'`.
+function caller(handler: RequestHandler, defaults: RequestDefaults): (method: string, url: string, body: unknown, options?: RequestOptions) => Observable<unknown> {
+  return (method, url, body, options = {}) => {
     const whole = options.observe === 'response';
-    // Built at subscription, like defer: a TypeError for bad input arrives as the error.
     return new Observable<unknown>((subscriber) => {
       const response$ = handler(buildRequest(defaults, method, url, body, options));
       if (whole) return response$.subscribe(subscriber);
@@ -64,19 +84,7 @@ export function createHttpClient(config: HttpClientConfig): RxHttpClient {
         complete: () => subscriber.complete(),
       });
     });
-  }
-
-  // The overloads of RxHttpClient differ only in types; one implementation serves them all.
-  const client = {
-    request: (method: string, url: string, options: RequestOptions & { body?: unknown } = {}) => call(method, url, options.body, options),
-    get: (url: string, options?: RequestOptions) => call('GET', url, undefined, options),
-    head: (url: string, options?: RequestOptions) => call('HEAD', url, undefined, options),
-    delete: (url: string, options?: RequestOptions) => call('DELETE', url, undefined, options),
-    post: (url: string, body?: unknown, options?: RequestOptions) => call('POST', url, body, options),
-    put: (url: string, body?: unknown, options?: RequestOptions) => call('PUT', url, body, options),
-    patch: (url: string, body?: unknown, options?: RequestOptions) => call('PATCH', url, body, options),
   };
-  return client as RxHttpClient;
 }
 
 // `clientRetry` is the client's own policy object: requests that keep it share one retry operator.

@@ -27,7 +27,7 @@ export function requestDeadline<T>(limit: number | false, method: string, url: s
 
 /** Calls `fire` in `limit` ms on `scheduler` unless cancelled first: the deadline of {@link requestDeadline}. */
 export function startDeadline(scheduler: SchedulerLike, limit: number, fire: () => void): { cancel(): void } {
-  return deadlineQueue(scheduler, limit)(fire);
+  return deadlineQueue(scheduler, limit).add(fire);
 }
 
 interface Deadline {
@@ -49,77 +49,91 @@ interface Deadline {
  * and clear a timer each; on any other scheduler (a `TestScheduler`) it is disarmed, so a
  * virtual-time flush ends.
  */
-function createDeadlineQueue(scheduler: SchedulerLike, limit: number): (fire: () => void) => Deadline {
-  const native = scheduler === asyncScheduler;
-  let head: Deadline | null = null;
-  let tail: Deadline | null = null;
-  let expiring = false;
+class DeadlineQueue {
+  private readonly native: boolean;
+  private head: Deadline | null = null;
+  private tail: Deadline | null = null;
+  private expiring = false;
   // The one timer: a Node/browser timer (native) or a scheduled action; `held` while deadlines are pending.
-  let timer: { unsubscribe(): void } | ReturnType<typeof setTimeout> | null = null;
-  let held = false;
+  private timer: { unsubscribe(): void } | ReturnType<typeof setTimeout> | null = null;
+  private held = false;
 
-  const wake = () => {
-    timer = null;
-    held = false;
-    expiring = true;
+  constructor(
+    private readonly scheduler: SchedulerLike,
+    private readonly limit: number,
+  ) {
+    this.native = scheduler === asyncScheduler;
+  }
+
+  add(fire: () => void): Deadline {
+    const entry: Deadline = {
+      due: this.scheduler.now() + this.limit,
+      fire,
+      prev: this.tail,
+      next: null,
+      cancel: () => {
+        if (entry.fire !== null) this.remove(entry);
+      },
+    };
+    if (this.tail) this.tail.next = entry;
+    else this.head = entry;
+    this.tail = entry;
+    if (!this.expiring) this.busy(this.limit);
+    return entry;
+  }
+
+  private readonly wake = (): void => {
+    this.timer = null;
+    this.held = false;
+    this.expiring = true;
     try {
-      const now = scheduler.now();
-      for (let entry = head; entry !== null && entry.due <= now; entry = head) {
+      const now = this.scheduler.now();
+      for (let entry = this.head; entry !== null && entry.due <= now; entry = this.head) {
         const fire = entry.fire;
-        remove(entry);
+        this.remove(entry);
         fire?.();
       }
     } finally {
-      expiring = false;
-      if (head) busy(head.due - scheduler.now());
+      this.expiring = false;
+      if (this.head) this.busy(this.head.due - this.scheduler.now());
     }
   };
-  const busy = (delay: number) => {
-    if (timer === null) {
-      timer = native ? globalThis.setTimeout(wake, Math.max(0, delay)) : scheduler.schedule(wake, Math.max(0, delay));
-    } else if (!held) (timer as { ref?: () => void }).ref?.();
-    held = true;
-  };
-  const remove = (entry: Deadline) => {
+
+  private busy(delay: number): void {
+    if (this.timer === null) {
+      this.timer = this.native ? globalThis.setTimeout(this.wake, Math.max(0, delay)) : this.scheduler.schedule(this.wake, Math.max(0, delay));
+    } else if (!this.held) (this.timer as { ref?: () => void }).ref?.();
+    this.held = true;
+  }
+
+  private remove(entry: Deadline): void {
     entry.fire = null;
     if (entry.prev) entry.prev.next = entry.next;
-    else head = entry.next;
+    else this.head = entry.next;
     if (entry.next) entry.next.prev = entry.prev;
-    else tail = entry.prev;
+    else this.tail = entry.prev;
     entry.prev = entry.next = null;
-    if (head === null && timer !== null && held) {
-      held = false;
-      if (native) (timer as { unref?: () => void }).unref?.();
-      else {
-        (timer as { unsubscribe(): void }).unsubscribe();
-        timer = null;
-      }
-    }
-  };
+    if (this.head === null && this.timer !== null && this.held) this.idle();
+  }
 
-  return (fire) => {
-    const entry: Deadline = {
-      due: scheduler.now() + limit,
-      fire,
-      prev: tail,
-      next: null,
-      cancel: () => entry.fire !== null && remove(entry),
-    };
-    if (tail) tail.next = entry;
-    else head = entry;
-    tail = entry;
-    if (!expiring) busy(limit);
-    return entry;
-  };
+  // Nothing pending: a native timer stays armed but no longer holds the process; a scheduled one goes.
+  private idle(): void {
+    this.held = false;
+    if (this.native) (this.timer as { unref?: () => void }).unref?.();
+    else {
+      (this.timer as { unsubscribe(): void }).unsubscribe();
+      this.timer = null;
+    }
+  }
 }
 
-const queues = new WeakMap<SchedulerLike, Map<number, (fire: () => void) => Deadline>>();
+const queues = new WeakMap<SchedulerLike, Map<number, DeadlineQueue>>();
 
 /** Adds a deadline to the shared queue of `limit` on `scheduler`. */
-function deadlineQueue(scheduler: SchedulerLike, limit: number): (fire: () => void) => Deadline {
+function deadlineQueue(scheduler: SchedulerLike, limit: number): DeadlineQueue {
   let byLimit = queues.get(scheduler);
   if (!byLimit) queues.set(scheduler, (byLimit = new Map()));
   let queue = byLimit.get(limit);
-  if (!queue) byLimit.set(limit, (queue = createDeadlineQueue(scheduler, limit)));
+  if (!queue) byLimit.set(limit, (queue = new DeadlineQueue(scheduler, limit)));
   return queue;
 }

@@ -11,23 +11,27 @@ import type { SessionState, TokenSet } from './token-set.js';
  * fenced by the generation read, before the lock is let go so the next holder reads it.
  * `idle$` emits when no sign-in or sign-out of this session is still on its way to the store.
  */
-export function createSharedRefresh(ctx: SessionContext, access: StoreAccess, idle$: Observable<unknown>) {
-  const { storeTimeout } = ctx.config;
+export class SharedRefresh {
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly access: StoreAccess,
+    private readonly idle$: Observable<unknown>,
+  ) {}
 
-  function refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
+  refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     phase.current = 'lock';
-    const refreshed$ = idle$.pipe(
+    const refreshed$ = this.idle$.pipe(
       take(1),
       switchMap(() =>
-        access.underLock(() => {
+        this.access.underLock(() => {
           phase.current = 'store';
-          return access.read().pipe(switchMap((shared) => refreshOver(base, shared, call, phase)));
+          return this.access.read().pipe(switchMap((shared) => this.refreshOver(base, shared, call, phase)));
         }),
       ),
     );
     // Another member's refresh that reaches us while we still wait for the lock settles this one:
     // its waiters go on at once with the adopted tokens instead of queueing for the lock.
-    const overtaken$ = ctx.state$.pipe(
+    const overtaken$ = this.ctx.state$.pipe(
       filter((state) => phase.current === 'lock' && state.generation > base.generation && !sameTokens(state.tokens, base.tokens)),
       take(1),
       map((state): RefreshOutcome => ({ state, kind: 'adopted' })),
@@ -35,26 +39,26 @@ export function createSharedRefresh(ctx: SessionContext, access: StoreAccess, id
     return race(refreshed$, overtaken$);
   }
 
-  function refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
+  private refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     // Another member moved on past the generation we hold: take its state, spend nothing.
     if (shared && shared.generation > base.generation && !sameTokens(shared.tokens, base.tokens)) return of({ state: shared, kind: 'adopted' });
     // A sign-in or sign-out here while we waited for the lock: those tokens are not ours to spend.
-    if (movedOn(base)) return of({ state: ctx.state$.value, kind: 'adopted' });
+    if (this.movedOn(base)) return of({ state: this.ctx.state$.value, kind: 'adopted' });
     const expected = shared?.generation ?? 0;
     phase.current = 'token-endpoint';
     return call(base.tokens as TokenSet).pipe(
-      toNextState(ctx, Math.max(base.generation, expected) + 1),
+      toNextState(this.ctx, Math.max(base.generation, expected) + 1),
       switchMap((next) => {
         phase.current = 'store';
-        return movedOn(base) ? storeOvertaken(base, next, expected) : storeOwn(base, next, expected, phase);
+        return this.movedOn(base) ? this.storeOvertaken(base, next, expected) : this.storeOwn(base, next, expected, phase);
       }),
     );
   }
 
-  function storeOwn(base: SessionState, next: SessionState, expected: number, phase: RefreshPhase): Observable<RefreshOutcome> {
+  private storeOwn(base: SessionState, next: SessionState, expected: number, phase: RefreshPhase): Observable<RefreshOutcome> {
     const kind = next.revoked ? 'revoked' : 'refreshed';
     phase.landed = { state: next, kind, unstored: true };
-    return writeRefreshed(base, next, expected).pipe(
+    return this.writeRefreshed(base, next, expected).pipe(
       // The old refresh token is spent: keep the answer even when the store cannot take it now.
       catchError((error: unknown) => (error instanceof SharedStateFailure ? of<RefreshOutcome>({ state: next, kind, unstored: true }) : throwError(() => error))),
     );
@@ -63,9 +67,9 @@ export function createSharedRefresh(ctx: SessionContext, access: StoreAccess, id
   // The app signed in or out during the call: the result is not ours to keep, but the store gets
   // it all the same (fenced), or another member would spend the refresh token it replaced. Our
   // pending sign-in or sign-out is written after it and wins.
-  function storeOvertaken(base: SessionState, next: SessionState, expected: number): Observable<RefreshOutcome> {
-    const current = ctx.state$.value;
-    return writeRefreshed(base, next, expected).pipe(
+  private storeOvertaken(base: SessionState, next: SessionState, expected: number): Observable<RefreshOutcome> {
+    const current = this.ctx.state$.value;
+    return this.writeRefreshed(base, next, expected).pipe(
       catchError(() => of(null)),
       map((): RefreshOutcome => ({ state: current, kind: 'adopted' })),
     );
@@ -74,23 +78,21 @@ export function createSharedRefresh(ctx: SessionContext, access: StoreAccess, id
   // Tried again while we still hold the lock: the next holder must read this result, not the
   // spent tokens. A refusal by a state that holds the very tokens we refreshed from (our own
   // sign-in, written meanwhile under another number) is no competitor: our result succeeds it.
-  function writeRefreshed(base: SessionState, next: SessionState, expected: number, tries = 1): Observable<RefreshOutcome> {
-    return access.fencedWrite(next, expected, storeTimeout).pipe(
+  private writeRefreshed(base: SessionState, next: SessionState, expected: number, tries = 1): Observable<RefreshOutcome> {
+    return this.access.fencedWrite(next, expected, this.ctx.config.storeTimeout).pipe(
       retry({ count: MAX_WRITE_TRIES - 1 }),
       switchMap((stored) => {
         const outcome = outcomeOf(next, stored);
         if (outcome.kind !== 'adopted' || !sameTokens(stored.tokens, base.tokens) || stored.revoked || tries >= MAX_WRITE_TRIES) return of(outcome);
-        return writeRefreshed(base, { ...next, generation: stored.generation + 1 }, stored.generation, tries + 1);
+        return this.writeRefreshed(base, { ...next, generation: stored.generation + 1 }, stored.generation, tries + 1);
       }),
     );
   }
 
-  function movedOn(base: SessionState): boolean {
-    const local = ctx.state$.value;
+  private movedOn(base: SessionState): boolean {
+    const local = this.ctx.state$.value;
     return local.revoked !== base.revoked || !sameTokens(local.tokens, base.tokens);
   }
-
-  return { refresh };
 }
 
 function outcomeOf(next: SessionState, stored: SessionState): RefreshOutcome {

@@ -23,32 +23,89 @@ export interface StorePublisher {
 }
 
 export function createStorePublisher(ctx: SessionContext, access: StoreAccess): StorePublisher {
-  const { storeTimeout } = ctx.config;
-  const pending$ = new BehaviorSubject(0);
-  const publishing = new Subject<SessionState>();
-  const subscriptions = new Subscription();
-  let deferred: SessionState | undefined;
+  return new Publisher(ctx, access);
+}
+
+class Publisher implements StorePublisher {
+  private readonly pending$ = new BehaviorSubject(0);
+  private readonly publishing = new Subject<SessionState>();
+  private readonly subscriptions = new Subscription();
+  private deferred: SessionState | undefined;
+  readonly idle$ = this.pending$.pipe(filter((count) => count === 0));
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly access: StoreAccess,
+  ) {
+    const written$ = this.publishing.pipe(
+      concatMap((state) =>
+        this.publishOnce(state).pipe(
+          // A store that failed or did not answer gets a few more tries; after them the change
+          // stays ours only, and the next refresh under the lock writes it.
+          retry({ count: MAX_WRITE_TRIES - 1 }),
+          catchError(() => EMPTY),
+          finalize(() => this.settled()),
+        ),
+      ),
+    );
+    this.subscriptions.add(written$.subscribe());
+  }
+
+  publish(state: SessionState): void {
+    this.pending$.next(this.pending$.value + 1);
+    this.publishing.next(state);
+  }
+
+  publishStart(initial: SessionState): void {
+    this.pending$.next(this.pending$.value + 1);
+    const next = { ...initial, generation: 1 };
+    const start$ = this.access.fencedWrite(next, 0, this.ctx.config.storeTimeout).pipe(
+      switchMap((stored) => {
+        if (this.ctx.state$.value !== initial) return EMPTY;
+        const written = sameTokens(stored.tokens, next.tokens) && stored.generation === next.generation;
+        if (written) this.ctx.renumbered.set(initial.generation, next.generation);
+        this.ctx.state$.next(written ? next : stored);
+        return EMPTY;
+      }),
+      retry({ count: MAX_WRITE_TRIES - 1 }),
+      catchError(() => EMPTY),
+      finalize(() => this.settled()),
+    );
+    this.subscriptions.add(start$.subscribe());
+  }
+
+  notice(shared: SessionState): void {
+    if (this.access.isOwnWrite(shared)) return;
+    if (this.pending$.value === 0) adoptIfNewer(this.ctx, shared);
+    else if (shared.generation > (this.deferred?.generation ?? -1)) this.deferred = shared;
+  }
+
+  dispose(): void {
+    this.subscriptions.unsubscribe();
+  }
 
   // Each stops as soon as the session moved on.
-  function publishOnce(state: SessionState, tries = 1): Observable<unknown> {
-    if (ctx.state$.value !== state) return EMPTY;
-    return access.read(storeTimeout).pipe(
+  private publishOnce(state: SessionState, tries = 1): Observable<unknown> {
+    if (this.ctx.state$.value !== state) return EMPTY;
+    const { storeTimeout } = this.ctx.config;
+    return this.access.read(storeTimeout).pipe(
       switchMap((shared) => {
         const expected = shared?.generation ?? 0;
         const next = { ...state, generation: Math.max(state.generation, expected + 1) };
-        return access.fencedWrite(next, expected, storeTimeout).pipe(switchMap((stored) => settle(state, next, stored, tries)));
+        return this.access.fencedWrite(next, expected, storeTimeout).pipe(switchMap((stored) => this.settle(state, next, stored, tries)));
       }),
     );
   }
 
-  function settle(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
+  private settle(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
+    const { ctx } = this;
     const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
     if (!written && laterUserChange(stored, state)) {
       // Another member's sign-in or sign-out, made after ours: the user's last word wins.
       if (ctx.state$.value === state) ctx.state$.next(stored);
       return EMPTY;
     }
-    if (!written) return tries < MAX_WRITE_TRIES ? publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
+    if (!written) return tries < MAX_WRITE_TRIES ? this.publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state && next.generation !== state.generation) {
       ctx.renumbered.set(state.generation, next.generation);
       ctx.state$.next(next);
@@ -56,65 +113,16 @@ export function createStorePublisher(ctx: SessionContext, access: StoreAccess): 
     return EMPTY;
   }
 
-  function publishStart(initial: SessionState): void {
-    pending$.next(pending$.value + 1);
-    const next = { ...initial, generation: 1 };
-    const start$ = access.fencedWrite(next, 0, storeTimeout).pipe(
-      switchMap((stored) => {
-        if (ctx.state$.value !== initial) return EMPTY;
-        const written = sameTokens(stored.tokens, next.tokens) && stored.generation === next.generation;
-        if (written) ctx.renumbered.set(initial.generation, next.generation);
-        ctx.state$.next(written ? next : stored);
-        return EMPTY;
-      }),
-      retry({ count: MAX_WRITE_TRIES - 1 }),
-      catchError(() => EMPTY),
-      finalize(settled),
-    );
-    subscriptions.add(start$.subscribe());
-  }
-
   // A write of ours is done, written or given up on: once none is left, a deferred notice counts
   // when it is newer than what we wrote (after any renumbering).
-  function settled(): void {
-    if (pending$.value === 1 && deferred) {
-      const notice = deferred;
-      deferred = undefined;
-      adoptIfNewer(ctx, notice);
+  private settled(): void {
+    if (this.pending$.value === 1 && this.deferred) {
+      const notice = this.deferred;
+      this.deferred = undefined;
+      adoptIfNewer(this.ctx, notice);
     }
-    pending$.next(pending$.value - 1);
+    this.pending$.next(this.pending$.value - 1);
   }
-
-  subscriptions.add(
-    publishing
-      .pipe(
-        concatMap((state) =>
-          publishOnce(state).pipe(
-            // A store that failed or did not answer gets a few more tries; after them the change
-            // stays ours only, and the next refresh under the lock writes it.
-            retry({ count: MAX_WRITE_TRIES - 1 }),
-            catchError(() => EMPTY),
-            finalize(settled),
-          ),
-        ),
-      )
-      .subscribe(),
-  );
-
-  return {
-    publish(state) {
-      pending$.next(pending$.value + 1);
-      publishing.next(state);
-    },
-    publishStart,
-    idle$: pending$.pipe(filter((count) => count === 0)),
-    notice(shared) {
-      if (access.isOwnWrite(shared)) return;
-      if (pending$.value === 0) adoptIfNewer(ctx, shared);
-      else if (shared.generation > (deferred?.generation ?? -1)) deferred = shared;
-    },
-    dispose: () => subscriptions.unsubscribe(),
-  };
 }
 
 function laterUserChange(stored: SessionState, ours: SessionState): boolean {

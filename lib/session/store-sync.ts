@@ -1,7 +1,7 @@
 import { BehaviorSubject, EMPTY, Subscription, catchError, finalize, switchMap, timer, type Observable } from 'rxjs';
 import type { RefreshPath } from './refresh-path.js';
 import type { SessionContext } from './session-context.js';
-import { createSharedRefresh } from './shared-refresh.js';
+import { SharedRefresh } from './shared-refresh.js';
 import { createStoreAccess } from './store-access.js';
 import { createStorePublisher } from './store-publisher.js';
 import type { SessionState } from './token-set.js';
@@ -29,7 +29,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   const subscriptions = new Subscription();
   const access = createStoreAccess(ctx, store, lock);
   const publisher = createStorePublisher(ctx, access);
-  const shared = createSharedRefresh(ctx, access, publisher.idle$);
+  const shared = new SharedRefresh(ctx, access, publisher.idle$);
 
   // Requests wait for the first read at most `storeTimeout`; a later answer is still taken
   // while the session has not changed since, so a slow store never loses to stale config tokens.
@@ -58,8 +58,8 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     get ready() {
       return ready$.value;
     },
-    refresh: shared.refresh,
-    publish: publisher.publish,
+    refresh: (base, call, phase) => shared.refresh(base, call, phase),
+    publish: (state) => publisher.publish(state),
     dispose() {
       subscriptions.unsubscribe();
       publisher.dispose();
