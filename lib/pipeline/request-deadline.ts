@@ -50,79 +50,80 @@ interface Deadline {
  * virtual-time flush ends.
  */
 class DeadlineQueue {
-  private readonly native: boolean;
-  private head: Deadline | null = null;
-  private tail: Deadline | null = null;
-  private expiring = false;
+  readonly #scheduler: SchedulerLike;
+  readonly #limit: number;
+  readonly #native: boolean;
+  #head: Deadline | null = null;
+  #tail: Deadline | null = null;
+  #expiring = false;
   // The one timer: a Node/browser timer (native) or a scheduled action; `held` while deadlines are pending.
-  private timer: { unsubscribe(): void } | ReturnType<typeof setTimeout> | null = null;
-  private held = false;
+  #timer: { unsubscribe(): void } | ReturnType<typeof setTimeout> | null = null;
+  #held = false;
 
-  constructor(
-    private readonly scheduler: SchedulerLike,
-    private readonly limit: number,
-  ) {
-    this.native = scheduler === asyncScheduler;
+  constructor(scheduler: SchedulerLike, limit: number) {
+    this.#scheduler = scheduler;
+    this.#limit = limit;
+    this.#native = scheduler === asyncScheduler;
   }
 
   add(fire: () => void): Deadline {
     const entry: Deadline = {
-      due: this.scheduler.now() + this.limit,
+      due: this.#scheduler.now() + this.#limit,
       fire,
-      prev: this.tail,
+      prev: this.#tail,
       next: null,
       cancel: () => {
-        if (entry.fire !== null) this.remove(entry);
+        if (entry.fire !== null) this.#remove(entry);
       },
     };
-    if (this.tail) this.tail.next = entry;
-    else this.head = entry;
-    this.tail = entry;
-    if (!this.expiring) this.busy(this.limit);
+    if (this.#tail) this.#tail.next = entry;
+    else this.#head = entry;
+    this.#tail = entry;
+    if (!this.#expiring) this.#busy(this.#limit);
     return entry;
   }
 
-  private readonly wake = (): void => {
-    this.timer = null;
-    this.held = false;
-    this.expiring = true;
+  readonly #wake = (): void => {
+    this.#timer = null;
+    this.#held = false;
+    this.#expiring = true;
     try {
-      const now = this.scheduler.now();
-      for (let entry = this.head; entry !== null && entry.due <= now; entry = this.head) {
+      const now = this.#scheduler.now();
+      for (let entry = this.#head; entry !== null && entry.due <= now; entry = this.#head) {
         const fire = entry.fire;
-        this.remove(entry);
+        this.#remove(entry);
         fire?.();
       }
     } finally {
-      this.expiring = false;
-      if (this.head) this.busy(this.head.due - this.scheduler.now());
+      this.#expiring = false;
+      if (this.#head) this.#busy(this.#head.due - this.#scheduler.now());
     }
   };
 
-  private busy(delay: number): void {
-    if (this.timer === null) {
-      this.timer = this.native ? globalThis.setTimeout(this.wake, Math.max(0, delay)) : this.scheduler.schedule(this.wake, Math.max(0, delay));
-    } else if (!this.held) (this.timer as { ref?: () => void }).ref?.();
-    this.held = true;
+  #busy(delay: number): void {
+    if (this.#timer === null) {
+      this.#timer = this.#native ? globalThis.setTimeout(this.#wake, Math.max(0, delay)) : this.#scheduler.schedule(this.#wake, Math.max(0, delay));
+    } else if (!this.#held) (this.#timer as { ref?: () => void }).ref?.();
+    this.#held = true;
   }
 
-  private remove(entry: Deadline): void {
+  #remove(entry: Deadline): void {
     entry.fire = null;
     if (entry.prev) entry.prev.next = entry.next;
-    else this.head = entry.next;
+    else this.#head = entry.next;
     if (entry.next) entry.next.prev = entry.prev;
-    else this.tail = entry.prev;
+    else this.#tail = entry.prev;
     entry.prev = entry.next = null;
-    if (this.head === null && this.timer !== null && this.held) this.idle();
+    if (this.#head === null && this.#timer !== null && this.#held) this.#idle();
   }
 
   // Nothing pending: a native timer stays armed but no longer holds the process; a scheduled one goes.
-  private idle(): void {
-    this.held = false;
-    if (this.native) (this.timer as { unref?: () => void }).unref?.();
+  #idle(): void {
+    this.#held = false;
+    if (this.#native) (this.#timer as { unref?: () => void }).unref?.();
     else {
-      (this.timer as { unsubscribe(): void }).unsubscribe();
-      this.timer = null;
+      (this.#timer as { unsubscribe(): void }).unsubscribe();
+      this.#timer = null;
     }
   }
 }

@@ -36,69 +36,71 @@ export function createRefreshFlights(ctx: SessionContext, path: RefreshPath): Re
 }
 
 class Flights implements RefreshFlights {
-  private flight: Flight | undefined;
+  readonly #ctx: SessionContext;
+  readonly #path: RefreshPath;
+  #flight: Flight | undefined;
   // Refreshes in a row that handed over tokens already expired: each next one waits longer.
-  private deadStreak = 0;
+  #deadStreak = 0;
 
-  constructor(
-    private readonly ctx: SessionContext,
-    private readonly path: RefreshPath,
-  ) {}
-
-  join(base: SessionState): Observable<CurrentToken> {
-    if (this.flight?.generation !== base.generation) this.flight = this.start(base);
-    return this.flight.result$;
+  constructor(ctx: SessionContext, path: RefreshPath) {
+    this.#ctx = ctx;
+    this.#path = path;
   }
 
-  private start(base: SessionState): Flight {
-    const { ctx } = this;
+  join(base: SessionState): Observable<CurrentToken> {
+    if (this.#flight?.generation !== base.generation) this.#flight = this.#start(base);
+    return this.#flight.result$;
+  }
+
+  #start(base: SessionState): Flight {
+    const ctx = this.#ctx;
     const { refreshDeadline, scheduler } = ctx.config;
     const phase: RefreshPhase = { current: 'lock' };
     const done = (): void => {
-      if (this.flight?.generation === base.generation) this.flight = undefined;
+      if (this.#flight?.generation === base.generation) this.#flight = undefined;
     };
     const result$ = defer(() => {
       ctx.events.next({ type: 'refresh-started', generation: base.generation });
-      return this.path.refresh(base, (tokens) => this.call(base, phase, tokens), phase);
+      return this.#path.refresh(base, (tokens) => this.#call(base, phase, tokens), phase);
     }).pipe(
       timeout({ first: refreshDeadline, with: () => (phase.landed ? of(phase.landed) : throwError(() => deadlineError(phase, refreshDeadline))), scheduler }),
       takeUntil(ctx.stop$),
       throwIfEmpty(() => new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'signed-out' })),
-      map((outcome) => this.settle(base, outcome)),
-      catchError((error: unknown) => this.fail(base, error)),
+      map((outcome) => this.#settle(base, outcome)),
+      catchError((error: unknown) => this.#fail(base, error)),
       tap({ error: done, complete: done }),
       share({ connector: () => new ReplaySubject<CurrentToken>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: false }),
     );
     return { generation: base.generation, result$ };
   }
 
-  private call(base: SessionState, phase: RefreshPhase, tokens: TokenSet): Observable<TokenSet> {
-    const { config } = this.ctx;
+  #call(base: SessionState, phase: RefreshPhase, tokens: TokenSet): Observable<TokenSet> {
+    const { config } = this.#ctx;
     phase.current = 'token-endpoint';
     // Only a refresh of tokens that themselves arrived dead waits: a fresh sign-in never pays for them.
-    const wait = this.deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
+    const wait = this.#deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.#deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
     const refresh$ = runRefresh(tokens.refreshToken as string, config);
     return wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
   }
 
-  private settle(base: SessionState, outcome: RefreshOutcome): CurrentToken {
-    const { ctx } = this;
+  #settle(base: SessionState, outcome: RefreshOutcome): CurrentToken {
+    const ctx = this.#ctx;
     const local = ctx.state$.value;
     // A sign-in, sign-out or newer shared state that arrived meanwhile wins over this result.
     if (local.generation === base.generation || outcome.state.generation > local.generation) {
       applyOutcome(ctx, outcome);
-      if (outcome.kind !== 'revoked') this.deadStreak = arrivedExpired(outcome.state) ? this.deadStreak + 1 : 0;
-      if (outcome.unstored) this.path.publish?.(outcome.state);
+      if (outcome.kind !== 'revoked') this.#deadStreak = arrivedExpired(outcome.state) ? this.#deadStreak + 1 : 0;
+      if (outcome.unstored) this.#path.publish?.(outcome.state);
     }
     const now = ctx.state$.value;
     if (now.revoked) throw new TokenRevokedError();
     return currentOf(now);
   }
 
-  private fail(base: SessionState, error: unknown): Observable<never> {
+  #fail(base: SessionState, error: unknown): Observable<never> {
     if (error instanceof TokenRevokedError) return throwError(() => error);
     const failure = toRefreshFailure(error);
-    this.ctx.events.next({ type: 'refresh-failed', generation: base.generation, error: failure });
+    this.#ctx.events.next({ type: 'refresh-failed', generation: base.generation, error: failure });
     return throwError(() => failure);
   }
 }
