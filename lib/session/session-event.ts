@@ -32,4 +32,12 @@ export type SessionEvent =
    * `signOut`, or a refresh, sign-in or sign-out of another member (`origin: 'remote'`).
    */
   | { readonly type: 'tokens-changed'; readonly generation: number; readonly change: Exclude<StateChange, 'revoked'>; readonly origin: ChangeOrigin }
+  /**
+   * The shared store failed outside a refresh (a refresh's own failure is `refresh-failed`):
+   * its first `read` (the session went on with the tokens it was given), a sign-in or sign-out
+   * `write` given up after retries (the change holds here; the next refresh writes it), or its
+   * `changes` stream (the session no longer hears other members until it is created again).
+   * `error.message` says what failed; its `cause` is the store's own error.
+   */
+  | { readonly type: 'store-failed'; readonly operation: 'read' | 'write' | 'changes'; readonly error: Error }
   | RequestRetriedEvent;

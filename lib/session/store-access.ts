@@ -21,6 +21,12 @@ export interface StoreAccess {
   isOwnWrite(state: SessionState): boolean;
 }
 
+/** Says on `events$` that the store failed outside a refresh; the session goes on without it. */
+export function reportStoreFailure(ctx: SessionContext, operation: 'read' | 'write' | 'changes', error: unknown): void {
+  const failure = error instanceof SharedStateFailure ? error : new SharedStateFailure(`The token store's ${operation === 'changes' ? 'change notices' : operation} failed`, { cause: error });
+  ctx.events.next({ type: 'store-failed', operation, error: failure });
+}
+
 export function createStoreAccess(ctx: SessionContext, store: TokenStore, lock: RefreshLock | undefined): StoreAccess {
   const { scheduler } = ctx.config;
   const ownWrites = new Set<string>();

@@ -1,7 +1,7 @@
 import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, retry, switchMap, throwError, type Observable } from 'rxjs';
 import { SharedStateFailure } from './run-refresh.js';
 import { adoptIfNewer, sameTokens, type SessionContext } from './session-context.js';
-import { MAX_WRITE_TRIES, type StoreAccess } from './store-access.js';
+import { MAX_WRITE_TRIES, reportStoreFailure, type StoreAccess } from './store-access.js';
 import type { SessionState } from './token-set.js';
 
 /**
@@ -43,7 +43,10 @@ class Publisher implements StorePublisher {
           // A store that failed or did not answer gets a few more tries; after them the change
           // stays ours only, and the next refresh under the lock writes it.
           retry({ count: MAX_WRITE_TRIES - 1 }),
-          catchError(() => EMPTY),
+          catchError((error: unknown) => {
+            reportStoreFailure(this.ctx, 'write', error);
+            return EMPTY;
+          }),
           finalize(() => this.settled()),
         ),
       ),
@@ -68,7 +71,10 @@ class Publisher implements StorePublisher {
         return EMPTY;
       }),
       retry({ count: MAX_WRITE_TRIES - 1 }),
-      catchError(() => EMPTY),
+      catchError((error: unknown) => {
+        reportStoreFailure(this.ctx, 'write', error);
+        return EMPTY;
+      }),
       finalize(() => this.settled()),
     );
     this.subscriptions.add(start$.subscribe());

@@ -2,7 +2,7 @@ import { BehaviorSubject, EMPTY, Subscription, catchError, finalize, switchMap, 
 import type { RefreshPath } from './refresh-path.js';
 import type { SessionContext } from './session-context.js';
 import { SharedRefresh } from './shared-refresh.js';
-import { createStoreAccess } from './store-access.js';
+import { createStoreAccess, reportStoreFailure } from './store-access.js';
 import { createStorePublisher } from './store-publisher.js';
 import type { SessionState } from './token-set.js';
 import type { RefreshLock, TokenStore } from './token-store.js';
@@ -43,14 +43,19 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       }),
       // A store that cannot be read may hold a newer state: start from our tokens without writing
       // them; the first refresh reads the store again under the lock.
-      catchError(() => EMPTY),
+      catchError((error: unknown) => {
+        reportStoreFailure(ctx, 'read', error);
+        return EMPTY;
+      }),
       finalize(() => ready$.next(true)),
     );
     subscriptions.add(read$.subscribe());
     subscriptions.add(timer(storeTimeout, scheduler).subscribe(() => ready$.next(true)));
   }
 
-  if (store.changes$) subscriptions.add(store.changes$.pipe(catchError(() => EMPTY)).subscribe((state) => publisher.notice(state)));
+  if (store.changes$) {
+    subscriptions.add(store.changes$.subscribe({ next: (state) => publisher.notice(state), error: (error: unknown) => reportStoreFailure(ctx, 'changes', error) }));
+  }
   start(ctx.state$.value);
 
   return {

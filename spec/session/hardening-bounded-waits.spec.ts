@@ -1,4 +1,3 @@
-import { shareStore } from '../../lib/index.js';
 // Issue 8, item 4 and rule 13: every wait of a session is bounded. A token endpoint that never
 // answers, a store whose read or write never settles, a lock never granted: every waiter fails
 // with a typed TokenRefreshError by `refreshDeadline`, and a request waits for the session's first
@@ -17,6 +16,7 @@ import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
+import { shareStore } from '../../lib/session/share-store.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { outcome } from '../helpers/outcomes.js';
 import { userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';

@@ -1,4 +1,3 @@
-import { shareStore } from '../../lib/index.js';
 // Issue 8, item 2 and "Shared state": sessions sharing a store never mix users, sign-in and
 // sign-out win over a refresh in flight (in the store too), the generation belongs to the store,
 // writes are fenced, and events say where a change came from without ever carrying a token.
@@ -19,6 +18,7 @@ import { createTokenSession, type TokenSession, type TokenSessionConfig } from '
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { shareInMemory } from '../../lib/session/share-in-memory.js';
 import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
+import { shareStore } from '../../lib/session/share-store.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';
 
