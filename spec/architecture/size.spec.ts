@@ -59,7 +59,8 @@ function measure(path: string, line: number, name: string, lines: number): Measu
 // The name a reader searches for: the function's own, or the variable or property it is assigned to.
 function nameOf(node: ts.FunctionLikeDeclaration): string {
   if (ts.isConstructorDeclaration(node)) return 'constructor';
-  const named = node.name ?? ((ts.isVariableDeclaration(node.parent) || ts.isPropertyAssignment(node.parent)) ? node.parent.name : undefined);
+  const { parent } = node;
+  const named = node.name ?? (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) ? parent.name : undefined);
   return named && !ts.isComputedPropertyName(named) ? named.getText() : '(anonymous)';
 }
 
