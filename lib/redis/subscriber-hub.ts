@@ -40,89 +40,104 @@ export function subscriberStats(client: object): { readonly connections: number;
 
 /** Takes a reference on the hub of `client`, creating it (lazily connected) when it is the first. */
 export function acquireHub(client: object, connection: RedisConnection): SubscriberHub {
+  const hub = hubOf(client);
+  hub.refs += 1;
+  let released = false;
+  return {
+    listen(channel, listener) {
+      if (released) return () => undefined; // a disposed session's lock polls instead
+      return listen(hub, connection, channel, listener);
+    },
+    release() {
+      if (released) return;
+      released = true;
+      releaseHub(client, hub);
+    },
+  };
+}
+
+/** The hub of `client`, created (with no connection yet) by the first session on that client. */
+function hubOf(client: object): HubEntry {
   let entry = hubs.get(client);
   if (!entry) {
     entry = { refs: 0, connection: undefined, channels: new Map(), toSubscribe: new Set(), toUnsubscribe: new Set(), flushQueued: false };
     hubs.set(client, entry);
   }
-  const hub = entry;
-  hub.refs += 1;
-  let released = false;
+  return entry;
+}
 
-  const dispatch = (channel: string, message: string) => {
-    const listeners = hub.channels.get(channel);
-    if (listeners) for (const listener of [...listeners]) listener.message(message);
+/** Adds `listener` on `channel`; the first listener of a channel opens the connection and queues its SUBSCRIBE. */
+function listen(hub: HubEntry, connection: RedisConnection, channel: string, listener: ChannelListener): () => void {
+  let listeners = hub.channels.get(channel);
+  if (!listeners) {
+    listeners = new Set();
+    hub.channels.set(channel, listeners);
+    open(hub, connection);
+    if (!hub.toUnsubscribe.delete(channel)) hub.toSubscribe.add(channel);
+    scheduleFlush(hub);
+  }
+  listeners.add(listener);
+  return () => {
+    const set = hub.channels.get(channel);
+    if (!set?.delete(listener) || set.size > 0) return;
+    hub.channels.delete(channel);
+    if (!hub.toSubscribe.delete(channel)) hub.toUnsubscribe.add(channel);
+    scheduleFlush(hub);
   };
+}
 
-  const open = (): SubscriberConnection => {
-    if (hub.connection) return hub.connection;
-    const opened = connection.openSubscriber(dispatch);
-    opened.onReconnect(() => {
-      for (const listeners of hub.channels.values()) for (const listener of [...listeners]) listener.subscribed?.();
-    });
-    hub.connection = opened;
-    return opened;
-  };
+/** Gives back one reference; the last one closes the connection and forgets the hub. */
+function releaseHub(client: object, hub: HubEntry): void {
+  hub.refs -= 1;
+  if (hub.refs > 0) return;
+  hubs.delete(client);
+  hub.channels.clear();
+  hub.connection?.close();
+  hub.connection = undefined;
+}
 
-  // Sessions come and go in bursts (a BFF starting 1,000 of them): one SUBSCRIBE per tick, not per session.
-  const scheduleFlush = (delay = 0) => {
-    if (hub.flushQueued) return;
-    hub.flushQueued = true;
-    setTimeout(() => {
-      hub.flushQueued = false;
-      const subscriber = hub.connection;
-      if (!subscriber) return;
-      const subscribe = [...hub.toSubscribe];
-      const unsubscribe = [...hub.toUnsubscribe];
-      hub.toSubscribe.clear();
-      hub.toUnsubscribe.clear();
-      if (unsubscribe.length > 0) subscriber.unsubscribe(unsubscribe).catch(() => undefined);
-      if (subscribe.length > 0) {
-        subscriber.subscribe(subscribe).then(
-          () => {
-            for (const channel of subscribe) for (const listener of [...(hub.channels.get(channel) ?? [])]) listener.subscribed?.();
-          },
-          () => {
-            // Refused or lost (Redis down): the clients resubscribe only what was subscribed, so
-            // try again while someone still listens; onReconnect catches up on what was missed.
-            if (hub.connection !== subscriber) return;
-            for (const channel of subscribe) if (hub.channels.has(channel)) hub.toSubscribe.add(channel);
-            if (hub.toSubscribe.size > 0) scheduleFlush(RESUBSCRIBE_DELAY);
-          },
-        );
-      }
-    }, delay);
-  };
+/** The hub's pub/sub connection, opened on first use; after a reconnection every listener catches up. */
+function open(hub: HubEntry, connection: RedisConnection): void {
+  if (hub.connection) return;
+  const opened = connection.openSubscriber((channel, message) => {
+    for (const listener of [...(hub.channels.get(channel) ?? [])]) listener.message(message);
+  });
+  opened.onReconnect(() => {
+    for (const listeners of hub.channels.values()) for (const listener of [...listeners]) listener.subscribed?.();
+  });
+  hub.connection = opened;
+}
 
-  return {
-    listen(channel, listener) {
-      if (released) return () => undefined; // a disposed session's lock polls instead
-      let listeners = hub.channels.get(channel);
-      if (!listeners) {
-        listeners = new Set();
-        hub.channels.set(channel, listeners);
-        open();
-        if (!hub.toUnsubscribe.delete(channel)) hub.toSubscribe.add(channel);
-        scheduleFlush();
-      }
-      listeners.add(listener);
-      return () => {
-        const set = hub.channels.get(channel);
-        if (!set?.delete(listener) || set.size > 0) return;
-        hub.channels.delete(channel);
-        if (!hub.toSubscribe.delete(channel)) hub.toUnsubscribe.add(channel);
-        scheduleFlush();
-      };
+// Sessions come and go in bursts (a BFF starting 1,000 of them): one SUBSCRIBE per tick, not per session.
+function scheduleFlush(hub: HubEntry, delay = 0): void {
+  if (hub.flushQueued) return;
+  hub.flushQueued = true;
+  setTimeout(() => {
+    hub.flushQueued = false;
+    flush(hub);
+  }, delay);
+}
+
+/** Sends the queued UNSUBSCRIBE and SUBSCRIBE, each for all its channels at once. */
+function flush(hub: HubEntry): void {
+  const subscriber = hub.connection;
+  if (!subscriber) return;
+  const subscribe = [...hub.toSubscribe];
+  const unsubscribe = [...hub.toUnsubscribe];
+  hub.toSubscribe.clear();
+  hub.toUnsubscribe.clear();
+  if (unsubscribe.length > 0) subscriber.unsubscribe(unsubscribe).catch(() => undefined);
+  if (subscribe.length === 0) return;
+  subscriber.subscribe(subscribe).then(
+    () => {
+      for (const channel of subscribe) for (const listener of [...(hub.channels.get(channel) ?? [])]) listener.subscribed?.();
     },
-    release() {
-      if (released) return;
-      released = true;
-      hub.refs -= 1;
-      if (hub.refs > 0) return;
-      hubs.delete(client);
-      hub.channels.clear();
-      hub.connection?.close();
-      hub.connection = undefined;
+    () => {
+      // Refused or lost (Redis down): the clients resubscribe only what was subscribed, so
+      // try again while someone still listens; onReconnect catches up on what was missed.
+      if (hub.connection !== subscriber) return;
+      for (const channel of subscribe) if (hub.channels.has(channel)) hub.toSubscribe.add(channel);
+      if (hub.toSubscribe.size > 0) scheduleFlush(hub, RESUBSCRIBE_DELAY);
     },
-  };
+  );
 }

@@ -18,59 +18,81 @@ export interface ExclusiveHandlers {
  * Returns a function that gives up the wait, or the lock when held.
  */
 export function holdExclusive(locks: LockManager, name: string, holdLimit: number, handlers: ExclusiveHandlers): () => void {
-  let cancelled = false;
-  let stealing = false;
-  let granted = false;
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  const controller = new AbortController();
-
-  const onGranted = (): Promise<void> => {
-    // The plain request may be granted just as we steal (and then lose it to our own steal): the
-    // first grant runs the task, and either grant keeps the lock until it ends.
-    if (granted) return held;
-    granted = true;
-    clearInterval(watch);
-    if (cancelled) return Promise.resolve();
-    void handlers.granted().then(release, release);
-    return held;
-  };
-  const onSettled = (error: unknown): void => {
-    if (cancelled) return;
-    if (granted) handlers.stolen?.();
-    else handlers.failed(error);
-  };
-
+  const hold: Hold = { locks, name, handlers, held, release, controller: new AbortController(), cancelled: false, stealing: false, granted: false };
   // Our own abort (to steal) rejects the plain request: that is not a failure.
-  locks.request(name, { mode: 'exclusive', signal: controller.signal }, onGranted).catch((error: unknown) => stealing || onSettled(error));
+  locks.request(name, { mode: 'exclusive', signal: hold.controller.signal }, () => onGranted(hold)).catch((error: unknown) => hold.stealing || onSettled(hold, error));
+  hold.watch = watchHolder(hold, holdLimit);
+  return () => {
+    if (hold.cancelled) return;
+    hold.cancelled = true;
+    clearInterval(hold.watch);
+    if (!hold.granted && !hold.stealing) hold.controller.abort();
+    hold.release();
+  };
+}
 
-  // The holder we have seen, and since when (by our clock; a throttled background tab only steals later).
+/** One {@link holdExclusive} call: the state its steps share. */
+interface Hold {
+  readonly locks: LockManager;
+  readonly name: string;
+  readonly handlers: ExclusiveHandlers;
+  /** Settles when the task ends or the hold is cancelled; the lock is held until then. */
+  readonly held: Promise<void>;
+  readonly release: () => void;
+  /** Aborts the plain request, to steal or to cancel. */
+  readonly controller: AbortController;
+  cancelled: boolean;
+  stealing: boolean;
+  granted: boolean;
+  watch?: ReturnType<typeof setInterval>;
+}
+
+/** Either request's grant: the first one runs the task; either keeps the lock until the task ends. */
+function onGranted(hold: Hold): Promise<void> {
+  // The plain request may be granted just as we steal (and then lose it to our own steal).
+  if (hold.granted) return hold.held;
+  hold.granted = true;
+  clearInterval(hold.watch);
+  if (hold.cancelled) return Promise.resolve();
+  void hold.handlers.granted().then(hold.release, hold.release);
+  return hold.held;
+}
+
+/** A request ended without our cancel: before the grant it failed, after it the lock was stolen from us. */
+function onSettled(hold: Hold, error: unknown): void {
+  if (hold.cancelled) return;
+  if (hold.granted) hold.handlers.stolen?.();
+  else hold.handlers.failed(error);
+}
+
+/**
+ * Watches who holds the lock while we wait, and since when (by our clock: a throttled background
+ * tab only steals later); once one holder has kept it `holdLimit` ms, steals it.
+ */
+function watchHolder(hold: Hold, holdLimit: number): ReturnType<typeof setInterval> {
   let holder: string | undefined;
   let since = 0;
   const period = Math.max(10, Math.min(500, Math.floor(holdLimit / 4)));
-  const watch = setInterval(() => {
-    void locks.query().then((snapshot) => {
-      if (granted || cancelled || stealing) return;
+  return setInterval(() => {
+    void hold.locks.query().then((snapshot) => {
+      if (hold.granted || hold.cancelled || hold.stealing) return;
       const now = Date.now();
-      const current = snapshot.held?.find((info) => info.name === name)?.clientId ?? undefined;
+      const current = snapshot.held?.find((info) => info.name === hold.name)?.clientId ?? undefined;
       if (current !== holder) {
         holder = current;
         since = now;
-      } else if (current !== undefined && now - since >= holdLimit) {
-        stealing = true;
-        clearInterval(watch);
-        controller.abort();
-        // `steal` cannot be combined with a signal; a cancel after this releases at once instead.
-        locks.request(name, { mode: 'exclusive', steal: true }, onGranted).catch(onSettled);
-      }
+      } else if (current !== undefined && now - since >= holdLimit) steal(hold);
     }, () => undefined);
   }, period);
+}
 
-  return () => {
-    if (cancelled) return;
-    cancelled = true;
-    clearInterval(watch);
-    if (!granted && !stealing) controller.abort();
-    release();
-  };
+/** Takes the lock from a stuck holder: abort our plain request and ask again with `steal: true`. */
+function steal(hold: Hold): void {
+  hold.stealing = true;
+  clearInterval(hold.watch);
+  hold.controller.abort();
+  // `steal` cannot be combined with a signal; a cancel after this releases at once instead.
+  hold.locks.request(hold.name, { mode: 'exclusive', steal: true }, () => onGranted(hold)).catch((error: unknown) => onSettled(hold, error));
 }
