@@ -1,9 +1,9 @@
-import { BehaviorSubject, EMPTY, Subscription, catchError, finalize, switchMap, timer, type Observable } from 'rxjs';
+import { BehaviorSubject, EMPTY, Subscription, catchError, endWith, merge, switchMap, timer, type Observable } from 'rxjs';
 import type { RefreshPath } from './refresh-path.js';
 import type { SessionContext } from './session-context.js';
 import { SharedRefresh } from './shared-refresh.js';
-import { createStoreAccess, reportStoreFailure } from './store-access.js';
-import { createStorePublisher } from './store-publisher.js';
+import { createStoreAccess, reportStoreFailure, type StoreAccess } from './store-access.js';
+import { createStorePublisher, type StorePublisher } from './store-publisher.js';
 import type { SessionState } from './token-set.js';
 import type { RefreshLock, TokenStore } from './token-store.js';
 
@@ -24,39 +24,16 @@ export interface StoreSync extends RefreshPath {
  * and the start from the store's state.
  */
 export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: RefreshLock | undefined): StoreSync {
-  const { scheduler, storeTimeout } = ctx.config;
   const ready$ = new BehaviorSubject(false);
   const subscriptions = new Subscription();
   const access = createStoreAccess(ctx, store, lock);
   const publisher = createStorePublisher(ctx, access);
   const shared = new SharedRefresh(ctx, access, publisher.idle$);
 
-  // Requests wait for the first read at most `storeTimeout`; a later answer is still taken
-  // while the session has not changed since, so a slow store never loses to stale config tokens.
-  function start(initial: SessionState): void {
-    const read$ = access.read().pipe(
-      switchMap((state) => {
-        if (ctx.state$.value !== initial) return EMPTY; // the app signed in or out meanwhile: its write decides
-        if (state) ctx.state$.next(state);
-        else if (initial.tokens) publisher.publishStart(initial);
-        return EMPTY;
-      }),
-      // A store that cannot be read may hold a newer state: start from our tokens without writing
-      // them; the first refresh reads the store again under the lock.
-      catchError((error: unknown) => {
-        reportStoreFailure(ctx, 'read', error);
-        return EMPTY;
-      }),
-      finalize(() => ready$.next(true)),
-    );
-    subscriptions.add(read$.subscribe());
-    subscriptions.add(timer(storeTimeout, scheduler).subscribe(() => ready$.next(true)));
-  }
-
   if (store.changes$) {
     subscriptions.add(store.changes$.subscribe({ next: (state) => publisher.notice(state), error: (error: unknown) => reportStoreFailure(ctx, 'changes', error) }));
   }
-  start(ctx.state$.value);
+  subscriptions.add(startFromStore(ctx, access, publisher, ctx.state$.value).subscribe(() => ready$.next(true)));
 
   return {
     ready$: ready$.asObservable(),
@@ -67,10 +44,37 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     publish: (state) => publisher.publish(state),
     dispose() {
       subscriptions.unsubscribe();
+      ready$.next(true); // requests still waiting for the start go on, and fail as disposed
       publisher.dispose();
       ready$.complete();
       store.dispose?.();
       lock?.dispose?.();
     },
   };
+}
+
+/**
+ * The start: adopt the store's state, or write ours into an empty store. Emits once requests may
+ * go on: when the read answered, failed, or took longer than `storeTimeout`. A later answer is
+ * still taken while the session has not changed since, so a slow store never loses to stale
+ * config tokens.
+ */
+function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: StorePublisher, initial: SessionState): Observable<unknown> {
+  const { scheduler, storeTimeout } = ctx.config;
+  const read$ = access.read().pipe(
+    switchMap((state) => {
+      if (ctx.state$.value !== initial) return EMPTY; // the app signed in or out meanwhile: its write decides
+      if (state) ctx.state$.next(state);
+      else if (initial.tokens) publisher.publishStart(initial);
+      return EMPTY;
+    }),
+    // A store that cannot be read may hold a newer state: start from our tokens without writing
+    // them; the first refresh reads the store again under the lock.
+    catchError((error: unknown) => {
+      reportStoreFailure(ctx, 'read', error);
+      return EMPTY;
+    }),
+    endWith(undefined),
+  );
+  return merge(read$, timer(storeTimeout, scheduler));
 }
