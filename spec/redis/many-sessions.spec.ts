@@ -64,7 +64,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('1,000 sessions in one proce
 
   it('opens the subscriber again for a session created after the last one was disposed', async () => {
     const first = shareThroughRedis({ client: app.client, key: `again:${library}` });
-    const session = createTokenSession({ refresh, ...first });
+    const session = createTokenSession({ refresh, share: first });
     await expect.poll(() => channels(redis), { timeout: 5_000, interval: 20 }).toBe(1);
     session.dispose();
     await expect.poll(() => channels(redis), { timeout: 5_000, interval: 20 }).toBe(0);
