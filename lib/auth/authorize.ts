@@ -1,5 +1,5 @@
-import { Observable, Subscription, switchMap, throwError } from 'rxjs';
-import type { TokenAccess } from '../session/token-access.js';
+import { Observable, Subscription, switchMap, throwError, type Subscriber } from 'rxjs';
+import type { CurrentToken, TokenAccess } from '../session/token-access.js';
 import { isTokenRejection } from './is-token-rejection.js';
 
 /** Options of {@link authorize}. */
@@ -30,33 +30,42 @@ export interface AuthorizeConfig {
 export function authorize<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
   const isRejection = config.isRejection ?? isTokenRejection;
   const mayRetry = config.mayRetry ?? (() => true);
-  // The hot path is one subscriber: the token, then one send; operators only after a rejection.
+  // The hot path is one subscriber: the token (at once when the session can say it without a
+  // wait), then one send; operators only after a rejection.
   return new Observable<T>((subscriber) => {
     const subscription = new Subscription();
-    let sent = false;
-    subscription.add(
-      access.currentToken().subscribe({
-        next(current) {
-          if (sent) return;
-          sent = true;
-          subscription.add(
-            sendSafely(send, current.accessToken).subscribe({
-              next: (value) => subscriber.next(value),
-              error(error: unknown) {
-                if (current.accessToken === null || !isRejection(error) || !mayRetry()) return subscriber.error(error);
-                subscription.add(afterRejection(access, send, current.generation, error, config.onRetry).subscribe(subscriber));
-              },
-              complete: () => subscriber.complete(),
-            }),
-          );
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete() {
-          if (!sent) subscriber.complete();
-        },
-      }),
-    );
+    const sendWith = (current: CurrentToken): void => {
+      subscription.add(
+        sendSafely(send, current.accessToken).subscribe({
+          next: (value) => subscriber.next(value),
+          error(error: unknown) {
+            if (current.accessToken === null || !isRejection(error) || !mayRetry()) return subscriber.error(error);
+            subscription.add(afterRejection(access, send, current.generation, error, config.onRetry).subscribe(subscriber));
+          },
+          complete: () => subscriber.complete(),
+        }),
+      );
+    };
+    const now = access.tokenNow?.();
+    if (now) sendWith(now);
+    else subscription.add(firstToken(access, subscriber, sendWith));
     return subscription;
+  });
+}
+
+// Waits for the session's token (a refresh or the store's first read), then sends once.
+function firstToken(access: TokenAccess, subscriber: Subscriber<unknown>, sendWith: (current: CurrentToken) => void): Subscription {
+  let sent = false;
+  return access.currentToken().subscribe({
+    next(current) {
+      if (sent) return;
+      sent = true;
+      sendWith(current);
+    },
+    error: (error: unknown) => subscriber.error(error),
+    complete() {
+      if (!sent) subscriber.complete();
+    },
   });
 }
 

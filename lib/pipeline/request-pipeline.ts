@@ -1,10 +1,10 @@
-import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subscription, type SchedulerLike, type Subscriber } from 'rxjs';
 import { authorize } from '../auth/authorize.js';
 import { isTokenRejection } from '../auth/is-token-rejection.js';
 import { RequestError } from '../errors/request-error.js';
 import { RequestTimeoutError } from '../errors/request-timeout-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
-import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { backoffPolicy, type BackoffPolicy, type RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { TokenAccess } from '../session/token-access.js';
 import { redactUrl } from '../util/redact-url.js';
 import { bearer } from './bearer.js';
@@ -56,35 +56,53 @@ export type RequestPipeline = <T>(request: PipelineRequest, send: SendAttempt<T>
  */
 export function createRequestPipeline(config: RequestPipelineConfig): RequestPipeline {
   const { access, allowList, scheduler } = config;
-  const retryOf = retryOperators(scheduler, access);
+  const policyOf = retryPolicies(scheduler, access);
   const authorization = bearerOnce();
   return <T>(request: PipelineRequest, send: SendAttempt<T>): Observable<T> => {
     const attempt = withAttemptTimeout(request, send, scheduler);
-    const retry = request.retry === undefined || request.retry.maxRetries === 0 ? undefined : retryOf<T>(request.retry);
-    if (!access || !request.auth || !allowList.allows(request.url)) {
-      const attempts = retry ? attempt(null).pipe(retry) : attempt(null);
-      return request.timeout === false ? attempts : attempts.pipe(requestDeadline(request.timeout, request.method, request.url, scheduler));
-    }
-    // The authorized request in one subscriber instead of defer -> failWhen -> requestDeadline:
-    // the same steps in the same order (deadline, then the revocation watch, then the attempts),
-    // with two layers fewer per request.
+    const policy = request.retry === undefined || request.retry.maxRetries === 0 ? undefined : policyOf(request.retry);
+    const authorized = access !== undefined && request.auth && allowList.allows(request.url);
     const limit = request.timeout;
+    // One subscriber for the whole request, in this order: the deadline, the revocation watch,
+    // then the attempts and their transient retries (no operator per request).
     return new Observable<T>((subscriber) => {
       const deadline = limit === false ? undefined : startDeadline(scheduler, limit, () => subscriber.error(new RequestTimeoutError(request.method, request.url, limit)));
+      const subscription = new Subscription();
       // A revocation (here or in another member) stops the request at once, mid-flight too.
-      const stop = access.revoked$.subscribe(() => subscriber.error(new TokenRevokedError()));
-      let subscription: Subscription | undefined;
+      if (authorized) subscription.add(access.revoked$.subscribe(() => subscriber.error(new TokenRevokedError())));
       if (!subscriber.closed) {
-        const authorized = authorizeOnce(access, allowList, request, attempt, authorization);
-        subscription = (retry ? authorized.pipe(retry) : authorized).subscribe(subscriber);
+        const attempts = authorized ? authorizeOnce(access, allowList, request, attempt, authorization) : attempt(null);
+        subscribeWithRetries(attempts, subscriber, policy, subscription);
       }
       return () => {
         deadline?.cancel();
-        stop.unsubscribe();
-        subscription?.unsubscribe();
+        subscription.unsubscribe();
       };
     });
   };
+}
+
+/**
+ * Subscribes `source` for `subscriber`, and again after each error that `policy` retries, once
+ * its wait is over: the transient retry of {@link retryBackoff} without an operator per request.
+ * Every subscription and wait goes into `subscription`, so unsubscribing it cancels them.
+ */
+function subscribeWithRetries<T>(source: Observable<T>, subscriber: Subscriber<T>, policy: BackoffPolicy | undefined, subscription: Subscription): void {
+  let attempt = 0;
+  const run = (): void => {
+    subscription.add(
+      source.subscribe({
+        next: (value) => subscriber.next(value),
+        error(error: unknown) {
+          const wait = policy?.delayOf(error, ++attempt);
+          if (policy === undefined || wait === undefined) subscriber.error(error);
+          else subscription.add(policy.scheduler.schedule(run, wait));
+        },
+        complete: () => subscriber.complete(),
+      }),
+    );
+  };
+  run();
 }
 
 // Built per subscription of the request (inside the defer above), so the one retry after a
@@ -125,23 +143,23 @@ function withAttemptTimeout<T>(request: PipelineRequest, send: SendAttempt<T>, s
   return (authorization) => send(authorization).pipe(requestDeadline(limit, request.method, request.url, scheduler));
 }
 
-// One operator per retry policy: building it per request was the client's largest own cost in
-// the benchmark profile. The event takes its method and URL from the error it retries.
-function retryOperators(scheduler: SchedulerLike, access: TokenAccess | undefined): <T>(policy: RetryBackoffConfig) => MonoTypeOperatorFunction<T> {
-  const built = new WeakMap<RetryBackoffConfig, MonoTypeOperatorFunction<unknown>>();
-  return <T>(policy: RetryBackoffConfig) => {
-    let operator = built.get(policy);
-    if (!operator) {
-      operator = retryBackoff<unknown>({
-        ...policy,
-        scheduler: policy.scheduler ?? scheduler,
+// One policy per retry config: requests that keep the client's config share it. The event takes
+// its method and URL from the error it retries.
+function retryPolicies(scheduler: SchedulerLike, access: TokenAccess | undefined): (config: RetryBackoffConfig) => BackoffPolicy {
+  const built = new WeakMap<RetryBackoffConfig, BackoffPolicy>();
+  return (config) => {
+    let policy = built.get(config);
+    if (!policy) {
+      policy = backoffPolicy({
+        ...config,
+        scheduler: config.scheduler ?? scheduler,
         onRetry: (error, attempt, delay) => {
-          policy.onRetry?.(error, attempt, delay);
+          config.onRetry?.(error, attempt, delay);
           if (access && error instanceof RequestError) access.report({ type: 'request-retried', method: error.method, url: error.url, reason: 'transient', attempt });
         },
       });
-      built.set(policy, operator);
+      built.set(config, policy);
     }
-    return operator as MonoTypeOperatorFunction<T>;
+    return policy;
   };
 }

@@ -35,6 +35,26 @@ export interface RetryBackoffConfig {
  * client.get<Report>('/reports/1').pipe(retryBackoff({ maxRetries: 5, baseDelay: 1000 }))
  */
 export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperatorFunction<T> {
+  const { maxRetries, scheduler, delayOf } = backoffPolicy(config);
+  return retry<T>({
+    count: maxRetries,
+    delay: (error: unknown, attempt: number) => {
+      const wait = delayOf(error, attempt);
+      return wait === undefined ? throwError(() => error) : timer(wait, scheduler);
+    },
+  });
+}
+
+/** {@link retryBackoff} as a decision, for code that runs its own retry loop (the request pipeline). */
+export interface BackoffPolicy {
+  readonly maxRetries: number;
+  readonly scheduler: SchedulerLike;
+  /** The wait before retry number `attempt` (from 1) after `error`, or `undefined` for none; calls `onRetry`. */
+  delayOf(error: unknown, attempt: number): number | undefined;
+}
+
+/** Checks `config`, fills in the defaults of {@link RetryBackoffConfig}, and decides each retry. */
+export function backoffPolicy(config: RetryBackoffConfig): BackoffPolicy {
   const {
     maxRetries = 3,
     baseDelay = 300,
@@ -47,17 +67,18 @@ export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperat
     scheduler = asyncScheduler,
   } = config;
   checkRetryConfig({ maxRetries, baseDelay, maxDelay });
-  return retry<T>({
-    count: maxRetries,
-    delay: (error: unknown, attempt: number) => {
-      if (!shouldRetry(error, attempt)) return throwError(() => error);
+  return {
+    maxRetries,
+    scheduler,
+    delayOf(error, attempt) {
+      if (attempt > maxRetries || !shouldRetry(error, attempt)) return undefined;
       const asked = retryAfter ? retryAfterDelay(error, scheduler.now()) : undefined;
       // A huge maxDelay or Retry-After must not overflow the timer into an immediate retry.
       const wait = Math.min(asked === undefined ? backoffDelay(attempt, { baseDelay, maxDelay, jitter, random }) : Math.min(asked, maxDelay), MAX_TIMER_DELAY);
       onRetry?.(error, attempt, wait);
-      return timer(wait, scheduler);
+      return wait;
     },
-  });
+  };
 }
 
 /** Throws a RangeError when a count or delay of `config` is negative or not a number. */

@@ -23,9 +23,15 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
     )
     .subscribe({ next: () => revoked.next(), complete: () => revoked.complete() });
 
-  const currentToken = tokenNow(ctx, flights, sync);
+  const currentToken = tokenLater(ctx, flights, sync);
+  const { scheduler, skew } = ctx.config;
   return {
     currentToken,
+    tokenNow() {
+      if ((sync && !sync.ready) || ctx.disposed) return undefined;
+      const current = ctx.state$.value;
+      return current.revoked || needsRefreshFirst(current, scheduler.now(), skew) ? undefined : currentOf(current);
+    },
     tokenAfterRejection: (generation) => tokenAfterRejection(ctx, flights, generation),
     report: (event) => ctx.events.next(event),
     // Emits at once for a session revoked already, like the state it watches.
@@ -34,7 +40,7 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
 }
 
 /** {@link TokenAccess.currentToken}, after the first read of the store (bounded by its timeout). */
-function tokenNow(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined): () => Observable<CurrentToken> {
+function tokenLater(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined): () => Observable<CurrentToken> {
   const { scheduler, skew } = ctx.config;
   const ready$ = sync?.ready$.pipe(filter(Boolean), take(1));
   return function currentToken(): Observable<CurrentToken> {

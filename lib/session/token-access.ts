@@ -20,6 +20,12 @@ export interface TokenAccess {
    */
   currentToken(): Observable<CurrentToken>;
   /**
+   * What `currentToken()` would emit at once, when it needs no wait (no refresh first, the store
+   * already read, the session usable); otherwise `undefined`, and `currentToken()` decides.
+   * Optional: it spares the hot path of `authorize` an observable per request.
+   */
+  tokenNow?(): CurrentToken | undefined;
+  /**
    * After a 401 for a request that sent the token of `generation`: joins (or starts) the one
    * refresh of that generation, or, when the session has moved on already, emits the current
    * token at once. Emits a `null` token when there is nothing to refresh with (signed out, or

@@ -173,4 +173,21 @@ describe('authorize', () => {
       });
     });
   });
+
+  describe('with a TokenAccess of your own that has no tokenNow()', () => {
+    it('waits for currentToken() and refreshes once on a rejection, like a session', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const session = createTokenSession({ tokens: t0, refresh: () => cold('-(t|)', { t: t1 }), scheduler: testScheduler });
+        const access = {
+          currentToken: () => session.currentToken(),
+          tokenAfterRejection: (generation: number) => session.tokenAfterRejection(generation),
+          report: () => undefined,
+          revoked$: session.revoked$,
+        };
+        const rejected = new HttpError({ method: 'GET', url: 'https://api.test/', status: 401 });
+        const send = (token: string | null): Observable<string> => (token === 'access-1' ? cold('--(v|)', { v: 'ok' }) : cold('--#', undefined, rejected));
+        expectObservable(authorize(access, send)).toBe('-----(v|)', { v: 'ok' });
+      });
+    });
+  });
 });
