@@ -57,5 +57,5 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   if (resolved.refreshAhead) subscriptions.add(startRefreshAhead(ctx, flights));
   const access = createSessionAccess(ctx, flights, sync);
   // Assigned, not spread: `state` is a getter.
-  return Object.assign(createSessionControls(ctx, access, sync, subscriptions), access);
+  return Object.assign(createSessionControls(ctx, access, sync, subscriptions, () => flights.landing), access);
 }

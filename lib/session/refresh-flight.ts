@@ -1,4 +1,4 @@
-import { ReplaySubject, catchError, defer, map, of, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable } from 'rxjs';
+import { ReplaySubject, catchError, defer, finalize, map, of, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
@@ -13,6 +13,12 @@ import type { SessionState, TokenSet } from './token-set.js';
 export interface RefreshFlights {
   /** Joins the refresh of `base.generation`, starting it when none runs. */
   join(base: SessionState): Observable<CurrentToken>;
+  /**
+   * The token endpoint's answer to the running flight, while its call is out (else `undefined`):
+   * a subscriber keeps the call alive when the flight itself is stopped, so that a sign-out can
+   * revoke the refresh token it brings back.
+   */
+  readonly landing: Observable<TokenSet> | undefined;
 }
 
 interface Flight {
@@ -41,10 +47,15 @@ class Flights implements RefreshFlights {
   #flight: Flight | undefined;
   // Refreshes in a row that handed over tokens already expired: each next one waits longer.
   #deadStreak = 0;
+  #landing: Observable<TokenSet> | undefined;
 
   constructor(ctx: SessionContext, path: RefreshPath) {
     this.#ctx = ctx;
     this.#path = path;
+  }
+
+  get landing(): Observable<TokenSet> | undefined {
+    return this.#landing;
   }
 
   join(base: SessionState): Observable<CurrentToken> {
@@ -80,7 +91,16 @@ class Flights implements RefreshFlights {
     // Only a refresh of tokens that themselves arrived dead waits: a fresh sign-in never pays for them.
     const wait = this.#deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.#deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
     const refresh$ = runRefresh(tokens.refreshToken as string, config);
-    return wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
+    const call$ = wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
+    // Replayed, never called twice; aborted once nobody (flight or sign-out) listens any more.
+    const landing = call$.pipe(
+      finalize(() => {
+        if (this.#landing === landing) this.#landing = undefined;
+      }),
+      share({ connector: () => new ReplaySubject<TokenSet>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: true }),
+    );
+    this.#landing = landing;
+    return landing;
   }
 
   #settle(base: SessionState, outcome: RefreshOutcome): CurrentToken {

@@ -1,4 +1,4 @@
-import { catchError, defer, distinctUntilChanged, filter, from, map, of, switchMap, take, throwError, timeout, type Observable, type Subscription } from 'rxjs';
+import { EMPTY, catchError, defer, distinctUntilChanged, filter, from, map, of, switchMap, take, throwError, timeout, type Observable, type Subscription } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { checkedTokens } from './normalize-token-set.js';
 import type { RevokeFunction } from './session-config.js';
@@ -33,7 +33,13 @@ export interface SessionControls {
 }
 
 /** The app-facing side of a session: watch it, sign in, sign out, refresh on demand, dispose. */
-export function createSessionControls(ctx: SessionContext, access: TokenAccess, sync: StoreSync | undefined, subscriptions: Subscription): SessionControls {
+export function createSessionControls(
+  ctx: SessionContext,
+  access: TokenAccess,
+  sync: StoreSync | undefined,
+  subscriptions: Subscription,
+  landing: () => Observable<TokenSet> | undefined,
+): SessionControls {
   // After the first read of the store: a late tab never shows tokens the store has replaced.
   const ready$ = sync ? sync.ready$.pipe(filter(Boolean), take(1)) : of(true);
   return {
@@ -58,7 +64,7 @@ export function createSessionControls(ctx: SessionContext, access: TokenAccess, 
       if (ctx.disposed) throw new TypeError('setTokens: the token session was disposed');
       change(ctx, sync, checkedTokens(tokens, ctx.config.scheduler.now(), 'setTokens'), 'sign-in');
     },
-    signOut: (options) => signOut(ctx, sync, options?.revoke === true),
+    signOut: (options) => signOut(ctx, sync, options?.revoke === true ? landing : undefined),
     dispose() {
       if (ctx.disposed) return;
       ctx.disposed = true;
@@ -80,16 +86,30 @@ function change(ctx: SessionContext, sync: StoreSync | undefined, tokens: TokenS
   sync?.publish(next);
 }
 
-function signOut(ctx: SessionContext, sync: StoreSync | undefined, revoke: boolean): void {
+// `revokeLanding`, for `{ revoke: true }`: the token call of a refresh still out.
+function signOut(ctx: SessionContext, sync: StoreSync | undefined, revokeLanding: (() => Observable<TokenSet> | undefined) | undefined): void {
   if (ctx.disposed) return;
-  const { revoke: revokeFunction, refreshTimeout } = ctx.config;
+  const { revoke, refreshTimeout } = ctx.config;
   const refreshToken = ctx.state$.value.tokens?.refreshToken;
-  if (revoke && !revokeFunction) {
+  if (revokeLanding && !revoke) {
     throw new TypeError('signOut({ revoke: true }) needs `revoke` in the session config, e.g. oauth2Revocation({ revocationUrl })');
   }
+  // Before the refresh is stopped: its call stays out, and the refresh token it brings back
+  // (rotated, so the one revoked below no longer reaches it) is revoked too.
+  const landing = revokeLanding?.();
+  if (revoke && landing) revokeWhenLanded(ctx, revoke, landing, refreshToken);
   ctx.stop$.next();
   change(ctx, sync, null, 'sign-out');
-  if (revoke && revokeFunction && refreshToken !== undefined) revokeQuietly(revokeFunction, refreshToken, refreshTimeout, ctx);
+  if (revokeLanding && revoke && refreshToken !== undefined) revokeQuietly(revoke, refreshToken, refreshTimeout, ctx);
+}
+
+// The answer of a token call the sign-out cut short: nobody gets its tokens, and its new refresh
+// token is revoked as soon as it arrives (within the refresh deadline).
+function revokeWhenLanded(ctx: SessionContext, revoke: RevokeFunction, landing: Observable<TokenSet>, spent: string | undefined): void {
+  const { refreshDeadline, refreshTimeout, scheduler } = ctx.config;
+  landing.pipe(take(1), timeout({ first: refreshDeadline, scheduler }), catchError(() => EMPTY)).subscribe(({ refreshToken }) => {
+    if (refreshToken !== undefined && refreshToken !== spent) revokeQuietly(revoke, refreshToken, refreshTimeout, ctx);
+  });
 }
 
 // Revocation is a courtesy to the server: the sign-out has happened already, whatever it answers.

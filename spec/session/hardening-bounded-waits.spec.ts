@@ -382,6 +382,40 @@ describe('hardening: signOut({ revoke: true })', () => {
     expect(userOf(s.state.tokens)).toBeNull();
     s.dispose();
   });
+  it('revokes the rotated refresh token of a refresh cut short, which the old one no longer reaches', () => {
+    testScheduler.run(({ cold, expectSubscriptions }) => {
+      const endpoint = cold('----(t|)', { t: userTokens('alice', 1) });
+      const revoked: { token: string; at: number }[] = [];
+      const revoke = (token: string) => (revoked.push({ token, at: testScheduler.now() }), cold('(x|)', { x: 'ok' }));
+      const { session: s, events } = watched({ refresh: () => endpoint, revoke });
+      const waiter: unknown[] = [];
+      s.tokenAfterRejection(0).subscribe({ next: (v) => waiter.push(v), error: (e: unknown) => waiter.push(reasonOf(e)) });
+      testScheduler.schedule(() => s.signOut({ revoke: true }), 2);
+      testScheduler.flush();
+      // The call ran to its end instead of being aborted at the sign-out...
+      expectSubscriptions(endpoint.subscriptions).toBe('^---!');
+      // ...both refresh tokens are revoked, the old at once and the rotated one when it landed...
+      expect(revoked).toEqual([
+        { token: 'alice-r0', at: 2 },
+        { token: 'alice-r1', at: 4 },
+      ]);
+      // ...and nobody got its tokens: the waiter failed as signed out, the session stays signed out.
+      expect(waiter).toEqual(['signed-out']);
+      expect(s.state.tokens).toBeNull();
+      expect(events.map((e) => e.type)).toEqual(['refresh-started', 'refresh-failed', 'tokens-changed']);
+    });
+  });
+
+  it('still aborts the call of a refresh cut short by a plain signOut()', () => {
+    testScheduler.run(({ cold, expectSubscriptions }) => {
+      const endpoint = cold('----(t|)', { t: userTokens('alice', 1) });
+      const { session: s } = watched({ refresh: () => endpoint, revoke: () => cold('(x|)', { x: 'ok' }) });
+      s.tokenAfterRejection(0).subscribe({ error: () => undefined });
+      testScheduler.schedule(() => s.signOut(), 2);
+      testScheduler.flush();
+      expectSubscriptions(endpoint.subscriptions).toBe('^-!');
+    });
+  });
 });
 
 function reasonOf(error: unknown) {
