@@ -24,11 +24,22 @@ export function createOurs(config: PeerConfig, transport?: Transport): Peer {
   const client = createHttpClient({ baseUrl: config.baseUrl, session, ...fetchOption, ...(transport ? { transport } : {}) });
   return {
     name: rxTokenHttp.name,
-    get: (path) => firstValueFrom(client.get(path)).then(() => ({ kind: 'ok', status: 200 }) as Outcome, outcomeOfOurs),
+    // Shaped like the other peers' `get`: no closure per call, which tsx (keepNames) would wrap in
+    // a `__name` call per request, a cost the peers do not pay.
+    async get(path) {
+      try {
+        await firstValueFrom(client.get(path));
+        return OK;
+      } catch (error) {
+        return outcomeOfOurs(error);
+      }
+    },
     tokens: () => ({ accessToken: session.state.tokens?.accessToken ?? null, refreshToken: session.state.tokens?.refreshToken ?? null }),
     close: () => session.dispose(),
   };
 }
+
+const OK: Outcome = { kind: 'ok', status: 200 };
 
 export function outcomeOfOurs(error: unknown): Outcome {
   const { HttpError, NetworkError, RequestTimeoutError, TokenRefreshError, TokenRevokedError } = lib();
