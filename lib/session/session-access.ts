@@ -23,15 +23,16 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
     )
     .subscribe({ next: () => revoked.next(), complete: () => revoked.complete() });
 
-  const currentToken = tokenLater(ctx, flights, sync);
   const { scheduler, skew } = ctx.config;
+  // What currentToken() emits at once: no store read pending, the session usable, no refresh first.
+  const tokenNow = (): CurrentToken | undefined => {
+    if ((sync && !sync.ready) || ctx.disposed) return undefined;
+    const current = ctx.state$.value;
+    return current.revoked || needsRefreshFirst(current, scheduler.now(), skew) ? undefined : currentOf(current);
+  };
   return {
-    currentToken,
-    tokenNow() {
-      if ((sync && !sync.ready) || ctx.disposed) return undefined;
-      const current = ctx.state$.value;
-      return current.revoked || needsRefreshFirst(current, scheduler.now(), skew) ? undefined : currentOf(current);
-    },
+    currentToken: tokenLater(ctx, flights, sync, tokenNow),
+    tokenNow,
     tokenAfterRejection: (generation) => tokenAfterRejection(ctx, flights, generation),
     report: (event) => ctx.events.next(event),
     // Emits at once for a session revoked already, like the state it watches.
@@ -39,20 +40,24 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
   };
 }
 
-/** {@link TokenAccess.currentToken}, after the first read of the store (bounded by its timeout). */
-function tokenLater(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined): () => Observable<CurrentToken> {
-  const { scheduler, skew } = ctx.config;
+/**
+ * {@link TokenAccess.currentToken}, after the first read of the store (bounded by its timeout):
+ * `tokenNow()` when it can answer, else the session's error or the refresh to wait for.
+ */
+function tokenLater(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined, tokenNow: () => CurrentToken | undefined): () => Observable<CurrentToken> {
+  const { scheduler } = ctx.config;
   const ready$ = sync?.ready$.pipe(filter(Boolean), take(1));
   return function currentToken(): Observable<CurrentToken> {
     return new Observable<CurrentToken>((subscriber) => {
       if (ready$ && !sync?.ready) return ready$.pipe(switchMap(() => currentToken())).subscribe(subscriber);
+      const now = tokenNow();
+      if (now) {
+        subscriber.next(now);
+        return subscriber.complete();
+      }
       const stopped = stoppedError(ctx);
       if (stopped) return subscriber.error(stopped);
       const current = ctx.state$.value;
-      if (!needsRefreshFirst(current, scheduler.now(), skew)) {
-        subscriber.next(currentOf(current));
-        return subscriber.complete();
-      }
       return flights
         .join(current)
         .pipe(
