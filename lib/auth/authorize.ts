@@ -1,4 +1,5 @@
-import { Observable, Subscription, switchMap, throwError, type Subscriber } from 'rxjs';
+import { Observable, Subscription, switchMap, throwError, type Observer } from 'rxjs';
+import { callSafely, passThrough, subscribeChecked } from '../util/subscribe-checked.js';
 import type { CurrentToken, TokenAccess } from '../session/token-access.js';
 import { isTokenRejection } from './is-token-rejection.js';
 
@@ -28,33 +29,48 @@ export interface AuthorizeConfig {
  * })
  */
 export function authorize<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
-  const isRejection = config.isRejection ?? isTokenRejection;
-  const mayRetry = config.mayRetry ?? (() => true);
-  // The hot path is one subscriber: the token (at once when the session can say it without a
-  // wait), then one send; operators only after a rejection.
   return new Observable<T>((subscriber) => {
     const subscription = new Subscription();
-    const sendWith = (current: CurrentToken): void => {
-      subscription.add(
-        sendSafely(send, current.accessToken).subscribe({
-          next: (value) => subscriber.next(value),
-          error(error: unknown) {
-            if (current.accessToken === null || !isRejection(error) || !mayRetry()) return subscriber.error(error);
-            subscription.add(afterRejection(access, send, current.generation, error, config.onRetry).subscribe(subscriber));
-          },
-          complete: () => subscriber.complete(),
-        }),
-      );
-    };
-    const now = access.tokenNow?.();
-    if (now) sendWith(now);
-    else subscription.add(firstToken(access, subscriber, sendWith));
+    authorizeInto(access, send, passThrough, config, subscriber, subscription);
     return subscription;
   });
 }
 
+/**
+ * {@link authorize} without an observable of its own, for the request pipeline: sends for
+ * `observer`, each response through `check` (a failing status becomes the error a rejection is
+ * recognised in), and puts every subscription into `subscription`. The hot path is one
+ * subscriber: the token (at once when the session can say it without a wait), then one send;
+ * operators only after a rejection.
+ */
+export function authorizeInto<R, T>(
+  access: TokenAccess,
+  send: (accessToken: string | null) => Observable<R>,
+  check: (response: R) => T,
+  config: AuthorizeConfig,
+  observer: Observer<T>,
+  subscription: Subscription,
+): void {
+  const isRejection = config.isRejection ?? isTokenRejection;
+  const sendWith = (current: CurrentToken): void => {
+    subscription.add(
+      subscribeChecked(callSafely(send, current.accessToken), check, {
+        next: (value) => observer.next(value),
+        error(error: unknown) {
+          if (current.accessToken === null || !isRejection(error) || (config.mayRetry && !config.mayRetry())) return observer.error(error);
+          subscription.add(subscribeChecked(afterRejection(access, send, current.generation, error, config.onRetry), check, observer));
+        },
+        complete: () => observer.complete(),
+      }),
+    );
+  };
+  const now = access.tokenNow?.();
+  if (now) sendWith(now);
+  else subscription.add(firstToken(access, observer, sendWith));
+}
+
 // Waits for the session's token (a refresh or the store's first read), then sends once.
-function firstToken(access: TokenAccess, subscriber: Subscriber<unknown>, sendWith: (current: CurrentToken) => void): Subscription {
+function firstToken<T>(access: TokenAccess, observer: Observer<T>, sendWith: (current: CurrentToken) => void): Subscription {
   let sent = false;
   return access.currentToken().subscribe({
     next(current) {
@@ -62,9 +78,9 @@ function firstToken(access: TokenAccess, subscriber: Subscriber<unknown>, sendWi
       sent = true;
       sendWith(current);
     },
-    error: (error: unknown) => subscriber.error(error),
+    error: (error: unknown) => observer.error(error),
     complete() {
-      if (!sent) subscriber.complete();
+      if (!sent) observer.complete();
     },
   });
 }
@@ -76,16 +92,7 @@ function afterRejection<T>(access: TokenAccess, send: (accessToken: string | nul
       // Signed out meanwhile, or nothing to refresh with: the 401 stands.
       if (next.accessToken === null) return throwError(() => rejection);
       onRetry?.();
-      return sendSafely(send, next.accessToken);
+      return callSafely(send, next.accessToken);
     }),
   );
-}
-
-// `send` may throw (a header it cannot build): that is the request's error, not an uncaught one.
-function sendSafely<T>(send: (accessToken: string | null) => Observable<T>, accessToken: string | null): Observable<T> {
-  try {
-    return send(accessToken);
-  } catch (error) {
-    return throwError(() => error);
-  }
 }

@@ -16,6 +16,7 @@ export interface RequestDefaults {
 const METHOD = /^[A-Za-z]+$/;
 // TRACE echoes the request (Authorization included) back; CONNECT opens a tunnel; TRACK is IIS's TRACE.
 const UNSUPPORTED = new Set(['TRACE', 'CONNECT', 'TRACK']);
+const COMMON = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
  * Turns a call's arguments into an {@link ApiRequest}: joins the URL onto `baseUrl` (a path
@@ -30,9 +31,8 @@ export function buildRequest(defaults: RequestDefaults, method: string, url: str
   if ((verb === 'GET' || verb === 'HEAD') && body !== undefined && body !== null) throw new TypeError(`A ${verb} request cannot have a body`);
   const target = targetUrl(defaults.baseUrl, url, options.params);
   const headers: Record<string, string> = {};
-  for (const source of [defaults.headers, options.headers ?? {}]) {
-    for (const [name, value] of Object.entries(source)) headers[name.toLowerCase()] = value;
-  }
+  copyLowerCased(defaults.headers, headers);
+  if (options.headers) copyLowerCased(options.headers, headers);
   checkHeaders(headers);
   return {
     method: verb,
@@ -48,7 +48,12 @@ export function buildRequest(defaults: RequestDefaults, method: string, url: str
   };
 }
 
+function copyLowerCased(source: Readonly<Record<string, string>>, target: Record<string, string>): void {
+  for (const name of Object.keys(source)) target[name.toLowerCase()] = source[name] as string;
+}
+
 function checkMethod(method: string): string {
+  if (COMMON.has(method)) return method; // what the client's own shorthands pass
   if (typeof method !== 'string' || !METHOD.test(method)) throw new TypeError(`Invalid HTTP method: ${JSON.stringify(String(method))}`);
   const verb = method.toUpperCase();
   if (UNSUPPORTED.has(verb)) throw new TypeError(`Unsupported HTTP method: ${verb}`);

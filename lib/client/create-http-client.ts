@@ -1,5 +1,6 @@
-import { Observable } from 'rxjs';
-import { createRequestPipeline, type PipelineRequest, type RequestPipeline } from '../pipeline/request-pipeline.js';
+import { Observable, type Subscriber } from 'rxjs';
+import type { PipelineRequest } from '../pipeline/pipeline-request.js';
+import { createRequestRunner, type RunRequest } from '../pipeline/request-run.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
@@ -23,13 +24,15 @@ export type { HttpClientConfig } from './client-config.js';
  */
 export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   const resolved = resolveClientConfig(config);
-  const { defaults } = resolved;
-  const pipeline = createRequestPipeline({ access: config.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
-
-  const send = sendThrough(pipeline, resolved);
-  const handler = (config.interceptors ?? []).reduceRight<RequestHandler>((next, interceptor) => (request) => interceptor(request, next), send);
-
-  const call = caller(handler, defaults);
+  const run = createRequestRunner({ access: config.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
+  const send = sendThrough(run, resolved);
+  const interceptors = config.interceptors ?? [];
+  // With interceptors, each sees the whole ApiResponse; without, the call runs the pipeline itself.
+  const handler =
+    interceptors.length === 0
+      ? undefined
+      : interceptors.reduceRight<RequestHandler>((next, interceptor) => (request) => interceptor(request, next), (request) => new Observable<ApiResponse<unknown>>((subscriber) => send(request, true, subscriber)));
+  const call = caller(send, handler, resolved.defaults);
   // The overloads of RxHttpClient differ only in types; one implementation serves them all.
   const client = {
     request: (method: string, url: string, options: RequestOptions & { body?: unknown } = {}) => call(method, url, options.body, options),
@@ -43,40 +46,30 @@ export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   return client as RxHttpClient;
 }
 
-// The adapter: an ApiRequest through the shared pipeline, each attempt over the transport.
-function sendThrough(pipeline: RequestPipeline, resolved: ResolvedClientConfig): RequestHandler {
+/** Runs one ApiRequest for `subscriber`, emitting the checked response, or its body unless `whole`. */
+type SendRequest = (request: ApiRequest, whole: boolean, subscriber: Subscriber<unknown>) => () => void;
+
+// The adapter: an ApiRequest through the shared pipeline, each attempt over the transport, each
+// response through checkStatus.
+function sendThrough(run: RunRequest, resolved: ResolvedClientConfig): SendRequest {
   const { defaults, transport } = resolved;
-  return (request) =>
-    pipeline<ApiResponse<unknown>>(pipelineRequest(request, defaults.retry, resolved.retry), (authorization) => {
-      const sent = authorization === null ? request : { ...request, headers: { ...request.headers, authorization } };
-      // Every subscription (attempt) calls the transport again, whatever observable it returns;
-      // one subscriber instead of defer + map.
-      return new Observable<ApiResponse<unknown>>((subscriber) =>
-        transport(sent).subscribe({
-          next(response) {
-            let checked: ApiResponse<unknown>;
-            try {
-              checked = checkStatus(request, response);
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
-            subscriber.next(checked);
-          },
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        }),
-      );
-    });
+  return (request, whole, subscriber) => {
+    const attempt = (authorization: string | null): Observable<ApiResponse<unknown>> =>
+      transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } });
+    const check = whole ? (response: ApiResponse<unknown>) => checkStatus(request, response) : (response: ApiResponse<unknown>) => checkStatus(request, response).body;
+    return run(pipelineRequest(request, defaults.retry, resolved.retry), attempt, check, subscriber);
+  };
 }
 
 // One call of the client: built at subscription, like defer, so a TypeError for bad input
 // arrives as the error; emits the body, or the whole response with `observe: 'response'`.
-function caller(handler: RequestHandler, defaults: RequestDefaults): (method: string, url: string, body: unknown, options?: RequestOptions) => Observable<unknown> {
+function caller(send: SendRequest, handler: RequestHandler | undefined, defaults: RequestDefaults): (method: string, url: string, body: unknown, options?: RequestOptions) => Observable<unknown> {
   return (method, url, body, options = {}) => {
     const whole = options.observe === 'response';
     return new Observable<unknown>((subscriber) => {
-      const response$ = handler(buildRequest(defaults, method, url, body, options));
+      const request = buildRequest(defaults, method, url, body, options);
+      if (!handler) return send(request, whole, subscriber);
+      const response$ = handler(request);
       if (whole) return response$.subscribe(subscriber);
       return response$.subscribe({
         next: (response) => subscriber.next(response.body),

@@ -34,7 +34,8 @@ export function fetchTransport(fetchFn?: typeof fetch, init?: { readonly redirec
       (async () => {
         const response = await send(request.url, { ...init, method: request.method, headers: request.headers, body: request.body, signal: controller.signal });
         const body = await readBody(response, request);
-        return { status: response.status, statusText: response.statusText, headers: response.headers, body, url: response.url || request.url };
+        // Not redirected, the response's URL is the request's: reading `url` serialises it anew.
+        return { status: response.status, statusText: response.statusText, headers: response.headers, body, url: (response.redirected && response.url) || request.url };
       })().then(
         (response) => {
           settled = true;

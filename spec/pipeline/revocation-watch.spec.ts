@@ -1,0 +1,144 @@
+import { NEVER, Observable, Subject, of, type Subscriber } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../lib/client/create-http-client.js';
+import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
+import { RevocationWatch } from '../../lib/pipeline/revocation-watch.js';
+import type { CurrentToken, TokenAccess } from '../../lib/session/token-access.js';
+
+const BASE = 'https://api.test';
+
+/** A session whose revocation the test triggers, counting the subscriptions to `revoked$`. */
+function revocableAccess() {
+  const revocations = new Subject<void>();
+  let revoked = false;
+  let watchers = 0;
+  let subscriptions = 0;
+  const access: TokenAccess = {
+    currentToken: () => of<CurrentToken>({ accessToken: 'token', generation: 1 }),
+    tokenAfterRejection: () => of<CurrentToken>({ accessToken: 'token', generation: 1 }),
+    report: () => undefined,
+    revoked$: new Observable<void>((subscriber) => {
+      subscriptions++;
+      if (revoked) return subscriber.next();
+      watchers++;
+      const inner = revocations.subscribe(subscriber);
+      return () => {
+        watchers--;
+        inner.unsubscribe();
+      };
+    }),
+  };
+  return {
+    access,
+    revoke() {
+      revoked = true;
+      revocations.next();
+    },
+    get watchers() {
+      return watchers;
+    },
+    get subscriptions() {
+      return subscriptions;
+    },
+  };
+}
+
+describe('requests in flight stop on a revocation through one watch per client', () => {
+  it('stops all 200 requests in flight, with one subscription to revoked$ between them, released when they end', () => {
+    const session = revocableAccess();
+    const api = createHttpClient({ baseUrl: BASE, session: session.access, transport: () => NEVER, timeout: false });
+    const errors: unknown[] = [];
+    for (let i = 0; i < 200; i++) api.get(`/items/${i}`).subscribe({ error: (error: unknown) => errors.push(error) });
+    expect(session.subscriptions).toBe(1);
+    expect(session.watchers).toBe(1);
+
+    session.revoke();
+
+    expect(errors).toHaveLength(200);
+    expect(errors.every((error) => error instanceof TokenRevokedError)).toBe(true);
+    expect(session.watchers).toBe(0);
+  });
+
+  it('lets go of revoked$ when the last request in flight is unsubscribed, and watches again for the next', () => {
+    const session = revocableAccess();
+    const api = createHttpClient({ baseUrl: BASE, session: session.access, transport: () => NEVER, timeout: false });
+    const first = api.get('/a').subscribe();
+    const second = api.get('/b').subscribe();
+    first.unsubscribe();
+    expect(session.watchers).toBe(1);
+    second.unsubscribe();
+    expect(session.watchers).toBe(0);
+
+    const errors: unknown[] = [];
+    api.get('/c').subscribe({ error: (error: unknown) => errors.push(error) });
+    expect(session.watchers).toBe(1);
+    session.revoke();
+    expect(errors).toEqual([new TokenRevokedError()]);
+  });
+
+  it('fails a request started on a revoked session at once, and one started by another’s error handler too', () => {
+    const session = revocableAccess();
+    let sent = 0;
+    const api = createHttpClient({
+      baseUrl: BASE,
+      session: session.access,
+      transport: () => {
+        sent++;
+        return NEVER;
+      },
+      timeout: false,
+    });
+    const errors: string[] = [];
+    api.get('/first').subscribe({
+      error() {
+        errors.push('first');
+        api.get('/from-handler').subscribe({ error: (error: unknown) => errors.push(error instanceof TokenRevokedError ? 'from-handler revoked' : 'other') });
+      },
+    });
+    session.revoke();
+    api.get('/later').subscribe({ error: (error: unknown) => errors.push(error instanceof TokenRevokedError ? 'later revoked' : 'other') });
+
+    expect(errors).toEqual(['first', 'from-handler revoked', 'later revoked']);
+    expect(sent).toBe(1); // only the first was sent: the others never reached the transport
+    expect(session.watchers).toBe(0);
+  });
+});
+
+describe('RevocationWatch', () => {
+  it('calls each stop once per revocation until removed, and subscribes only while something is watched', () => {
+    const revocations = new Subject<void>();
+    const watch = new RevocationWatch(revocations);
+    const calls: string[] = [];
+    const removeA = watch.add(() => calls.push('a'));
+    const removeB = watch.add(() => calls.push('b'));
+    expect(revocations.observed).toBe(true);
+    revocations.next();
+    removeA();
+    revocations.next();
+    removeB();
+    expect(revocations.observed).toBe(false);
+    revocations.next();
+    expect(calls).toEqual(['a', 'b', 'b']);
+  });
+
+  it('keeps no subscription when revoked$ emits synchronously and the only watcher leaves in its stop', () => {
+    let subscriber: Subscriber<void> | undefined;
+    let unsubscribed = 0;
+    const revoked$ = new Observable<void>((s) => {
+      subscriber = s;
+      s.next();
+      return () => unsubscribed++;
+    });
+    const watch = new RevocationWatch(revoked$);
+    let remove: (() => void) | undefined;
+    let stops = 0;
+    remove = watch.add(() => {
+      stops++;
+      remove?.();
+    });
+    remove();
+    expect(stops).toBe(1);
+    expect(unsubscribed).toBe(1);
+    expect(subscriber?.closed).toBe(true);
+  });
+});
