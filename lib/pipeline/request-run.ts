@@ -11,7 +11,7 @@ import { callSafely, subscribeChecked } from '../util/subscribe-checked.js';
 import { bearer } from './bearer.js';
 import { requestDeadline, startDeadline } from './request-deadline.js';
 import type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
-import { RevocationWatch } from './revocation-watch.js';
+import { revocationWatch } from './revocation-watch.js';
 
 /**
  * Runs one request for `subscriber` and returns its teardown: what the pipeline's observable does
@@ -32,7 +32,7 @@ export function createRequestRunner(config: RequestPipelineConfig): RunRequest {
   const { access, allowList, scheduler } = config;
   const policyOf = retryPolicies(scheduler, access);
   const authorization = bearerOnce();
-  const watch = access && new RevocationWatch(access.revoked$);
+  const watch = access && revocationWatch(access.revoked$);
   // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
   const isRejection = (error: unknown): boolean => isTokenRejection(error) && allowList.allows(error.responseUrl);
   return function run<R, T>(request: PipelineRequest, send: SendAttempt<R>, check: (response: R) => T, subscriber: Subscriber<T>): () => void {
@@ -42,7 +42,7 @@ export function createRequestRunner(config: RequestPipelineConfig): RunRequest {
     const deadline = limit === false ? undefined : startDeadline(scheduler, limit, () => subscriber.error(new RequestTimeoutError(request.method, request.url, limit)));
     const authorized = access !== undefined && watch !== undefined && request.auth && allowList.allows(request.url);
     // A revocation (here or in another member) stops the request at once, mid-flight too.
-    const unwatch = authorized ? watch.add(() => subscriber.error(new TokenRevokedError())) : undefined;
+    const unwatch = authorized ? watch(() => subscriber.error(new TokenRevokedError())) : undefined;
     const subscription = new Subscription();
     if (!subscriber.closed) {
       const start = authorized

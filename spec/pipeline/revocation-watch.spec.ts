@@ -2,7 +2,7 @@ import { NEVER, Observable, Subject, of, type Subscriber } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { RevocationWatch } from '../../lib/pipeline/revocation-watch.js';
+import { revocationWatch } from '../../lib/pipeline/revocation-watch.js';
 import type { CurrentToken, TokenAccess } from '../../lib/session/token-access.js';
 
 const BASE = 'https://api.test';
@@ -104,13 +104,13 @@ describe('requests in flight stop on a revocation through one watch per client',
   });
 });
 
-describe('RevocationWatch', () => {
+describe('revocationWatch', () => {
   it('calls each stop once per revocation until removed, and subscribes only while something is watched', () => {
     const revocations = new Subject<void>();
-    const watch = new RevocationWatch(revocations);
+    const watch = revocationWatch(revocations);
     const calls: string[] = [];
-    const removeA = watch.add(() => calls.push('a'));
-    const removeB = watch.add(() => calls.push('b'));
+    const removeA = watch(() => calls.push('a'));
+    const removeB = watch(() => calls.push('b'));
     expect(revocations.observed).toBe(true);
     revocations.next();
     removeA();
@@ -129,10 +129,10 @@ describe('RevocationWatch', () => {
       s.next();
       return () => unsubscribed++;
     });
-    const watch = new RevocationWatch(revoked$);
+    const watch = revocationWatch(revoked$);
     let remove: (() => void) | undefined;
     let stops = 0;
-    remove = watch.add(() => {
+    remove = watch(() => {
       stops++;
       remove?.();
     });
