@@ -40,7 +40,7 @@ export interface ThroughputResult {
 }
 
 export async function runThroughput(options: { quick: boolean; profile: 'auto' | 'always' | 'never'; log: (line: string) => void }): Promise<ThroughputResult> {
-  const rounds = options.quick ? 2 : 9;
+  const rounds = options.quick ? 2 : 15;
   const roundMs = options.quick ? 500 : 2000;
   const server = await startServerProcess();
   const clients: PeerFactory[] = [FLOOR, ...PEERS];
@@ -52,10 +52,7 @@ export async function runThroughput(options: { quick: boolean; profile: 'auto' |
     // Warm-up round, discarded: opens the connections and lets the JIT settle.
     for (const factory of clients) await measure(peers.get(factory) as Peer, options.quick ? 300 : 1000);
     for (let round = 0; round < rounds; round++) {
-      for (let k = 0; k < clients.length; k++) {
-        const factory = clients[(round + k) % clients.length] as PeerFactory;
-        samples.get(factory.name)?.push(await measure(peers.get(factory) as Peer, roundMs));
-      }
+      for (const factory of roundOrder(clients, round)) samples.get(factory.name)?.push(await measure(peers.get(factory) as Peer, roundMs));
       const line = clients.map((c) => `${c.name} ${fmt(samples.get(c.name)?.at(-1)?.rps ?? 0)}`).join(', ');
       options.log(`  round ${round + 1}/${rounds}: ${line} req/s`);
     }
@@ -77,6 +74,18 @@ export async function runThroughput(options: { quick: boolean; profile: 'auto' |
     for (const peer of peers.values()) peer.close();
     await server.stop();
   }
+}
+
+/**
+ * The order of one round: fetch and our client back to back (fetch first in even rounds, ours
+ * first in odd ones), so the ratio the targets read compares two runs seconds apart rather than
+ * up to a whole round apart on a machine whose speed drifts; then the other peers, rotating.
+ */
+export function roundOrder(clients: readonly PeerFactory[], round: number): PeerFactory[] {
+  const pair = clients.filter((c) => c === FLOOR || c === rxTokenHttp);
+  const rest = clients.filter((c) => !pair.includes(c));
+  const rotated = rest.map((_, k) => rest[(round + k) % rest.length] as PeerFactory);
+  return [...(round % 2 === 0 ? pair : [...pair].reverse()), ...rotated];
 }
 
 /** Runs `CONCURRENCY` loops of back-to-back requests for `ms` (bounded by the deadline). */
@@ -193,7 +202,7 @@ function toSection(
     headers: ['client', 'req/s (median ± MAD)', 'ratio to fetch (median [min–max])', 'client CPU µs/req', 'CPU ratio to fetch', 'errors'],
     rows,
     notes: [
-      `${run.rounds} rounds of ${run.roundMs} ms per client after a discarded warm-up round; in each round every client runs once, in rotating order, ${CONCURRENCY} requests in flight (GET ${PATH}, JSON body read). The ratio is taken within each round (client ÷ fetch of the same round), then the median over rounds; the range shows the noise of a shared machine.`,
+      `${run.rounds} rounds of ${run.roundMs} ms per client after a discarded warm-up round; in each round every client runs once, ${CONCURRENCY} requests in flight; fetch and rx-token-http run back to back (fetch first in even rounds, ours first in odd ones), the others after them in rotating order (GET ${PATH}, JSON body read). The ratio is taken within each round (client ÷ fetch of the same round), then the median over rounds; the range shows the noise of a shared machine.`,
       'The server (scripts/oauth2-server.ts) runs in a child process on the other core. "client CPU µs/req" is this process\'s user+system CPU time per request (process.cpuUsage): the client\'s own cost, which the req/s figure partly hides when the server is the bottleneck. axios uses its Node http adapter, the others undici\'s fetch.',
     ],
     targets,
