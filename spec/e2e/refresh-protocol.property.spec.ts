@@ -8,6 +8,7 @@ import { HttpError } from '../../lib/errors/http-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { FakeNetworkFault, createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const ORIGIN = 'https://api.example.test';
 
@@ -127,7 +128,7 @@ describe('the refresh protocol under random interleavings (fast-check)', () => {
         expect(session.state.tokens?.refreshToken).toBe(fake.issuedRefreshTokens.at(-1));
         session.dispose();
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40) },
+      propertyRuns(40),
     );
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import { shareInMemory } from '../../lib/session/share-in-memory.js';
 import { shareStore } from '../../lib/session/share-store.js';
 import type { RefreshLock, TokenStore } from '../../lib/session/token-store.js';
 import { FakeNetworkFault, createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const ORIGIN = 'https://api.example.test';
 const SESSIONS = 3;
@@ -174,7 +175,7 @@ describe('several sessions sharing a store and a lock, under random interleaving
           for (const session of sessions) session.dispose();
         },
       ),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), ...(process.env.DEBUG_MODEL ? { examples: [JSON.parse(process.env.DEBUG_MODEL)] } : {}) },
+      { ...propertyRuns(25), ...(process.env.DEBUG_MODEL ? { examples: [JSON.parse(process.env.DEBUG_MODEL)] } : {}) },
     );
   }, 180_000);
 });
