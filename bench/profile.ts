@@ -252,8 +252,9 @@ export function profileDiffSentence(ours: ProfileSummary, floor: ProfileSummary)
     .map((e) => ({ e, d: e.usPerIteration - (floorBy.get(key(e)) ?? 0) }))
     .sort((a, b) => b.d - a.d)
     .slice(0, 4);
+  const added = perIt(ours) - perIt(floor);
   return (
-    `the CPU profile gives our client ${(perIt(ours) - perIt(floor)).toFixed(0)} µs more main-thread CPU per request than fetch ` +
+    `the CPU profile gives our client ${Math.abs(added).toFixed(0)} µs ${added >= 0 ? 'more' : 'less'} main-thread CPU per request than fetch ` +
     `(${perIt(ours).toFixed(0)} vs ${perIt(floor).toFixed(0)} µs): ${areas.map((a) => `${a.area} +${a.d.toFixed(1)}`).join(', ')}. ` +
     `In lib/: ${fns.map(({ e, d }) => `\`${e.functionName}\` (${e.location}${e.hotLines?.length ? `, line${e.hotLines.length > 1 ? "s" : ""} ${e.hotLines.map((l) => l.line).join("/")}` : ''}) +${d.toFixed(1)} µs`).join('; ')}.`
   );
