@@ -18,6 +18,8 @@ export interface StoreSync extends RefreshPath {
   dispose(): void;
 }
 
+type FailureReport = (operation: 'read' | 'changes', error: unknown) => void;
+
 /**
  * Connects a session to its {@link TokenStore}: the refresh under the lock
  * (`shared-refresh.ts`), sign-in and sign-out writes and change notices (`store-publisher.ts`),
@@ -30,10 +32,15 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   const publisher = createStorePublisher(ctx, access);
   const shared = new SharedRefresh(ctx, access, publisher.idle$);
 
+  // A store that fails at once (a read that throws, storage the browser denies) fails while
+  // createTokenSession runs, before anyone could subscribe to events$: say it after that turn.
+  let starting = true;
+  const report: FailureReport = (operation, error) => (starting ? queueMicrotask(() => reportStoreFailure(ctx, operation, error)) : reportStoreFailure(ctx, operation, error));
   if (store.changes$) {
-    subscriptions.add(store.changes$.subscribe({ next: (state) => publisher.notice(state), error: (error: unknown) => reportStoreFailure(ctx, 'changes', error) }));
+    subscriptions.add(store.changes$.subscribe({ next: (state) => publisher.notice(state), error: (error: unknown) => report('changes', error) }));
   }
-  subscriptions.add(startFromStore(ctx, access, publisher, ctx.state$.value).subscribe(() => ready$.next(true)));
+  subscriptions.add(startFromStore(ctx, access, publisher, report).subscribe(() => ready$.next(true)));
+  starting = false;
 
   return {
     ready$: ready$.asObservable(),
@@ -59,8 +66,9 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
  * still taken while the session has not changed since, so a slow store never loses to stale
  * config tokens.
  */
-function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: StorePublisher, initial: SessionState): Observable<unknown> {
+function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: StorePublisher, report: FailureReport): Observable<unknown> {
   const { scheduler, storeTimeout } = ctx.config;
+  const initial = ctx.state$.value;
   const read$ = access.read().pipe(
     switchMap((state) => {
       if (ctx.state$.value !== initial) return EMPTY; // the app signed in or out meanwhile: its write decides
@@ -71,7 +79,7 @@ function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: Sto
     // A store that cannot be read may hold a newer state: start from our tokens without writing
     // them; the first refresh reads the store again under the lock.
     catchError((error: unknown) => {
-      reportStoreFailure(ctx, 'read', error);
+      report('read', error);
       return EMPTY;
     }),
     endWith(undefined),

@@ -76,4 +76,31 @@ describe('a shared store that fails outside a refresh', () => {
       expect(JSON.stringify(events)).not.toMatch(/access|refresh-\d|refresh-[a-z]/);
     });
   });
+  describe('a store that fails at once, while createTokenSession runs', () => {
+    // A read that throws (storage the browser denies, a client not connected) fails before the
+    // caller could subscribe to events$; the event waits for the caller's synchronous turn.
+    it('still says the read failed to whoever subscribed right after creating the session', async () => {
+      const denied = new Error('SecurityError: the operation is insecure');
+      const store: TokenStore = {
+        read: () => {
+          throw denied;
+        },
+        write: () => NEVER,
+      };
+      const { s, failures } = session(store, createTestScheduler());
+      expect(failures()).toEqual([]); // not yet: the caller's turn is not over
+      await Promise.resolve();
+      expect(failures()).toMatchObject([{ type: 'store-failed', operation: 'read', error: { cause: denied } }]);
+      expect(s.state.tokens?.accessToken).toBe(userTokens('alice').accessToken);
+      s.dispose();
+    });
+
+    it('and the change notices that fail at once', async () => {
+      const store: TokenStore = { read: () => of(null), write: (next) => of(next), changes$: throwError(() => storeDown) };
+      const { s, failures } = session(store, createTestScheduler());
+      await Promise.resolve();
+      expect(failures()).toMatchObject([{ type: 'store-failed', operation: 'changes', error: { cause: storeDown } }]);
+      s.dispose();
+    });
+  });
 });
