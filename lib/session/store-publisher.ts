@@ -39,16 +39,7 @@ class Publisher implements StorePublisher {
   ) {
     const written$ = this.publishing.pipe(
       concatMap((state) =>
-        this.publishOnce(state).pipe(
-          // A store that failed or did not answer gets a few more tries; after them the change
-          // stays ours only, and the next refresh under the lock writes it.
-          retry({ count: MAX_WRITE_TRIES - 1 }),
-          catchError((error: unknown) => {
-            reportStoreFailure(this.ctx, 'write', error);
-            return EMPTY;
-          }),
-          finalize(() => this.settled()),
-        ),
+        this.tried(this.publishOnce(state)),
       ),
     );
     this.subscriptions.add(written$.subscribe());
@@ -70,6 +61,14 @@ class Publisher implements StorePublisher {
         this.ctx.state$.next(written ? next : stored);
         return EMPTY;
       }),
+    );
+    this.subscriptions.add(this.tried(start$).subscribe());
+  }
+
+  // A store that failed or did not answer gets a few more tries; after them the change stays
+  // ours only (said as `store-failed`), and the next refresh under the lock writes it.
+  private tried(write$: Observable<unknown>): Observable<unknown> {
+    return write$.pipe(
       retry({ count: MAX_WRITE_TRIES - 1 }),
       catchError((error: unknown) => {
         reportStoreFailure(this.ctx, 'write', error);
@@ -77,7 +76,6 @@ class Publisher implements StorePublisher {
       }),
       finalize(() => this.settled()),
     );
-    this.subscriptions.add(start$.subscribe());
   }
 
   notice(shared: SessionState): void {
