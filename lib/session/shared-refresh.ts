@@ -1,4 +1,5 @@
-import { catchError, filter, map, of, race, retry, switchMap, take, throwError, type Observable } from 'rxjs';
+import { BehaviorSubject, catchError, defer, filter, finalize, map, of, race, retry, switchMap, take, throwError, type Observable } from 'rxjs';
+import { outlive } from '../util/outlive.js';
 import { toNextState, type RefreshPhase } from './refresh-path.js';
 import { SharedStateFailure } from './run-refresh.js';
 import { sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
@@ -12,6 +13,10 @@ import type { SessionState, TokenSet } from './token-set.js';
  * `idle$` emits when no sign-in or sign-out of this session is still on its way to the store.
  */
 export class SharedRefresh {
+  // Refreshes in the lock's critical section or waiting for it; after a stop, only those that
+  // outlive it (see `refresh`).
+  private readonly sections$ = new BehaviorSubject(0);
+
   constructor(
     private readonly ctx: SessionContext,
     private readonly access: StoreAccess,
@@ -20,7 +25,9 @@ export class SharedRefresh {
 
   refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     phase.current = 'lock';
-    const refreshed$ = this.idle$.pipe(
+    const { storeTimeout, scheduler } = this.ctx.config;
+    const sections$ = this.sections$;
+    const refreshed$ = defer(() => (sections$.next(sections$.value + 1), this.idle$)).pipe(
       take(1),
       switchMap(() =>
         this.access.underLock(() => {
@@ -28,6 +35,11 @@ export class SharedRefresh {
           return this.access.read().pipe(switchMap((shared) => this.refreshOver(base, shared, call, phase)));
         }),
       ),
+      finalize(() => sections$.next(sections$.value - 1)),
+      // Once the refresh token is spent, a deadline, sign-out or dispose answers the waiters but
+      // leaves the write under the lock to finish (within its tries): cut, it would let the next
+      // holder read and send the spent refresh token again.
+      outlive(() => phase.landed !== undefined, storeTimeout * MAX_WRITE_TRIES, scheduler),
     );
     // Another member's refresh that reaches us while we still wait for the lock settles this one:
     // its waiters go on at once with the adopted tokens instead of queueing for the lock.
@@ -37,6 +49,11 @@ export class SharedRefresh {
       map((state): RefreshOutcome => ({ state, kind: 'adopted' })),
     );
     return race(refreshed$, overtaken$);
+  }
+
+  /** Runs `then` once no refresh is left that outlived its flight, e.g. to dispose the store after it. */
+  whenSettled(then: () => void): void {
+    this.sections$.pipe(filter((count) => count === 0), take(1)).subscribe(then);
   }
 
   private refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
@@ -50,7 +67,7 @@ export class SharedRefresh {
       toNextState(this.ctx, Math.max(base.generation, expected) + 1),
       switchMap((next) => {
         phase.current = 'store';
-        return this.movedOn(base) ? this.storeOvertaken(base, next, expected) : this.storeOwn(base, next, expected, phase);
+        return this.movedOn(base) ? this.storeOvertaken(base, next, expected, phase) : this.storeOwn(base, next, expected, phase);
       }),
     );
   }
@@ -67,8 +84,9 @@ export class SharedRefresh {
   // The app signed in or out during the call: the result is not ours to keep, but the store gets
   // it all the same (fenced), or another member would spend the refresh token it replaced. Our
   // pending sign-in or sign-out is written after it and wins.
-  private storeOvertaken(base: SessionState, next: SessionState, expected: number): Observable<RefreshOutcome> {
+  private storeOvertaken(base: SessionState, next: SessionState, expected: number, phase: RefreshPhase): Observable<RefreshOutcome> {
     const current = this.ctx.state$.value;
+    phase.landed = { state: current, kind: 'adopted' };
     return this.writeRefreshed(base, next, expected).pipe(
       catchError(() => of(null)),
       map((): RefreshOutcome => ({ state: current, kind: 'adopted' })),

@@ -94,6 +94,8 @@ class Publisher implements StorePublisher {
     const { storeTimeout } = this.ctx.config;
     return this.access.read(storeTimeout).pipe(
       switchMap((shared) => {
+        // Already there (a refresh's write under the lock that outlived its deadline): nothing to add.
+        if (shared && sameTokens(shared.tokens, state.tokens) && shared.revoked === state.revoked) return this.settle(state, shared, shared, tries);
         const expected = shared?.generation ?? 0;
         const next = { ...state, generation: Math.max(state.generation, expected + 1) };
         return this.access.fencedWrite(next, expected, storeTimeout).pipe(switchMap((stored) => this.settle(state, next, stored, tries)));

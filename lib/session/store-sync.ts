@@ -54,8 +54,11 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       ready$.next(true); // requests still waiting for the start go on, and fail as disposed
       publisher.dispose();
       ready$.complete();
-      store.dispose?.();
-      lock?.dispose?.();
+      // A write of a refresh token already spent goes on under the lock (bounded) before both close.
+      shared.whenSettled(() => {
+        store.dispose?.();
+        lock?.dispose?.();
+      });
     },
   };
 }
