@@ -1,6 +1,6 @@
 import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, retry, switchMap, throwError, type Observable } from 'rxjs';
 import { SharedStateFailure } from './run-refresh.js';
-import { adoptIfNewer, sameTokens, type SessionContext } from './session-context.js';
+import { adoptIfNewer, applyOutcome, sameTokens, type SessionContext } from './session-context.js';
 import { MAX_WRITE_TRIES, reportStoreFailure, type StoreAccess } from './store-access.js';
 import type { SessionState } from './token-set.js';
 
@@ -96,6 +96,8 @@ class Publisher implements StorePublisher {
       switchMap((shared) => {
         // Already there (a refresh's write under the lock that outlived its deadline): nothing to add.
         if (shared && sameTokens(shared.tokens, state.tokens) && shared.revoked === state.revoked) return this.settle(state, shared, shared, tries);
+        // Another member's sign-in or sign-out, made after ours, got there first: never write over it.
+        if (shared && laterUserChange(shared, state)) return this.yieldTo(state, shared);
         const expected = shared?.generation ?? 0;
         const next = { ...state, generation: Math.max(state.generation, expected + 1) };
         return this.access.fencedWrite(next, expected, storeTimeout).pipe(switchMap((stored) => this.settle(state, next, stored, tries)));
@@ -106,16 +108,18 @@ class Publisher implements StorePublisher {
   private settle(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
     const { ctx } = this;
     const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
-    if (!written && laterUserChange(stored, state)) {
-      // Another member's sign-in or sign-out, made after ours: the user's last word wins.
-      if (ctx.state$.value === state) ctx.state$.next(stored);
-      return EMPTY;
-    }
+    if (!written && laterUserChange(stored, state)) return this.yieldTo(state, stored);
     if (!written) return tries < MAX_WRITE_TRIES ? this.publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state && next.generation !== state.generation) {
       ctx.renumbered.set(state.generation, next.generation);
       ctx.state$.next(next);
     }
+    return EMPTY;
+  }
+
+  // Another member's sign-in or sign-out, made after ours: the user's last word wins.
+  private yieldTo(state: SessionState, later: SessionState): Observable<never> {
+    if (this.ctx.state$.value === state) applyOutcome(this.ctx, { state: later, kind: 'adopted' });
     return EMPTY;
   }
 

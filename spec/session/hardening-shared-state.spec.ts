@@ -215,6 +215,32 @@ describe('hardening: shared state under TestScheduler', () => {
     });
   });
 
+  describe('(a) sign-ins in two members, the later one stored first', () => {
+    // Found by shared-state.property: B's read of the store was slow, and A's later sign-in landed
+    // before it answered. B wrote its own, older sign-in over it, so A's requests went out with
+    // the tokens of a sign-in older than A's own.
+    it('keeps the later sign-in: the member with the older one adopts it instead of writing over it', () => {
+      testScheduler.run(() => {
+        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const lock = virtualLock();
+        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { session: b, events } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        at(1, () => {
+          store.knobs.readDelay = 10; // B's read answers at 11, with what the store holds then
+          b.setTokens(userTokens('bob'));
+          store.knobs.readDelay = 0;
+        });
+        at(3, () => a.setTokens(userTokens('carol'))); // the user's last word, stored at 3
+        testScheduler.flush();
+        expect(tokensOf(store.current)).toEqual(userTokens('carol'));
+        expect(a.state.tokens).toEqual(userTokens('carol'));
+        expect(b.state.tokens).toEqual(userTokens('carol'));
+        expect(store.writes.filter((w) => w.at > 3).map((w) => userOf(w.next.tokens))).toEqual([]);
+        expect(events).toContainEqual({ type: 'tokens-changed', generation: store.current?.generation, change: 'sign-in', origin: 'remote' });
+      });
+    });
+  });
+
   describe('(c) a session created later', () => {
     it('starts from the store’s generation and state, ignoring its own `tokens`', () => {
       testScheduler.run(() => {
