@@ -19,6 +19,7 @@ type Step =
   | { kind: 'request'; member: number; delay: number }
   | { kind: 'sign-in'; member: number; subject: 'ada' | 'bob' }
   | { kind: 'sign-out'; member: number }
+  | { kind: 'restart'; member: number }
   | { kind: 'expire' }
   | { kind: 'fault'; fault: 'network' | 'server-error' }
   | { kind: 'hang'; what: 'read' | 'write' | 'lock' }
@@ -29,6 +30,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('request' as const), member, delay: fc.integer({ min: 0, max: 8 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('sign-in' as const), member, subject: fc.constantFrom('ada' as const, 'bob' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sign-out' as const), member }) },
+  // A tab closed and opened again, or a process restarted: dispose, then a new session joins from the store.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), member }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fault' as const), fault: fc.constantFrom('network' as const, 'server-error' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('hang' as const), what: fc.constantFrom('read' as const, 'write' as const, 'lock' as const) }) },
@@ -95,9 +98,9 @@ describe('several sessions sharing a store and a lock, under random interleaving
           const first = fake.signIn('ada');
           const signIns = new Map<string, number>([[familyOf(first.accessToken)!, 0]]); // family -> order of its sign-in
           const events: SessionEvent[] = [];
-          const sessions: TokenSession[] = Array.from({ length: SESSIONS }, (_, i) => {
+          const join = (tokens: TokenSession['state']['tokens']): TokenSession => {
             const session = createTokenSession({
-              tokens: i === 0 ? { accessToken: first.accessToken, refreshToken: first.refreshToken } : null,
+              tokens,
               refresh: oauth2RefreshGrant({ tokenUrl: `${ORIGIN}/oauth/token`, fetch: fetchThroughModel }),
               refreshRetry: { maxRetries: 1, baseDelay: 1, maxDelay: 4 },
               refreshTimeout: 150,
@@ -108,8 +111,10 @@ describe('several sessions sharing a store and a lock, under random interleaving
             });
             session.events$.subscribe((e) => events.push(e));
             return session;
-          });
-          const apis = sessions.map((session) => createHttpClient({ baseUrl: `${ORIGIN}/api`, session, fetch: fetchThroughModel, retry: false }));
+          };
+          const sessions = Array.from({ length: SESSIONS }, (_, i) => join(i === 0 ? { accessToken: first.accessToken, refreshToken: first.refreshToken } : null));
+          const clientOf = (session: TokenSession) => createHttpClient({ baseUrl: `${ORIGIN}/api`, session, fetch: fetchThroughModel, retry: false });
+          const apis = sessions.map(clientOf);
           // The newest sign-in each member made itself, by order: its requests must never carry an older family.
           const ownLatest: number[] = sessions.map((_, i) => (i === 0 ? 0 : -1));
           let signInCount = 0;
@@ -137,6 +142,12 @@ describe('several sessions sharing a store and a lock, under random interleaving
               signActions++;
               sessions[s.member]!.signOut();
               await sleep(2);
+            } else if (s.kind === 'restart') {
+              // Its requests still out fail as disposed; the new session has made no sign-in of its own.
+              sessions[s.member]!.dispose();
+              sessions[s.member] = join(null);
+              apis[s.member] = clientOf(sessions[s.member]!);
+              ownLatest[s.member] = -1;
             } else if (s.kind === 'expire') {
               fake.expireAccessTokens();
             } else if (s.kind === 'fault') {
