@@ -6,7 +6,8 @@
  *   npm run bench -- --quick              a smoke run (< 60 s), prints only
  *   npm run bench -- --only=stampede,bundle
  *   options: --lib=source (measure lib/ through tsx instead of compiled), --profile=always|never,
- *            --write-docs / --no-docs (override when docs/benchmarks.md is written)
+ *            --write-docs / --no-docs (override when docs/benchmarks.md is written),
+ *            --rounds=N (throughput rounds, default 15: more rounds, a tighter median on a noisy machine)
  *
  * Exits non-zero when our client misses a stampede correctness target: that is a bug, not noise.
  * Network only to 127.0.0.1; every loop is bounded; the process ends by itself.
@@ -27,6 +28,8 @@ const SCENARIOS = ['bundle', 'stampede', 'throughput', 'overhead', 'memory', 'ta
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 type Scenario = (typeof SCENARIOS)[number];
 const WATCHDOG_MS = 12 * 60_000;
+/** What one throughput round adds to a run: five clients for 2 s each, and slack. */
+const ROUND_MS = 12_000;
 
 interface Options {
   readonly quick: boolean;
@@ -34,6 +37,8 @@ interface Options {
   readonly lib: 'built' | 'source';
   readonly profile: 'auto' | 'always' | 'never';
   readonly writeDocs: boolean;
+  /** Throughput rounds (each runs every client for 2 s). */
+  readonly rounds: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -42,6 +47,7 @@ function parseArgs(argv: readonly string[]): Options {
   let lib: 'built' | 'source' = 'built';
   let profile: 'auto' | 'always' | 'never' | undefined;
   let writeDocs: boolean | undefined;
+  let rounds: number | undefined;
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2) as [string, string?];
     if (key === '--quick') quick = true;
@@ -56,8 +62,9 @@ function parseArgs(argv: readonly string[]): Options {
     else if (key === '--profile' && (value === 'auto' || value === 'always' || value === 'never')) profile = value;
     else if (key === '--write-docs') writeDocs = true;
     else if (key === '--no-docs') writeDocs = false;
+    else if (key === '--rounds' && /^\d+$/.test(value) && Number(value) >= 2 && Number(value) <= 200) rounds = Number(value);
     else if (key === '--help' || key === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,memory,tabs,fleet] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs]');
+      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,memory,tabs,fleet] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs] [--rounds=2..200]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -69,15 +76,17 @@ function parseArgs(argv: readonly string[]): Options {
     // A quick run has no time for profiles unless asked.
     profile: profile ?? (quick ? 'never' : 'auto'),
     writeDocs: writeDocs ?? (!quick && all),
+    rounds: rounds ?? (quick ? 2 : 15),
   };
 }
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  const limit = WATCHDOG_MS + Math.max(0, options.rounds - 15) * ROUND_MS;
   const watchdog = setTimeout(() => {
-    console.error(`bench: still running after ${WATCHDOG_MS / 60_000} min; giving up`);
+    console.error(`bench: still running after ${Math.round(limit / 60_000)} min; giving up`);
     process.exit(2);
-  }, WATCHDOG_MS);
+  }, limit);
   watchdog.unref();
 
   const started = performance.now();
@@ -103,7 +112,7 @@ async function main(): Promise<void> {
   // The CPU-sensitive scenarios (throughput, overhead) run before the stampede, whose bursts of
   // up to 10,000 concurrent requests leave this process with a grown heap and many closed sockets.
   await run('throughput', 'Throughput', async () => {
-    const result = await runThroughput({ quick: options.quick, profile: options.profile, log });
+    const result = await runThroughput({ quick: options.quick, rounds: options.rounds, profile: options.profile, log });
     throughputMissed = result.section.targets.some((t) => !t.met);
     return result.section;
   });

@@ -39,8 +39,8 @@ export interface ThroughputResult {
   readonly oursRatio: number;
 }
 
-export async function runThroughput(options: { quick: boolean; profile: 'auto' | 'always' | 'never'; log: (line: string) => void }): Promise<ThroughputResult> {
-  const rounds = options.quick ? 2 : 15;
+export async function runThroughput(options: { quick: boolean; rounds: number; profile: 'auto' | 'always' | 'never'; log: (line: string) => void }): Promise<ThroughputResult> {
+  const { rounds } = options;
   const roundMs = options.quick ? 500 : 2000;
   const server = await startServerProcess();
   const clients: PeerFactory[] = [FLOOR, ...PEERS];
