@@ -1,8 +1,8 @@
-import { BehaviorSubject, EMPTY, Subscription, catchError, endWith, merge, switchMap, timer, type Observable } from 'rxjs';
+import { BehaviorSubject, EMPTY, Subscription, catchError, endWith, merge, switchMap, take, timer, type Observable } from 'rxjs';
 import type { RefreshPath } from './refresh-path.js';
 import type { SessionContext } from './session-context.js';
 import { SharedRefresh } from './shared-refresh.js';
-import { createStoreAccess, reportStoreFailure, type StoreAccess } from './store-access.js';
+import { MAX_WRITE_TRIES, createStoreAccess, reportStoreFailure, type StoreAccess } from './store-access.js';
 import { createStorePublisher, type StorePublisher } from './store-publisher.js';
 import type { SessionState } from './token-set.js';
 import type { RefreshLock, TokenStore } from './token-store.js';
@@ -67,12 +67,15 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
  * The start: adopt the store's state, or write ours into an empty store. Emits once requests may
  * go on: when the read answered, failed, or took longer than `storeTimeout`. A later answer is
  * still taken while the session has not changed since, so a slow store never loses to stale
- * config tokens.
+ * config tokens; and each `storeTimeout` without one asks again beside it (a few times), so one
+ * lost read does not leave this session apart from the store for good.
  */
 function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: StorePublisher, report: FailureReport): Observable<unknown> {
   const { scheduler, storeTimeout } = ctx.config;
   const initial = ctx.state$.value;
-  const read$ = access.read().pipe(
+  const reads = Array.from({ length: MAX_WRITE_TRIES }, (_, i) => (i === 0 ? access.read() : timer(i * storeTimeout, scheduler).pipe(switchMap(() => access.read()))));
+  const read$ = merge(...reads).pipe(
+    take(1),
     switchMap((state) => {
       if (ctx.state$.value !== initial) return EMPTY; // the app signed in or out meanwhile: its write decides
       if (state) ctx.state$.next(state);

@@ -174,6 +174,24 @@ describe('hardening: bounded waits', () => {
       });
     });
 
+    // Found by shared-state.property: a session (a reopened tab) whose first read was lost
+    // started without the tokens the store held, and stayed apart from the store for good.
+    it('a first read that never settles is asked again after storeTimeout, and the session starts from the store', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler, { readDelay: 'never' });
+        store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
+        store.knobs.readDelay = 0;
+        const request = record(() => s.currentToken());
+        testScheduler.flush();
+        expect(request.at).toBe(1_000);
+        expect(request.value).toEqual({ accessToken: 'bob-a0', generation: 1 });
+        expect(s.state.tokens).toEqual(userTokens('bob'));
+        expect(store.reads).toBe(2);
+        expect(store.writes).toEqual([]); // the session wrote nothing over bob
+      });
+    });
+
     it('a first read that never settles holds requests for a configured storeTimeout', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler, { readDelay: 'never' });
