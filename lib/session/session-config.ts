@@ -51,7 +51,8 @@ export interface TokenSessionConfig {
   readonly share?: SharedState;
   /**
    * With a `share`: how long requests wait for the session's first read of the shared state,
-   * and how long each later store call may take outside a refresh. @default 1000
+   * and how long each later store write may take. A refresh whose token endpoint answered keeps
+   * writing under the lock for up to five of these, past its deadline, sign-out or dispose. @default 1000
    */
   readonly storeTimeout?: number;
   /** Clock and timers; pass a `TestScheduler` in marble tests. @default asyncScheduler */
