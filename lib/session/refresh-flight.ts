@@ -1,4 +1,4 @@
-import { ReplaySubject, catchError, defer, finalize, map, of, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable } from 'rxjs';
+import { ReplaySubject, catchError, defer, map, of, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
@@ -14,9 +14,9 @@ export interface RefreshFlights {
   /** Joins the refresh of `base.generation`, starting it when none runs. */
   join(base: SessionState): Observable<CurrentToken>;
   /**
-   * The token endpoint's answer to the running flight, while its call is out (else `undefined`):
-   * a subscriber keeps the call alive when the flight itself is stopped, so that a sign-out can
-   * revoke the refresh token it brings back.
+   * The token endpoint's answer to the running flight, replayed once it came (else `undefined`):
+   * a subscriber keeps a call still out alive when the flight itself is stopped, so that a
+   * sign-out can revoke the refresh token it brings back, or has brought back and not yet stored.
    */
   readonly landing: Observable<TokenSet> | undefined;
 }
@@ -68,7 +68,9 @@ class Flights implements RefreshFlights {
     const { refreshDeadline, scheduler } = ctx.config;
     const phase: RefreshPhase = { current: 'lock' };
     const done = (): void => {
-      if (this.#flight?.generation === base.generation) this.#flight = undefined;
+      if (this.#flight?.generation !== base.generation) return;
+      this.#flight = undefined;
+      this.#landing = undefined;
     };
     const result$ = defer(() => {
       ctx.events.next({ type: 'refresh-started', generation: base.generation });
@@ -93,12 +95,8 @@ class Flights implements RefreshFlights {
     const refresh$ = runRefresh(tokens.refreshToken as string, config);
     const call$ = wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
     // Replayed, never called twice; aborted once nobody (flight or sign-out) listens any more.
-    const landing = call$.pipe(
-      finalize(() => {
-        if (this.#landing === landing) this.#landing = undefined;
-      }),
-      share({ connector: () => new ReplaySubject<TokenSet>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: true }),
-    );
+    // Kept until the flight ends: a sign-out while the result is still being stored revokes it.
+    const landing = call$.pipe(share({ connector: () => new ReplaySubject<TokenSet>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: true }));
     this.#landing = landing;
     return landing;
   }

@@ -424,6 +424,28 @@ describe('hardening: signOut({ revoke: true })', () => {
     });
   });
 
+  // With a store, a refresh whose call has answered writes its result before the lock goes
+  // (spent-refresh-token.spec.ts). A sign-out then found the call ended and revoked only the old
+  // refresh token: the rotated one, live at the server, reached the store and was never revoked.
+  it('revokes the rotated refresh token of a refresh whose call answered but whose store write is still out', () => {
+    testScheduler.run(({ cold }) => {
+      const store = virtualStore(testScheduler);
+      const endpoint = cold('----(t|)', { t: userTokens('alice', 1) });
+      const revoked: { token: string; at: number }[] = [];
+      const revoke = (token: string) => (revoked.push({ token, at: testScheduler.now() }), cold('(x|)', { x: 'ok' }));
+      const { session: s } = watched({ refresh: () => endpoint, revoke, share: shareStore(store, virtualLock()) });
+      testScheduler.schedule(() => {
+        store.knobs.applyDelay = 10; // the refresh's write, sent at 5, lands at 15
+        s.tokenAfterRejection(s.state.generation).subscribe({ error: () => undefined });
+      }, 1);
+      testScheduler.schedule(() => s.signOut({ revoke: true }), 8);
+      testScheduler.flush();
+      expect(revoked.map((r) => r.token).sort()).toEqual(['alice-r0', 'alice-r1']);
+      expect(store.current?.tokens ?? null).toBeNull();
+      expect(s.state.tokens).toBeNull();
+    });
+  });
+
   it('still aborts the call of a refresh cut short by a plain signOut()', () => {
     testScheduler.run(({ cold, expectSubscriptions }) => {
       const endpoint = cold('----(t|)', { t: userTokens('alice', 1) });
