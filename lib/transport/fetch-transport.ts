@@ -1,10 +1,10 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { HttpClientError } from '../errors/http-client-error.js';
 import { NetworkError } from '../errors/network-error.js';
 import { checkHeaders } from '../util/header-syntax.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';
 import type { ApiRequest, ApiResponse } from './api-request.js';
-import { readBody } from './read-body.js';
+import { hasJsonBody, parseJsonBody, readBody } from './read-body.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -29,29 +29,48 @@ export function fetchTransport(fetchFn?: typeof fetch, init?: { readonly redirec
         subscriber.error(error);
         return;
       }
-      const controller = new AbortController();
-      let settled = false;
-      (async () => {
-        const response = await send(request.url, { ...init, method: request.method, headers: request.headers, body: request.body, signal: controller.signal });
-        const body = await readBody(response, request);
-        // Not redirected, the response's URL is the request's: reading `url` serialises it anew.
-        return { status: response.status, statusText: response.statusText, headers: response.headers, body, url: (response.redirected && response.url) || request.url };
-      })().then(
-        (response) => {
-          settled = true;
-          subscriber.next(response);
-          subscriber.complete();
-        },
-        // After an unsubscribe the subscriber is closed and ignores the abort's rejection.
-        (error: unknown) => {
-          settled = true;
-          subscriber.error(error instanceof HttpClientError ? error : new NetworkError(request.method, request.url, { cause: error }));
-        },
-      );
-      return () => {
-        if (!settled) controller.abort();
-      };
+      const exchange = new Exchange(subscriber);
+      void exchange.run(send, request, init);
+      return exchange;
     });
+}
+
+/**
+ * One fetch and its body read for `subscriber`, and its teardown (an object with `unsubscribe`,
+ * which rxjs accepts): one object per request where closures and a promise chain were several.
+ */
+class Exchange {
+  readonly #controller = new AbortController();
+  readonly #subscriber: Subscriber<ApiResponse<unknown>>;
+  #settled = false;
+
+  constructor(subscriber: Subscriber<ApiResponse<unknown>>) {
+    this.#subscriber = subscriber;
+  }
+
+  async run(send: typeof fetch, request: ApiRequest, init: { readonly redirect?: RequestRedirect } | undefined): Promise<void> {
+    let response: ApiResponse<unknown>;
+    try {
+      const signal = this.#controller.signal;
+      const { method, headers, body } = request;
+      const answer = await send(request.url, init ? { ...init, method, headers, body, signal } : { method, headers, body, signal });
+      const read = hasJsonBody(answer, request) ? parseJsonBody(await answer.text(), answer, request) : await readBody(answer, request);
+      // Not redirected, the response's URL is the request's: reading `url` serialises it anew.
+      response = { status: answer.status, statusText: answer.statusText, headers: answer.headers, body: read, url: (answer.redirected && answer.url) || request.url };
+    } catch (error) {
+      // After an unsubscribe the subscriber is closed and ignores the abort's rejection.
+      this.#settled = true;
+      this.#subscriber.error(error instanceof HttpClientError ? error : new NetworkError(request.method, request.url, { cause: error }));
+      return;
+    }
+    this.#settled = true;
+    this.#subscriber.next(response);
+    this.#subscriber.complete();
+  }
+
+  unsubscribe(): void {
+    if (!this.#settled) this.#controller.abort();
+  }
 }
 
 function checkSendable(request: ApiRequest): void {
