@@ -6,27 +6,50 @@ import { throwError, type Observable, type Observer, type Subscription } from 'r
  * it reaches `observer` after. One subscriber where `map` would add an observable and another.
  */
 export function subscribeChecked<R, T>(source: Observable<R>, check: (value: R) => T, observer: Observer<T>): Subscription {
-  let failed = false;
-  let subscription: Subscription | undefined;
-  subscription = source.subscribe({
-    next(value) {
-      if (failed) return;
-      let checked: T;
-      try {
-        checked = check(value);
-      } catch (error) {
-        failed = true;
-        subscription?.unsubscribe();
-        return observer.error(error);
-      }
-      observer.next(checked);
-    },
-    error: (error: unknown) => failed || observer.error(error),
-    complete: () => failed || observer.complete(),
-  });
-  // A synchronous source failed its check inside `subscribe`, before `subscription` was known.
-  if (failed) subscription.unsubscribe();
-  return subscription;
+  const checked = new Checked(check, observer);
+  return checked.subscribeTo(source);
+}
+
+// The observer of subscribeChecked, as one object rather than three closures per attempt.
+class Checked<R, T> implements Observer<R> {
+  #failed = false;
+  #subscription: Subscription | undefined;
+  readonly #check: (value: R) => T;
+  readonly #observer: Observer<T>;
+
+  constructor(check: (value: R) => T, observer: Observer<T>) {
+    this.#check = check;
+    this.#observer = observer;
+  }
+
+  subscribeTo(source: Observable<R>): Subscription {
+    const subscription = source.subscribe(this);
+    // A synchronous source failed its check inside `subscribe`, before `subscription` was known.
+    if (this.#failed) subscription.unsubscribe();
+    else this.#subscription = subscription;
+    return subscription;
+  }
+
+  next(value: R): void {
+    if (this.#failed) return;
+    let checked: T;
+    try {
+      checked = this.#check(value);
+    } catch (error) {
+      this.#failed = true;
+      this.#subscription?.unsubscribe();
+      return this.#observer.error(error);
+    }
+    this.#observer.next(checked);
+  }
+
+  error(error: unknown): void {
+    if (!this.#failed) this.#observer.error(error);
+  }
+
+  complete(): void {
+    if (!this.#failed) this.#observer.complete();
+  }
 }
 
 /** `send(argument)`, with a throw of `send` (a header it cannot build) as the observable's error. */
