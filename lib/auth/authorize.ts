@@ -1,5 +1,5 @@
 import { Observable, Subscription, switchMap, throwError, type Observer } from 'rxjs';
-import { callSafely, passThrough, subscribeChecked } from '../util/subscribe-checked.js';
+import { passThrough, subscribeChecked } from '../util/subscribe-checked.js';
 import type { CurrentToken, TokenAccess } from '../session/token-access.js';
 import { isTokenRejection } from './is-token-rejection.js';
 
@@ -31,9 +31,14 @@ export interface AuthorizeConfig {
 export function authorize<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
   return new Observable<T>((subscriber) => {
     const subscription = new Subscription();
-    authorizeInto(access, send, passThrough, config, subscriber, subscription);
+    authorizeInto(access, { send }, passThrough, config, subscriber, subscription);
     return subscription;
   });
+}
+
+/** What {@link authorizeInto} sends through: an object, so the request pipeline's own needs no closure per request. */
+export interface TokenSender<R> {
+  send(accessToken: string | null): Observable<R>;
 }
 
 /**
@@ -41,42 +46,80 @@ export function authorize<T>(access: TokenAccess, send: (accessToken: string | n
  * `observer`, each response through `check` (a failing status becomes the error a rejection is
  * recognised in), and puts every subscription into `subscription`. The hot path is one
  * subscriber: the token (at once when the session can say it without a wait), then one send;
- * operators only after a rejection.
+ * operators only after a rejection. `config`'s functions are called as its methods.
  */
 export function authorizeInto<R, T>(
   access: TokenAccess,
-  send: (accessToken: string | null) => Observable<R>,
+  sender: TokenSender<R>,
   check: (response: R) => T,
   config: AuthorizeConfig,
   observer: Observer<T>,
   subscription: Subscription,
 ): void {
-  const isRejection = config.isRejection ?? isTokenRejection;
-  const sendWith = (current: CurrentToken): void => {
-    subscription.add(
-      subscribeChecked(callSafely(send, current.accessToken), check, {
-        next: (value) => observer.next(value),
-        error(error: unknown) {
-          if (current.accessToken === null || !isRejection(error) || (config.mayRetry && !config.mayRetry())) return observer.error(error);
-          subscription.add(subscribeChecked(afterRejection(access, send, current.generation, error, config.onRetry), check, observer));
-        },
-        complete: () => observer.complete(),
-      }),
-    );
-  };
+  const attempt = new AuthorizedAttempt(access, sender, check, config, observer, subscription);
   const now = access.tokenNow?.();
-  if (now) sendWith(now);
-  else subscription.add(firstToken(access, observer, sendWith));
+  if (now) attempt.sendWith(now);
+  else subscription.add(firstToken(access, observer, attempt));
+}
+
+// One request's first send with the session's token, and the one retry after a rejection of it.
+class AuthorizedAttempt<R, T> implements Observer<T> {
+  readonly #access: TokenAccess;
+  readonly #sender: TokenSender<R>;
+  readonly #check: (response: R) => T;
+  readonly #config: AuthorizeConfig;
+  readonly #observer: Observer<T>;
+  readonly #subscription: Subscription;
+  #current: CurrentToken | undefined;
+
+  constructor(access: TokenAccess, sender: TokenSender<R>, check: (response: R) => T, config: AuthorizeConfig, observer: Observer<T>, subscription: Subscription) {
+    this.#access = access;
+    this.#sender = sender;
+    this.#check = check;
+    this.#config = config;
+    this.#observer = observer;
+    this.#subscription = subscription;
+  }
+
+  sendWith(current: CurrentToken): void {
+    this.#current = current;
+    this.#subscription.add(subscribeChecked(sendSafely(this.#sender, current.accessToken), this.#check, this));
+  }
+
+  next(value: T): void {
+    this.#observer.next(value);
+  }
+
+  error(error: unknown): void {
+    const config = this.#config;
+    const current = this.#current as CurrentToken;
+    const rejected = current.accessToken !== null && (config.isRejection ? config.isRejection(error) : isTokenRejection(error));
+    if (!rejected || (config.mayRetry && !config.mayRetry())) return this.#observer.error(error);
+    this.#subscription.add(subscribeChecked(afterRejection(this.#access, this.#sender, current.generation, error, config), this.#check, this.#observer));
+  }
+
+  complete(): void {
+    this.#observer.complete();
+  }
+}
+
+/** `sender.send(token)`, with a throw of it (a token a header cannot carry) as the observable's error. */
+function sendSafely<R>(sender: TokenSender<R>, accessToken: string | null): Observable<R> {
+  try {
+    return sender.send(accessToken);
+  } catch (error) {
+    return throwError(() => error);
+  }
 }
 
 // Waits for the session's token (a refresh or the store's first read), then sends once.
-function firstToken<T>(access: TokenAccess, observer: Observer<T>, sendWith: (current: CurrentToken) => void): Subscription {
+function firstToken<T>(access: TokenAccess, observer: Observer<T>, attempt: { sendWith(current: CurrentToken): void }): Subscription {
   let sent = false;
   return access.currentToken().subscribe({
     next(current) {
       if (sent) return;
       sent = true;
-      sendWith(current);
+      attempt.sendWith(current);
     },
     error: (error: unknown) => observer.error(error),
     complete() {
@@ -86,13 +129,13 @@ function firstToken<T>(access: TokenAccess, observer: Observer<T>, sendWith: (cu
 }
 
 // After a rejection of the token of `generation`: the one refresh of it, then `send` once more.
-function afterRejection<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, generation: number, rejection: unknown, onRetry?: () => void): Observable<T> {
+function afterRejection<T>(access: TokenAccess, sender: TokenSender<T>, generation: number, rejection: unknown, config: AuthorizeConfig): Observable<T> {
   return access.tokenAfterRejection(generation).pipe(
     switchMap((next) => {
       // Signed out meanwhile, or nothing to refresh with: the 401 stands.
       if (next.accessToken === null) return throwError(() => rejection);
-      onRetry?.();
-      return callSafely(send, next.accessToken);
+      config.onRetry?.();
+      return sendSafely(sender, next.accessToken);
     }),
   );
 }

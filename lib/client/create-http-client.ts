@@ -1,4 +1,4 @@
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
 import type { PipelineRequest } from '../pipeline/pipeline-request.js';
 import { createRequestRunner, type RunRequest } from '../pipeline/request-run.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
@@ -47,7 +47,7 @@ export function createHttpClient(config: HttpClientConfig): RxHttpClient {
 }
 
 /** Runs one ApiRequest for `subscriber`, emitting the checked response, or its body unless `whole`. */
-type SendRequest = (request: ApiRequest, whole: boolean, subscriber: Subscriber<unknown>) => () => void;
+type SendRequest = (request: ApiRequest, whole: boolean, subscriber: Subscriber<unknown>) => Unsubscribable;
 
 // The adapter: an ApiRequest through the shared pipeline, each attempt over the transport, each
 // response through checkStatus.

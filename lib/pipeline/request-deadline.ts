@@ -16,7 +16,7 @@ export function requestDeadline<T>(limit: number | false, method: string, url: s
   if (limit === false) return (source) => source;
   return (source) =>
     new Observable<T>((subscriber) => {
-      const deadline = startDeadline(scheduler, limit, () => subscriber.error(new RequestTimeoutError(method, url, limit)));
+      const deadline = startDeadline(scheduler, limit, { expire: () => subscriber.error(new RequestTimeoutError(method, url, limit)) });
       const subscription = source.subscribe(subscriber);
       return () => {
         deadline.cancel();
@@ -25,17 +25,39 @@ export function requestDeadline<T>(limit: number | false, method: string, url: s
     });
 }
 
-/** Calls `fire` in `limit` ms on `scheduler` unless cancelled first: the deadline of {@link requestDeadline}. */
-export function startDeadline(scheduler: SchedulerLike, limit: number, fire: () => void): { cancel(): void } {
-  return deadlineQueue(scheduler, limit).add(fire);
+/** What a deadline stops when it falls due. */
+export interface DeadlineTarget {
+  expire(): void;
 }
 
-interface Deadline {
-  readonly due: number;
-  fire: (() => void) | null;
-  prev: Deadline | null;
-  next: Deadline | null;
+/** A pending deadline; `cancel()` takes it out (harmless once it fired or was cancelled). */
+export interface Deadline {
   cancel(): void;
+}
+
+/** Calls `target.expire()` in `limit` ms on `scheduler` unless cancelled first: the deadline of {@link requestDeadline}. */
+export function startDeadline(scheduler: SchedulerLike, limit: number, target: DeadlineTarget): Deadline {
+  return deadlineQueue(scheduler, limit).add(target);
+}
+
+// One object per deadline, its links included: no closure per request.
+class Entry implements Deadline {
+  readonly due: number;
+  target: DeadlineTarget | null;
+  prev: Entry | null;
+  next: Entry | null = null;
+  readonly #queue: DeadlineQueue;
+
+  constructor(queue: DeadlineQueue, due: number, target: DeadlineTarget, prev: Entry | null) {
+    this.#queue = queue;
+    this.due = due;
+    this.target = target;
+    this.prev = prev;
+  }
+
+  cancel(): void {
+    if (this.target !== null) this.#queue.remove(this);
+  }
 }
 
 /**
@@ -53,8 +75,8 @@ class DeadlineQueue {
   readonly #scheduler: SchedulerLike;
   readonly #limit: number;
   readonly #native: boolean;
-  #head: Deadline | null = null;
-  #tail: Deadline | null = null;
+  #head: Entry | null = null;
+  #tail: Entry | null = null;
   #expiring = false;
   // The one timer: a Node/browser timer (native) or a scheduled action; `held` while deadlines are pending.
   #timer: { unsubscribe(): void } | ReturnType<typeof setTimeout> | null = null;
@@ -66,16 +88,12 @@ class DeadlineQueue {
     this.#native = scheduler === asyncScheduler;
   }
 
-  add(fire: () => void): Deadline {
-    const entry: Deadline = {
-      due: this.#scheduler.now() + this.#limit,
-      fire,
-      prev: this.#tail,
-      next: null,
-      cancel: () => {
-        if (entry.fire !== null) this.#remove(entry);
-      },
-    };
+  serves(scheduler: SchedulerLike, limit: number): boolean {
+    return this.#scheduler === scheduler && this.#limit === limit;
+  }
+
+  add(target: DeadlineTarget): Entry {
+    const entry = new Entry(this, this.#scheduler.now() + this.#limit, target, this.#tail);
     if (this.#tail) this.#tail.next = entry;
     else this.#head = entry;
     this.#tail = entry;
@@ -90,9 +108,9 @@ class DeadlineQueue {
     try {
       const now = this.#scheduler.now();
       for (let entry = this.#head; entry !== null && entry.due <= now; entry = this.#head) {
-        const fire = entry.fire;
-        this.#remove(entry);
-        fire?.();
+        const target = entry.target;
+        this.remove(entry);
+        target?.expire();
       }
     } finally {
       this.#expiring = false;
@@ -107,8 +125,8 @@ class DeadlineQueue {
     this.#held = true;
   }
 
-  #remove(entry: Deadline): void {
-    entry.fire = null;
+  remove(entry: Entry): void {
+    entry.target = null;
     if (entry.prev) entry.prev.next = entry.next;
     else this.#head = entry.next;
     if (entry.next) entry.next.prev = entry.prev;
@@ -129,12 +147,15 @@ class DeadlineQueue {
 }
 
 const queues = new WeakMap<SchedulerLike, Map<number, DeadlineQueue>>();
+// The queue asked for last: the requests of a client mostly share one limit and one scheduler.
+let last: DeadlineQueue | undefined;
 
-/** Adds a deadline to the shared queue of `limit` on `scheduler`. */
+/** The shared queue of `limit` on `scheduler`. */
 function deadlineQueue(scheduler: SchedulerLike, limit: number): DeadlineQueue {
+  if (last?.serves(scheduler, limit)) return last;
   let byLimit = queues.get(scheduler);
   if (!byLimit) queues.set(scheduler, (byLimit = new Map()));
   let queue = byLimit.get(limit);
   if (!queue) byLimit.set(limit, (queue = new DeadlineQueue(scheduler, limit)));
-  return queue;
+  return (last = queue);
 }

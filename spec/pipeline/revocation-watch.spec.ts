@@ -2,7 +2,7 @@ import { NEVER, Observable, Subject, of, type Subscriber } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { revocationWatch } from '../../lib/pipeline/revocation-watch.js';
+import { revocationWatch, type Revocable } from '../../lib/pipeline/revocation-watch.js';
 import type { CurrentToken, TokenAccess } from '../../lib/session/token-access.js';
 
 const BASE = 'https://api.test';
@@ -105,20 +105,44 @@ describe('requests in flight stop on a revocation through one watch per client',
 });
 
 describe('revocationWatch', () => {
-  it('calls each stop once per revocation until removed, and subscribes only while something is watched', () => {
+  class Stop implements Revocable {
+    constructor(readonly revoke: () => void) {}
+  }
+
+  it('calls each stop once per revocation, in the order they joined, until removed, and subscribes only while something is watched', () => {
     const revocations = new Subject<void>();
     const watch = revocationWatch(revocations);
     const calls: string[] = [];
-    const removeA = watch(() => calls.push('a'));
-    const removeB = watch(() => calls.push('b'));
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Stop(() => calls.push(name))) as [Stop, Stop, Stop];
+    watch.add(a);
+    watch.add(b);
+    watch.add(c);
     expect(revocations.observed).toBe(true);
     revocations.next();
-    removeA();
+    watch.remove(b);
     revocations.next();
-    removeB();
+    watch.remove(a);
+    watch.remove(c);
+    watch.remove(c); // twice is harmless
     expect(revocations.observed).toBe(false);
     revocations.next();
-    expect(calls).toEqual(['a', 'b', 'b']);
+    expect(calls).toEqual(['a', 'b', 'c', 'a', 'c']);
+  });
+
+  it('skips a request that a stop before it ended, and still stops the ones after it', () => {
+    const revocations = new Subject<void>();
+    const watch = revocationWatch(revocations);
+    const calls: string[] = [];
+    const b = new Stop(() => calls.push('b'));
+    const c = new Stop(() => calls.push('c'));
+    const a = new Stop(() => {
+      calls.push('a');
+      watch.remove(a);
+      watch.remove(b); // e.g. the app unsubscribes a sibling request when the first one fails
+    });
+    for (const s of [a, b, c]) watch.add(s);
+    revocations.next();
+    expect(calls).toEqual(['a', 'c']);
   });
 
   it('keeps no subscription when revoked$ emits synchronously and the only watcher leaves in its stop', () => {
@@ -130,13 +154,13 @@ describe('revocationWatch', () => {
       return () => unsubscribed++;
     });
     const watch = revocationWatch(revoked$);
-    let remove: (() => void) | undefined;
     let stops = 0;
-    remove = watch(() => {
+    const only: Stop = new Stop(() => {
       stops++;
-      remove?.();
+      watch.remove(only);
     });
-    remove();
+    watch.add(only);
+    watch.remove(only);
     expect(stops).toBe(1);
     expect(unsubscribed).toBe(1);
     expect(subscriber?.closed).toBe(true);
