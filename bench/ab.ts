@@ -1,10 +1,16 @@
 /**
  * A/B of the request pipeline against another checkout (e.g. main), in one process:
- *   npx tsx bench/ab.ts /path/to/other/tree [memory|fetch] [concurrency]
+ *   npx tsx bench/ab.ts /path/to/other/tree [memory|fetch|socket] [concurrency]
  * Builds lib/index.ts of both trees with esbuild (rxjs external), creates a session and a client
  * from each with the same config (an in-memory transport, or a `fetch` answering from memory),
  * and alternates them over 9 rounds of requests (one at a time, or `concurrency` loops in flight
  * at once); prints medians and the ratio.
+ *
+ * `socket`: both clients and plain fetch + AbortSignal against the throughput scenario's server
+ * process over the loopback network, 64 in flight, 1.5 s each per round in rotating order
+ * (`AB_ROUNDS`, 24 by default): the median per-round ratio of this process's CPU per request,
+ * this tree to the other, and each to fetch. What issue 11's CPU target reads, without the rest of
+ * the bench.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,7 +20,7 @@ import type * as Lib from '../lib/index.js';
 
 const [other = '', mode = 'memory', inFlight = '1'] = process.argv.slice(2);
 const concurrency = Number(inFlight);
-const ROUNDS = Number(process.env.AB_ROUNDS ?? 9);
+const ROUNDS = Number(process.env.AB_ROUNDS ?? (mode === 'socket' ? 24 : 9));
 if (!other) throw new Error('usage: npx tsx bench/ab.ts /path/to/other/tree [memory|fetch]');
 const here = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('../node_modules/.cache/rx-token-http-ab/', import.meta.url));
@@ -39,6 +45,11 @@ function client(lib: typeof Lib) {
   return { get: () => firstValueFrom(api.get('/api/items')), dispose: () => session.dispose() };
 }
 
+if (mode === 'socket') {
+  await socketAb(await load('other', other), await load('here', here));
+  process.exit(0);
+}
+
 const clients = { other: client(await load('other', other)), here: client(await load('here', here)) };
 const n = mode === 'memory' ? 20_000 : 5_000;
 const times: Record<keyof typeof clients, number[]> = { other: [], here: [] };
@@ -59,3 +70,31 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?
 const ratio = median(times.here.map((t, i) => t / (times.other[i] ?? NaN)));
 console.log(`${mode} (${concurrency} in flight): ${other} ${median(times.other).toFixed(2)} µs/req, this tree ${median(times.here).toFixed(2)} µs/req, ratio ${ratio.toFixed(3)} (median of ${ROUNDS} alternated rounds)`);
 for (const c of Object.values(clients)) c.dispose();
+
+async function socketAb(otherLib: typeof Lib, hereLib: typeof Lib): Promise<void> {
+  const { measure, startServerProcess } = await import('./throughput.js');
+  const { fetchFloor } = await import('./peers/fetch-floor.js');
+  const server = await startServerProcess();
+  const config = { baseUrl: server.url, tokenUrl: `${server.url}/oauth/token`, tokens: server.tokens };
+  const ours = (lib: typeof Lib, name: string) => {
+    const session = lib.createTokenSession({ tokens: config.tokens, refresh: lib.oauth2RefreshGrant({ tokenUrl: config.tokenUrl }) });
+    const api = lib.createHttpClient({ baseUrl: config.baseUrl, session });
+    return { name, get: (path: string) => firstValueFrom(api.get(path)).then(() => ({ kind: 'ok' as const })), tokens: () => ({ accessToken: null, refreshToken: null }), close: () => session.dispose() };
+  };
+  const peers = [fetchFloor.create(config), ours(otherLib, 'other'), ours(hereLib, 'here')];
+  const cpu = new Map<string, number[]>(peers.map((p) => [p.name, []]));
+  try {
+    for (const peer of peers) await measure(peer, 800); // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = peers.map((_, k) => peers[(round + k) % peers.length] as (typeof peers)[number]);
+      for (const peer of round % 2 ? order.reverse() : order) cpu.get(peer.name)?.push((await measure(peer, 1500)).cpuMicros);
+    }
+  } finally {
+    for (const peer of peers) peer.close();
+    await server.stop();
+  }
+  const middle = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1] ?? NaN;
+  const perRound = (a: string, b: string) => middle((cpu.get(a) ?? []).map((c, i) => c / (cpu.get(b)?.[i] ?? NaN)));
+  const floor = peers[0]?.name ?? '';
+  console.log(`socket (64 in flight), CPU per request, medians of ${ROUNDS} rounds: this tree / ${other} ${perRound('here', 'other').toFixed(3)}; ${other} / fetch ${perRound('other', floor).toFixed(3)}; this tree / fetch ${perRound('here', floor).toFixed(3)}`);
+}

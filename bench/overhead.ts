@@ -34,7 +34,7 @@ const RESPONSE: ApiResponse<unknown> = { status: 200, statusText: 'OK', headers:
 /** The in-memory transport: a cold observable of a ready response. */
 export const memoryTransport: Transport = () => of(RESPONSE);
 
-export const OURS_MEMORY = 'rx-token-http, in-memory backend';
+export const OURS_MEMORY = 'rx-token-http, in-memory transport';
 export const OURS_FETCH = 'rx-token-http, fake fetch';
 export const FLOOR_FETCH = 'fetch (floor), fake fetch';
 

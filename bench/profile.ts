@@ -138,7 +138,7 @@ function summarise(label: string, iterations: number, totalMs: number, profile: 
     iterations,
     totalMs,
     busyMs: total / 1000,
-    top: entries.slice(0, 60).map((e) => ({
+    top: entries.slice(0, Number(process.env.PROFILE_TOP ?? 60)).map((e) => ({
       functionName: e.functionName,
       location: e.location,
       area: e.area,
