@@ -53,8 +53,12 @@ export async function runThroughput(options: { quick: boolean; rounds: number; p
     for (const factory of clients) await measure(peers.get(factory) as Peer, options.quick ? 300 : 1000);
     for (let round = 0; round < rounds; round++) {
       for (const factory of roundOrder(clients, round)) samples.get(factory.name)?.push(await measure(peers.get(factory) as Peer, roundMs));
-      const line = clients.map((c) => `${c.name} ${fmt(samples.get(c.name)?.at(-1)?.rps ?? 0)}`).join(', ');
-      options.log(`  round ${round + 1}/${rounds}: ${line} req/s`);
+      // Rate and CPU per request of each client, so per-round CPU ratios can be resampled from the log.
+      const line = clients.map((c) => {
+        const last = samples.get(c.name)?.at(-1);
+        return `${c.name} ${fmt(last?.rps ?? 0)} req/s ${fmt(last?.cpuMicros ?? 0)} µs`;
+      });
+      options.log(`  round ${round + 1}/${rounds}: ${line.join(', ')}`);
     }
     const floor = samples.get(FLOOR.name) ?? [];
     const ratios = new Map<string, number[]>();
