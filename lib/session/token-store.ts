@@ -24,6 +24,12 @@ export interface TokenStore {
    * (usually `expected + 1`; more when the store lost its state and a member knows a higher
    * number). Emits the state the store holds afterwards: `next` when it was written, otherwise
    * the state that refused it (which the session then adopts when it is newer).
+   *
+   * A store of your own should not take reads for long while it refuses writes (a read-only
+   * replica behind a failover): a refresh whose write fails five `storeTimeout`s in a row keeps
+   * its tokens in this session only and lets the lock go, and a member that then reads the
+   * store sees the refresh token that refresh spent. A lock kept in the same store (as
+   * `shareThroughRedis` does) fails with it instead, and nobody refreshes until writes work.
    */
   write(next: SessionState, expected: number): ObservableInput<SessionState>;
   /**
