@@ -7,6 +7,8 @@ import type { ParamValue, RequestOptions } from './request-options.js';
 /** What the client adds to every request. */
 export interface RequestDefaults {
   readonly baseUrl: string;
+  /** Plain paths already joined onto `baseUrl` (see {@link createPathJoins}). */
+  readonly joins: PathJoins;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeout: number | false;
   readonly attemptTimeout: number | false;
@@ -29,7 +31,7 @@ export function buildRequest(defaults: RequestDefaults, method: string, url: str
   const verb = checkMethod(method);
   if (typeof url !== 'string') throw new TypeError(`The URL must be a string, got ${typeof url}`);
   if ((verb === 'GET' || verb === 'HEAD') && body !== undefined && body !== null) throw new TypeError(`A ${verb} request cannot have a body`);
-  const target = targetUrl(defaults.baseUrl, url, options.params);
+  const target = targetUrl(defaults, url, options.params);
   const headers: Record<string, string> = {};
   copyLowerCased(defaults.headers, headers);
   if (options.headers) copyLowerCased(options.headers, headers);
@@ -64,19 +66,39 @@ function checkMethod(method: string): string {
 // base it is already what the URL parser would make of it, so no parse is needed per request.
 const PLAIN_PATH = /^[\w\-~./]+$/;
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
-let lastBase: { readonly baseUrl: string; readonly prefix: string | null } = { baseUrl: '', prefix: null };
+/** How many joined paths a client remembers: an app calls a bounded set of endpoints. */
+const JOINS_KEPT = 256;
 
-function targetUrl(baseUrl: string, url: string, params: RequestOptions['params']): string {
-  if (!params && PLAIN_PATH.test(url) && !DOT_SEGMENT.test(url)) {
-    if (lastBase.baseUrl !== baseUrl) lastBase = { baseUrl, prefix: plainPrefix(baseUrl) };
-    if (lastBase.prefix !== null) return lastBase.prefix + url.replace(/^\/+/, '');
+/** A client's joins of plain paths onto its base URL: a path seen before skips the tests and the join. */
+export interface PathJoins {
+  /** `baseUrl` parsed, with one trailing slash; `null` when it has a query or fragment. */
+  readonly prefix: string | null;
+  readonly joined: Map<string, string>;
+}
+
+/** The {@link PathJoins} of a client whose base URL is `baseUrl` (absolute). */
+export function createPathJoins(baseUrl: string): PathJoins {
+  return { prefix: plainPrefix(baseUrl), joined: new Map() };
+}
+
+function targetUrl(defaults: RequestDefaults, url: string, params: RequestOptions['params']): string {
+  if (!params) {
+    const { prefix, joined } = defaults.joins;
+    const known = joined.get(url);
+    if (known !== undefined) return known;
+    if (prefix !== null && PLAIN_PATH.test(url) && !DOT_SEGMENT.test(url)) {
+      const target = prefix + url.replace(/^\/+/, '');
+      // Bounded: a client that builds paths from ids starts again rather than growing.
+      if (joined.size >= JOINS_KEPT) joined.clear();
+      joined.set(url, target);
+      return target;
+    }
   }
-  const target = resolveUrl(baseUrl, url);
+  const target = resolveUrl(defaults.baseUrl, url);
   appendParams(target, params);
   return target.toString();
 }
 
-/** `baseUrl` parsed, with one trailing slash; `null` when it has a query or fragment. */
 function plainPrefix(baseUrl: string): string | null {
   if (baseUrl.includes('?') || baseUrl.includes('#')) return null;
   const href = new URL(`${baseUrl.replace(/\/+$/, '')}/`).href;

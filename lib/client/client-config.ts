@@ -9,7 +9,7 @@ import type { Transport } from '../transport/transport.js';
 import { checkHeaders } from '../util/header-syntax.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';
-import type { RequestDefaults } from './build-request.js';
+import { createPathJoins, type RequestDefaults } from './build-request.js';
 import type { RequestInterceptor } from './request-interceptor.js';
 
 /** How an {@link RxHttpClient} sends requests. Only `baseUrl` is required. */
@@ -71,6 +71,7 @@ export function resolveClientConfig(config: HttpClientConfig | undefined): Resol
   return {
     defaults: {
       baseUrl,
+      joins: createPathJoins(baseUrl),
       headers,
       timeout: checkTimeout(config.timeout ?? 30_000, 'timeout'),
       attemptTimeout: checkTimeout(config.attemptTimeout ?? false, 'attemptTimeout'),

@@ -147,6 +147,26 @@ describe('createHttpClient', () => {
       await expect(lastValueFrom(client({ baseUrl: `${BASE}/` }).get('/users'))).resolves.toBe('ok');
       expect(hits).toBe(3);
     });
+
+    it('joins each path onto its own client\'s base, however many paths it has seen', async () => {
+      const sent: string[] = [];
+      const recording = (baseUrl: string) =>
+        client({
+          baseUrl,
+          transport: (request) => (sent.push(request.url), of({ status: 200, statusText: 'OK', headers: new Headers(), body: null, url: request.url })),
+        });
+      const [v1, v2, files] = [recording(BASE), recording(`${ORIGIN}/v2/`), recording(FILES)];
+      const paths = Array.from({ length: 300 }, (_, i) => `/items/${i}`);
+
+      for (const path of [...paths, ...paths.slice(0, 3), 'users', '/users', 'a/./b', '../up']) {
+        for (const api of [v1, v2, files]) await lastValueFrom(api.get(path));
+      }
+
+      const expected = (base: string, path: string) => new URL(path.replace(/^\/+/, ''), `${base.replace(/\/+$/, '')}/`).href;
+      const want = [...paths, ...paths.slice(0, 3), 'users', '/users', 'a/./b', '../up'].flatMap((path) => [BASE, `${ORIGIN}/v2`, FILES].map((base) => expected(base, path)));
+      expect(sent).toEqual(want);
+      expect(sent.slice(-6)).toEqual([`${BASE}/a/b`, `${ORIGIN}/v2/a/b`, `${FILES}/a/b`, `${ORIGIN}/up`, `${ORIGIN}/up`, `${FILES}/up`]);
+    });
   });
 
   describe('when the URL is absolute', () => {
