@@ -12,7 +12,8 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
  * method, an `Idempotency-Key` header, or the caller's explicit opt-in.
  */
 export function mayRetryTransient(method: string, hasIdempotencyKey: boolean, optedIn = false): boolean {
-  return optedIn || hasIdempotencyKey || IDEMPOTENT_METHODS.has(method.toUpperCase());
+  // The client and Angular pass methods upper-cased already: no new string per request for them.
+  return optedIn || hasIdempotencyKey || IDEMPOTENT_METHODS.has(method) || IDEMPOTENT_METHODS.has(method.toUpperCase());
 }
 
 /** `option` laid over `base`: a number replaces the count, a config is merged, `false` turns retries off. */
