@@ -52,3 +52,28 @@ export function fmtBytes(bytes: number): string {
   if (Math.abs(bytes) < 1024 * 1024) return `${(bytes / 1024).toFixed(2)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 }
+
+/**
+ * A 95 % bootstrap interval of the median of `values`: the median recomputed over `draws`
+ * resamples (with replacement), its 2.5th and 97.5th percentiles. How far another run of the same
+ * rounds could move the median on this machine. Seeded, so a report and its log agree.
+ */
+export function medianInterval(values: readonly number[], draws = 5000, seed = 1): { readonly low: number; readonly high: number } {
+  if (values.length === 0) return { low: NaN, high: NaN };
+  let state = seed >>> 0 || 1;
+  // xorshift32: enough for resampling, and the same numbers on every machine.
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const medians: number[] = [];
+  const sample = new Array<number>(values.length);
+  for (let d = 0; d < draws; d++) {
+    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)] as number;
+    medians.push(median(sample));
+  }
+  medians.sort((a, b) => a - b);
+  return { low: medians[Math.floor(draws * 0.025)] as number, high: medians[Math.ceil(draws * 0.975) - 1] as number };
+}
