@@ -66,19 +66,18 @@ function checkMethod(method: string): string {
 // base it is already what the URL parser would make of it, so no parse is needed per request.
 const PLAIN_PATH = /^[\w\-~./]+$/;
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
-/** How many joined paths a client remembers: an app calls a bounded set of endpoints. */
-const JOINS_KEPT = 256;
-
 /** A client's joins of plain paths onto its base URL: a path seen before skips the tests and the join. */
 export interface PathJoins {
   /** `baseUrl` parsed, with one trailing slash; `null` when it has a query or fragment. */
   readonly prefix: string | null;
+  /** Up to 256 (an app calls a bounded set of endpoints), then it starts again. */
   readonly joined: Map<string, string>;
 }
 
 /** The {@link PathJoins} of a client whose base URL is `baseUrl` (absolute). */
 export function createPathJoins(baseUrl: string): PathJoins {
-  return { prefix: plainPrefix(baseUrl), joined: new Map() };
+  const href = baseUrl.includes('?') || baseUrl.includes('#') ? '' : new URL(`${baseUrl.replace(/\/+$/, '')}/`).href;
+  return { prefix: href.endsWith('/') ? href : null, joined: new Map() };
 }
 
 function targetUrl(defaults: RequestDefaults, url: string, params: RequestOptions['params']): string {
@@ -89,7 +88,7 @@ function targetUrl(defaults: RequestDefaults, url: string, params: RequestOption
     if (prefix !== null && PLAIN_PATH.test(url) && !DOT_SEGMENT.test(url)) {
       const target = prefix + url.replace(/^\/+/, '');
       // Bounded: a client that builds paths from ids starts again rather than growing.
-      if (joined.size >= JOINS_KEPT) joined.clear();
+      if (joined.size >= 256) joined.clear();
       joined.set(url, target);
       return target;
     }
@@ -97,12 +96,6 @@ function targetUrl(defaults: RequestDefaults, url: string, params: RequestOption
   const target = resolveUrl(defaults.baseUrl, url);
   appendParams(target, params);
   return target.toString();
-}
-
-function plainPrefix(baseUrl: string): string | null {
-  if (baseUrl.includes('?') || baseUrl.includes('#')) return null;
-  const href = new URL(`${baseUrl.replace(/\/+$/, '')}/`).href;
-  return href.endsWith('/') ? href : null;
 }
 
 function resolveUrl(baseUrl: string, url: string): URL {
