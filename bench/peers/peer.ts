@@ -62,6 +62,8 @@ export interface PeerConfig {
   readonly tokens: InitialTokens;
   /** Replaces the network for the no-network overhead scenario. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** A client's whole-request timeout in ms, for a client that has one. @default its own default */
+  readonly requestTimeout?: number;
 }
 
 /** How a scenario makes a fresh client for each case. */

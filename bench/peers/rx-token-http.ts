@@ -21,7 +21,7 @@ export function createOurs(config: PeerConfig, transport?: Transport): Peer {
     tokens: config.tokens,
     refresh: oauth2RefreshGrant({ tokenUrl: config.tokenUrl, ...fetchOption }),
   });
-  const client = createHttpClient({ baseUrl: config.baseUrl, session, ...fetchOption, ...(transport ? { transport } : {}) });
+  const client = createHttpClient({ baseUrl: config.baseUrl, session, ...fetchOption, ...(transport ? { transport } : {}), ...(config.requestTimeout ? { timeout: config.requestTimeout } : {}) });
   return {
     name: rxTokenHttp.name,
     // Shaped like the other peers' `get`: no closure per call, which tsx (keepNames) would wrap in
