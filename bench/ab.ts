@@ -1,10 +1,15 @@
 /**
  * A/B of the request pipeline against another checkout (e.g. main), in one process:
- *   npx tsx bench/ab.ts /path/to/other/tree [memory|fetch|socket] [concurrency]
+ *   npx tsx bench/ab.ts /path/to/other/tree [memory|fetch|socket|instructions] [concurrency]
  * Builds lib/index.ts of both trees with esbuild (rxjs external), creates a session and a client
  * from each with the same config (an in-memory transport, or a `fetch` answering from memory),
  * and alternates them over 9 rounds of requests (one at a time, or `concurrency` loops in flight
  * at once); prints medians and the ratio.
+ *
+ * `instructions`: both clients and plain fetch + AbortSignal against the same server, each run under
+ * valgrind for 1,000 and 5,000 requests (`AB_REQUESTS=small,large`): instructions per request
+ * (bench/instructions.ts). About 5 min; free of the machine's other load, not of the process's own
+ * (a major GC or a compile in one window and not another): the same tree reads ±4 % against itself.
  *
  * `socket`: both clients and plain fetch + AbortSignal against the throughput scenario's server
  * process over the loopback network, 64 in flight, 1.5 s each per round in rotating order
@@ -21,15 +26,19 @@ import type * as Lib from '../lib/index.js';
 const [other = '', mode = 'memory', inFlight = '1'] = process.argv.slice(2);
 const concurrency = Number(inFlight);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? (mode === 'socket' ? 24 : 9));
-if (!other) throw new Error('usage: npx tsx bench/ab.ts /path/to/other/tree [memory|fetch]');
+if (!other) throw new Error('usage: npx tsx bench/ab.ts /path/to/other/tree [memory|fetch|socket|instructions] [concurrency]');
 const here = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('../node_modules/.cache/rx-token-http-ab/', import.meta.url));
 mkdirSync(out, { recursive: true });
 
-async function load(name: string, root: string): Promise<typeof Lib> {
+async function buildLib(name: string, root: string): Promise<string> {
   const outfile = `${out}${name}.mjs`;
   await build({ entryPoints: [`${root}/lib/index.ts`], bundle: true, format: 'esm', platform: 'node', target: 'es2022', packages: 'external', outfile, logLevel: 'warning' });
-  return (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as typeof Lib;
+  return outfile;
+}
+
+async function load(name: string, root: string): Promise<typeof Lib> {
+  return (await import(`${pathToFileURL(await buildLib(name, root)).href}?t=${Date.now()}`)) as typeof Lib;
 }
 
 const BASE = 'http://localhost:1';
@@ -43,6 +52,24 @@ function client(lib: typeof Lib) {
   });
   const api = lib.createHttpClient({ baseUrl: BASE, session, ...(mode === 'memory' ? { transport: () => of(RESPONSE) } : { fetch: fakeFetch }) });
   return { get: () => firstValueFrom(api.get('/api/items')), dispose: () => session.dispose() };
+}
+
+if (mode === 'instructions') {
+  const { countInstructions } = await import('./instructions.js');
+  const [small = 1000, large = 5000] = (process.env.AB_REQUESTS ?? '').split(',').filter(Boolean).map(Number);
+  if (!(small > 0 && large > small)) throw new Error('AB_REQUESTS must be two counts, small then large, e.g. 1000,5000');
+  const counted = await countInstructions(
+    [
+      { name: 'fetch', client: 'fetch' },
+      { name: 'other', client: { lib: await buildLib('other', other) } },
+      { name: 'here', client: { lib: await buildLib('here', here) } },
+    ],
+    { small, large },
+    (line) => console.log(line),
+  );
+  const per = (name: string) => counted.get(name) ?? NaN;
+  console.log(`instructions per request (requests ${small} to ${large}): this tree / ${other} ${(per('here') / per('other')).toFixed(3)}; ${other} / fetch ${(per('other') / per('fetch')).toFixed(3)}; this tree / fetch ${(per('here') / per('fetch')).toFixed(3)}`);
+  process.exit(0);
 }
 
 if (mode === 'socket') {

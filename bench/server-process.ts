@@ -6,7 +6,9 @@
  */
 import { startOAuth2Server } from '../scripts/oauth2-server.js';
 
-const running = await startOAuth2Server({ accessTokenTtl: 3_600_000 });
+// KEEP_ALIVE_MS: for a slow client (bench/instructions.ts runs it under valgrind).
+const keepAlive = Number(process.env.KEEP_ALIVE_MS ?? '');
+const running = await startOAuth2Server({ accessTokenTtl: 3_600_000 }, keepAlive > 0 ? { keepAliveTimeout: keepAlive } : undefined);
 const tokens = running.server.signIn();
 process.send?.({ url: running.url, tokens });
 process.once('disconnect', () => void running.close());

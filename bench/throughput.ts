@@ -119,9 +119,11 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(): Promise<ServerProcess> {
+/** Starts bench/server-process.ts; `keepAliveMs` replaces Node's 5 s keep-alive for a slow client. */
+export async function startServerProcess(options: { readonly keepAliveMs?: number } = {}): Promise<ServerProcess> {
   const child = fork(fileURLToPath(new URL('./server-process.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
+    ...(options.keepAliveMs ? { env: { ...process.env, KEEP_ALIVE_MS: String(options.keepAliveMs) } } : {}),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [message] = (await Promise.race([

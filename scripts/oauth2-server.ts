@@ -21,7 +21,8 @@ export interface RunningOAuth2Server {
 /**
  * Serves a fresh {@link FakeAuthorizationServer} over `node:http` on `127.0.0.1` and a free port, for the
  * demo, benchmarks and tests that want real sockets. Every request becomes a Fetch `Request` whose signal
- * aborts when the client disconnects; a scripted `'network'` fault destroys the socket.
+ * aborts when the client disconnects; a scripted `'network'` fault destroys the socket. `http.keepAliveTimeout`
+ * replaces Node's 5 s for idle keep-alive connections.
  *
  * @example
  * const { url, server, close } = await startOAuth2Server({ tokenDelay: 20 });
@@ -33,10 +34,12 @@ export interface RunningOAuth2Server {
  * // Your own data behind the token check, callable from a page on another origin:
  * const { url } = await startOAuth2Server({ cors: true, api: (_request, user) => ({ name: user.subject }) });
  */
-export async function startOAuth2Server(config?: FakeAuthorizationServerConfig): Promise<RunningOAuth2Server> {
+export async function startOAuth2Server(config?: FakeAuthorizationServerConfig, http?: { readonly keepAliveTimeout?: number }): Promise<RunningOAuth2Server> {
   const model = createFakeAuthorizationServer(config);
   let origin = '';
   const httpServer = createServer((req, res) => void serve(model, origin, req, res));
+  // Node's 5 s by default; a client much slower than usual (under valgrind) needs longer.
+  if (http?.keepAliveTimeout !== undefined) httpServer.keepAliveTimeout = http.keepAliveTimeout;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     // A deep backlog so a burst of 1,000+ connections isn't refused while the accept loop catches up.
