@@ -70,7 +70,7 @@ const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 export interface PathJoins {
   /** `baseUrl` parsed, with one trailing slash; `null` when it has a query or fragment. */
   readonly prefix: string | null;
-  /** Up to 256 (an app calls a bounded set of endpoints), then it starts again. */
+  /** Up to 256 paths of up to 256 characters (an app calls a bounded set of endpoints), then it starts again. */
   readonly joined: Map<string, string>;
 }
 
@@ -87,7 +87,9 @@ function targetUrl(defaults: RequestDefaults, url: string, params: RequestOption
     if (known !== undefined) return known;
     if (prefix !== null && PLAIN_PATH.test(url) && !DOT_SEGMENT.test(url)) {
       const target = prefix + url.replace(/^\/+/, '');
-      // Bounded: a client that builds paths from ids starts again rather than growing.
+      // Bounded in count and in size: a client that builds paths from ids starts again rather
+      // than growing, and a path longer than an endpoint's is joined but not kept.
+      if (url.length > 256) return target;
       if (joined.size >= 256) joined.clear();
       joined.set(url, target);
       return target;

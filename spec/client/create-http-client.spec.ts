@@ -158,12 +158,13 @@ describe('createHttpClient', () => {
       const [v1, v2, files] = [recording(BASE), recording(`${ORIGIN}/v2/`), recording(FILES)];
       const paths = Array.from({ length: 300 }, (_, i) => `/items/${i}`);
 
-      for (const path of [...paths, ...paths.slice(0, 3), 'users', '/users', 'a/./b', '../up']) {
+      const long = `/files/${'x'.repeat(300)}`;
+      for (const path of [...paths, ...paths.slice(0, 3), long, long, 'users', '/users', 'a/./b', '../up']) {
         for (const api of [v1, v2, files]) await lastValueFrom(api.get(path));
       }
 
       const expected = (base: string, path: string) => new URL(path.replace(/^\/+/, ''), `${base.replace(/\/+$/, '')}/`).href;
-      const want = [...paths, ...paths.slice(0, 3), 'users', '/users', 'a/./b', '../up'].flatMap((path) => [BASE, `${ORIGIN}/v2`, FILES].map((base) => expected(base, path)));
+      const want = [...paths, ...paths.slice(0, 3), long, long, 'users', '/users', 'a/./b', '../up'].flatMap((path) => [BASE, `${ORIGIN}/v2`, FILES].map((base) => expected(base, path)));
       expect(sent).toEqual(want);
       expect(sent.slice(-6)).toEqual([`${BASE}/a/b`, `${ORIGIN}/v2/a/b`, `${FILES}/a/b`, `${ORIGIN}/up`, `${ORIGIN}/up`, `${FILES}/up`]);
     });
