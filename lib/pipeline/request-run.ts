@@ -41,7 +41,7 @@ export function createRequestRunner(config: RequestPipelineConfig): RunRequest {
   const policyOf = retryPolicies(scheduler, access);
   const runner: Runner = {
     access,
-    watch: access && revocationWatch(access.revoked$),
+    watch: access && (access.revocations ?? revocationWatch(access.revoked$)),
     // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
     isRejection: (error) => isTokenRejection(error) && allowList.allows(error.responseUrl),
     authorization: bearerOnce(),

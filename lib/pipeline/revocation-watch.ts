@@ -1,19 +1,11 @@
 import { Subscription, type Observable } from 'rxjs';
+import type { Revocable, RevocationWatch, TokenAccess } from '../session/token-access.js';
 
-/** A request in flight that stops on the session's revocation. */
-export interface Revocable {
-  revoke(): void;
-}
-
-/** The requests in flight of one pipeline that stop when the session is revoked. */
-export interface RevocationWatch {
-  /** `request.revoke()` on the session's next revocation (at once when it is revoked already), until removed. */
-  add(request: Revocable): void;
-  /** Harmless when it was never added or has left already. */
-  remove(request: Revocable): void;
-}
+export type { Revocable, RevocationWatch } from '../session/token-access.js';
 
 /**
+ * The watch of a pipeline whose session has no `revocations` of its own (a
+ * {@link TokenAccess} of an app's making).
  * While any request is in flight the pipeline holds ONE subscription to `revoked$` and calls
  * each request's `revoke` on a revocation; a request joins and leaves a Set. One subscription
  * per request instead made each request that ends scan the session's array of all the others

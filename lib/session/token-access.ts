@@ -7,6 +7,19 @@ export interface CurrentToken {
   readonly generation: number;
 }
 
+/** A request in flight that stops on the session's revocation. */
+export interface Revocable {
+  revoke(): void;
+}
+
+/** The requests in flight that stop when a session is revoked. */
+export interface RevocationWatch {
+  /** `request.revoke()` on the session's next revocation (at once when it is revoked already), until removed. */
+  add(request: Revocable): void;
+  /** Harmless when it was never added or has left already. */
+  remove(request: Revocable): void;
+}
+
 /**
  * What the request pipeline needs from a session: the protocol side of a {@link TokenSession},
  * without the app-facing members. Any object that keeps these promises can authorize requests.
@@ -39,4 +52,10 @@ export interface TokenAccess {
    * requests in flight stop at once with `TokenRevokedError` instead of finishing on a dead session.
    */
   readonly revoked$: Observable<void>;
+  /**
+   * Optional: the session's own {@link RevocationWatch}, a set it keeps for its lifetime.
+   * Without it a pipeline subscribes to `revoked$` each time it goes from idle to busy, which
+   * was a sixth of a request's cost one request at a time.
+   */
+  readonly revocations?: RevocationWatch;
 }

@@ -1,9 +1,10 @@
-import { NEVER, Observable, Subject, of, type Subscriber } from 'rxjs';
+import { NEVER, Observable, Subject, of, throwError, type Subscriber } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { revocationWatch, type Revocable } from '../../lib/pipeline/revocation-watch.js';
-import type { CurrentToken, TokenAccess } from '../../lib/session/token-access.js';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
+import type { CurrentToken, RevocationWatch, TokenAccess } from '../../lib/session/token-access.js';
 
 const BASE = 'https://api.test';
 
@@ -101,6 +102,113 @@ describe('requests in flight stop on a revocation through one watch per client',
     expect(errors).toEqual(['first', 'from-handler revoked', 'later revoked']);
     expect(sent).toBe(1); // only the first was sent: the others never reached the transport
     expect(session.watchers).toBe(0);
+  });
+});
+
+describe("a session's own watch (TokenAccess.revocations)", () => {
+  const tokens = { accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt: Date.now() + 3_600_000 };
+
+  /** A session whose refresh ends it (invalid_grant), its watch counted, and `revoked$` refused. */
+  function revocableSession() {
+    const session = createTokenSession({ tokens, refresh: () => throwError(() => new TokenRevokedError()), refreshAhead: false });
+    const watch = session.revocations as RevocationWatch;
+    const counts = { added: 0, removed: 0 };
+    const access: TokenAccess = {
+      ...session,
+      tokenNow: () => session.tokenNow?.(),
+      revoked$: new Observable<void>(() => {
+        throw new Error('the pipeline subscribed to revoked$ although the session has its own watch');
+      }),
+      revocations: {
+        add(request) {
+          counts.added++;
+          watch.add(request);
+        },
+        remove(request) {
+          counts.removed++;
+          watch.remove(request);
+        },
+      },
+    };
+    return { session, access, counts, revoke: () => session.refresh$.subscribe({ error: () => undefined }) };
+  }
+
+  it('stops all 200 requests in flight on invalid_grant, with no subscription to revoked$, and lets each go when it ends', () => {
+    const { access, counts, revoke } = revocableSession();
+    const api = createHttpClient({ baseUrl: BASE, session: access, transport: () => NEVER, timeout: false });
+    const errors: unknown[] = [];
+    for (let i = 0; i < 200; i++) api.get(`/items/${i}`).subscribe({ error: (error: unknown) => errors.push(error) });
+    expect(counts).toEqual({ added: 200, removed: 0 });
+
+    revoke();
+
+    expect(errors).toHaveLength(200);
+    expect(errors.every((error) => error instanceof TokenRevokedError)).toBe(true);
+    expect(counts).toEqual({ added: 200, removed: 200 });
+  });
+
+  it('revokes what is watched once, in the order it joined, and nothing that left', () => {
+    const { session, revoke } = revocableSession();
+    const watch = session.revocations as RevocationWatch;
+    const calls: string[] = [];
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => ({ revoke: () => calls.push(name) }));
+    for (const request of [a, b, c]) watch.add(request as { revoke(): void });
+    watch.remove(b as { revoke(): void });
+    revoke();
+    session.setTokens(tokens);
+    revoke();
+    expect(calls).toEqual(['a', 'c']);
+  });
+
+  it('lets go of requests that complete, fail or are unsubscribed, and revokes none of them later', () => {
+    const { access, counts, revoke } = revocableSession();
+    let answer = 0;
+    const transport = () => (++answer === 2 ? throwError(() => new TypeError('refused')) : answer === 3 ? NEVER : of({ status: 200, statusText: 'OK', headers: new Headers(), body: 1, url: `${BASE}/x` }));
+    const api = createHttpClient({ baseUrl: BASE, session: access, transport, timeout: false, retry: false });
+    const seen: string[] = [];
+    api.get('/done').subscribe({ next: () => seen.push('done'), error: () => seen.push('done failed') });
+    api.get('/fails').subscribe({ error: (error: unknown) => seen.push(error instanceof TypeError ? 'fails' : 'fails revoked') });
+    api.get('/dropped').subscribe({ error: () => seen.push('dropped revoked') }).unsubscribe();
+    expect(counts).toEqual({ added: 3, removed: 3 });
+
+    revoke();
+
+    expect(seen).toEqual(['done', 'fails']);
+  });
+
+  it('fails a request started on a revoked session at once, and one a handler starts after signing in again goes on', () => {
+    const { session, access, revoke } = revocableSession();
+    let sent = 0;
+    const api = createHttpClient({
+      baseUrl: BASE,
+      session: access,
+      transport: () => {
+        sent++;
+        return NEVER;
+      },
+      timeout: false,
+    });
+    const outcomes: string[] = [];
+    const watchOutcome = (name: string) => ({ error: (error: unknown) => outcomes.push(`${name} ${error instanceof TokenRevokedError ? 'revoked' : 'other'}`) });
+    api.get('/first').subscribe({
+      error() {
+        outcomes.push('first revoked');
+        api.get('/from-handler').subscribe(watchOutcome('from-handler'));
+      },
+    });
+    api.get('/second').subscribe({
+      error() {
+        outcomes.push('second revoked');
+        session.setTokens({ accessToken: 'access-2', refreshToken: 'refresh-2' });
+        api.get('/after-sign-in').subscribe(watchOutcome('after-sign-in'));
+      },
+    });
+    revoke();
+    expect(outcomes).toEqual(['first revoked', 'from-handler revoked', 'second revoked']);
+    expect(sent).toBe(3); // first, second, and the one after the sign-in, which is still out
+
+    revoke();
+    expect(outcomes).toEqual(['first revoked', 'from-handler revoked', 'second revoked', 'after-sign-in revoked']);
   });
 });
 
