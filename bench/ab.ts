@@ -1,6 +1,6 @@
 /**
  * A/B of the request pipeline against another checkout (e.g. main), in one process:
- *   npx tsx bench/ab.ts /path/to/other/tree [memory|fetch|socket|instructions] [concurrency]
+ *   npx tsx bench/ab.ts /path/to/other/tree [memory|fetch|socket|instructions|held] [concurrency]
  * Builds lib/index.ts of both trees with esbuild (rxjs external), creates a session and a client
  * from each with the same config (an in-memory transport, or a `fetch` answering from memory),
  * and alternates them over 9 rounds of requests (one at a time, or `concurrency` loops in flight
@@ -10,6 +10,9 @@
  * valgrind for 1,000 and 5,000 requests (`AB_REQUESTS=small,large`): instructions per request
  * (bench/instructions.ts). About 5 min; free of the machine's other load, not of the process's own
  * (a major GC or a compile in one window and not another): the same tree reads ±4 % against itself.
+ *
+ * `held`: what each tree's client adds to a bare observable when requests stay in flight as long
+ * as over a network, without one (bench/held.ts).
  *
  * `socket`: both clients and plain fetch + AbortSignal against the throughput scenario's server
  * process over the loopback network, 64 in flight, 1.5 s each per round in rotating order
@@ -26,7 +29,7 @@ import type * as Lib from '../lib/index.js';
 const [other = '', mode = 'memory', inFlight = '1'] = process.argv.slice(2);
 const concurrency = Number(inFlight);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? (mode === 'socket' ? 24 : 9));
-if (!other) throw new Error('usage: npx tsx bench/ab.ts /path/to/other/tree [memory|fetch|socket|instructions] [concurrency]');
+if (!other) throw new Error('usage: npx tsx bench/ab.ts /path/to/other/tree [memory|fetch|socket|instructions|held] [concurrency]');
 const here = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('../node_modules/.cache/rx-token-http-ab/', import.meta.url));
 mkdirSync(out, { recursive: true });
@@ -74,6 +77,12 @@ if (mode === 'instructions') {
 
 if (mode === 'socket') {
   await socketAb(await load('other', other), await load('here', here));
+  process.exit(0);
+}
+
+if (mode === 'held') {
+  const { heldAb } = await import('./held.js');
+  await heldAb({ other: await load('other', other), here: await load('here', here) }, Number(process.env.AB_ROUNDS ?? 7), other);
   process.exit(0);
 }
 
