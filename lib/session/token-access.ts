@@ -55,7 +55,9 @@ export interface TokenAccess {
   /**
    * Optional: the session's own {@link RevocationWatch}, a set it keeps for its lifetime.
    * Without it a pipeline subscribes to `revoked$` each time it goes from idle to busy, which
-   * was a sixth of a request's cost one request at a time.
+   * was a sixth of a request's cost one request at a time. When present the pipeline uses it
+   * INSTEAD of `revoked$`: a wrapper that spreads a session and changes when requests stop must
+   * change both, or leave this one out.
    */
   readonly revocations?: RevocationWatch;
 }
