@@ -57,7 +57,8 @@ export interface BundleResult {
   readonly section: Section;
 }
 
-export async function measureBundle(entry: Entry): Promise<BundleRow> {
+/** Bundles `entry` as a browser app would; `root` is the tree to resolve it in (this checkout by default). */
+export async function measureBundle(entry: Entry, root = ROOT): Promise<BundleRow> {
   const options: BuildOptions = {
     bundle: true,
     minify: true,
@@ -67,13 +68,13 @@ export async function measureBundle(entry: Entry): Promise<BundleRow> {
     target: 'es2022',
     external: [...entry.external],
     logLevel: 'silent',
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
     metafile: true,
   };
   const result =
     'file' in entry.entry
       ? await build({ ...options, entryPoints: [entry.entry.file] })
-      : await build({ ...options, stdin: { contents: entry.entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'entry.ts' } });
+      : await build({ ...options, stdin: { contents: entry.entry.contents, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' } });
   const code = result.outputFiles?.[0]?.contents ?? new Uint8Array();
   const output = Object.values(result.metafile?.outputs ?? {})[0];
   const inputs = Object.entries(output?.inputs ?? {})
