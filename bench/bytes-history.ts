@@ -20,6 +20,12 @@ if (!from) {
 }
 
 const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8' }).trim();
+try {
+  git('rev-parse', '--verify', '--quiet', `${from}^{commit}`);
+} catch {
+  console.error(`bytes-history: ${JSON.stringify(from)} is not a commit of this repository`);
+  process.exit(2);
+}
 // Trees repeat across commits (merges, docs-only commits): each lib/ tree is measured once.
 const byTree = new Map<string, number | undefined>();
 
@@ -30,7 +36,8 @@ async function gzippedAt(commit: string): Promise<number | undefined> {
   let size: number | undefined;
   try {
     // package.json for its `sideEffects`, tsconfig.json for how esbuild emits class fields.
-    execFileSync('sh', ['-c', `git archive ${commit} lib package.json tsconfig.json | tar -x -C "${dir}"`]);
+    execFileSync('git', ['archive', '--output', join(dir, 'tree.tar'), commit, 'lib', 'package.json', 'tsconfig.json']);
+    execFileSync('tar', ['-x', '-f', 'tree.tar'], { cwd: dir });
     size = (await measureBundle({ name: commit, entry: { contents }, external: ['rxjs'] }, dir)).gzipped;
   } catch {
     size = undefined;
