@@ -80,6 +80,7 @@ export interface SharedState {
 
 /**
  * Joins one session to a shared state. Its argument and result are the session's internals
- * (`SessionContext`, `StoreSync`), kept out of the public types: only `createTokenSession` calls it.
+ * (`SessionContext`, `StoreSync`, or nothing for a share with no medium: the session then shares
+ * nothing), kept out of the public types: only `createTokenSession` calls it, once per session.
  */
 export type SessionConnector = (session: never) => unknown;

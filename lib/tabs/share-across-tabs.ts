@@ -1,6 +1,6 @@
 import { shareInMemory } from '../session/share-in-memory.js';
 import { shareStore } from '../session/share-store.js';
-import type { RefreshLock, SharedState } from '../session/token-store.js';
+import { CONNECT_SESSION, type RefreshLock, type SharedState } from '../session/token-store.js';
 import { createTabLock } from './tab-lock.js';
 import { createTabStore } from './tab-store.js';
 
@@ -50,8 +50,9 @@ let warned = false;
  * open tabs and pass between them over a `BroadcastChannel` (see `persist`).
  *
  * Where Web Locks or `BroadcastChannel` are missing (very old browsers, some webviews, server
- * rendering) it warns once on the console and returns a store and lock that share nothing: each
- * tab then has its own session, as without this helper.
+ * rendering) it warns once per process on the console and returns a share that shares nothing:
+ * every session given it, even the same result (a config evaluated once and reused by every
+ * server request), is its own session, as without this helper.
  *
  * @example
  * const session = createTokenSession({
@@ -68,17 +69,7 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
   const holdLimit = duration(config.holdLimit, 'holdLimit') ?? TABS_DEFAULTS.holdLimit;
 
   const locks = globalThis.navigator?.locks;
-  if (typeof locks?.request !== 'function' || typeof globalThis.BroadcastChannel !== 'function') {
-    if (!warned) {
-      warned = true;
-      console.warn(
-        'rx-token-http/tabs: this browser has no Web Locks or BroadcastChannel, so tabs do not share tokens: ' +
-          'each tab refreshes on its own (with refresh-token rotation, tabs may sign each other out).',
-      );
-    }
-    const { store, lock } = shareInMemory();
-    return shareStore(store, lock);
-  }
+  if (typeof locks?.request !== 'function' || typeof globalThis.BroadcastChannel !== 'function') return shareNothing();
 
   const prefix = `rx-token-http:${config.name}`;
   const storage = localStorageOrUndefined();
@@ -96,6 +87,24 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
     }),
     createTabLock(locks, `${prefix}:refresh`, holdLimit),
   );
+}
+
+/**
+ * Where there is no medium to share through (server rendering, old browsers): a share that
+ * connects no session, so each session given it, even the same result, is a session with no
+ * `share`. A config evaluated once and reused by every server request thus never hands one
+ * visitor's tokens to another. Its `store` and `lock` are this result's own, in memory.
+ */
+function shareNothing(): SharedState & { readonly lock: RefreshLock } {
+  if (!warned) {
+    warned = true;
+    console.warn(
+      'rx-token-http/tabs: no Web Locks or BroadcastChannel here (server rendering, an old browser), so sessions do not share tokens: ' +
+        'each session refreshes on its own (in a browser, with refresh-token rotation, tabs may sign each other out).',
+    );
+  }
+  const { store, lock } = shareInMemory();
+  return { store, lock, [CONNECT_SESSION]: () => undefined };
 }
 
 function duration(value: number | undefined, key: string): number | undefined {

@@ -1,5 +1,6 @@
-import { firstValueFrom, from } from 'rxjs';
+import { firstValueFrom, from, of } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
 import { shareAcrossTabs } from '../../lib/tabs/index.js';
 import { isSessionState } from '../../lib/tabs/tab-message.js';
 
@@ -29,6 +30,31 @@ describe('shareAcrossTabs', () => {
       expect(await firstValueFrom(from(b.store.read()))).toBeNull();
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0]?.[0])).toMatch(/no Web Locks or BroadcastChannel/);
+    });
+
+    it('connects no session: sessions given one result never see each other, as with no share', async () => {
+      vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const share = shareAcrossTabs({ name: 'app' }); // once, as a config evaluated at module load
+      const calls: string[] = [];
+      const refresh = (refreshToken: string) => (calls.push(refreshToken), of({ accessToken: `${refreshToken}:renewed`, refreshToken }));
+      const alice = createTokenSession({ refresh, share });
+      const visitor = createTokenSession({ refresh, share });
+
+      alice.setTokens({ accessToken: 'alice-access', refreshToken: 'alice-refresh' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const later = createTokenSession({ refresh, share });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect(visitor.state.tokens).toBeNull();
+      expect(later.state.tokens).toBeNull();
+      expect(await firstValueFrom(later.currentToken())).toEqual({ accessToken: null, generation: 0 });
+      visitor.setTokens({ accessToken: 'bob-access', refreshToken: 'bob-refresh' });
+      alice.dispose();
+      expect(await firstValueFrom(visitor.refresh$)).toEqual({ accessToken: 'bob-refresh:renewed', refreshToken: 'bob-refresh' });
+      expect(calls).toEqual(['bob-refresh']);
+      expect(share.store).toBeDefined();
+      visitor.dispose();
+      later.dispose();
     });
   });
 });
