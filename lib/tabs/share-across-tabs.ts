@@ -1,5 +1,5 @@
 import { shareInMemory } from '../session/share-in-memory.js';
-import { shareStore } from '../session/share-store.js';
+import { shareParts, type SharedParts } from '../session/share-store.js';
 import { CONNECT_SESSION, type RefreshLock, type SharedState } from '../session/token-store.js';
 import { createTabLock } from './tab-lock.js';
 import { createTabStore } from './tab-store.js';
@@ -54,6 +54,9 @@ let warned = false;
  * every session given it, even the same result (a config evaluated once and reused by every
  * server request), is its own session, as without this helper.
  *
+ * One result may be given to several sessions: each is a member of its own, as a tab is, and
+ * disposing one never stops another.
+ *
  * @example
  * const session = createTokenSession({
  *   refresh: oauth2RefreshGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'spa' }),
@@ -75,8 +78,10 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
   const storage = localStorageOrUndefined();
   // Memory only: a set left at rest by an earlier `persist: 'local'` goes now.
   if (config.persist !== 'local') storage?.removeItem(prefix);
-  return shareStore(
-    createTabStore({
+  // Each session gets a channel and lock of its own, as a tab of its own: its dispose closes
+  // only those, and two sessions of one tab share tokens the way two tabs do.
+  const open = (): SharedParts<RefreshLock> => ({
+    store: createTabStore({
       locks,
       channel: new BroadcastChannel(prefix),
       storage: config.persist === 'local' ? storage : undefined,
@@ -85,8 +90,9 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
       // A healthy write holds it for one read (at most answerTimeout) and a lock grant.
       holdLimit: Math.min(holdLimit, answerTimeout + 1_000),
     }),
-    createTabLock(locks, `${prefix}:refresh`, holdLimit),
-  );
+    lock: createTabLock(locks, `${prefix}:refresh`, holdLimit),
+  });
+  return shareParts(open, open);
 }
 
 /**
