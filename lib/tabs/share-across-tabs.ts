@@ -49,8 +49,8 @@ let warned = false;
  * the session's config. The refresh lock is a Web Lock; the tokens live in the memory of the
  * open tabs and pass between them over a `BroadcastChannel` (see `persist`).
  *
- * Where Web Locks or `BroadcastChannel` are missing (very old browsers, some webviews, server
- * rendering) it warns once per process on the console and returns a share that shares nothing:
+ * Outside a page or web worker (server rendering, even on a runtime with Web Locks), and where
+ * Web Locks or `BroadcastChannel` are missing (very old browsers, some webviews), it warns once per process on the console and returns a share that shares nothing:
  * every session given it, even the same result (a config evaluated once and reused by every
  * server request), is its own session, as without this helper.
  *
@@ -72,7 +72,7 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
   const holdLimit = duration(config.holdLimit, 'holdLimit') ?? TABS_DEFAULTS.holdLimit;
 
   const locks = globalThis.navigator?.locks;
-  if (typeof locks?.request !== 'function' || typeof globalThis.BroadcastChannel !== 'function') return shareNothing();
+  if (!inBrowser() || typeof locks?.request !== 'function' || typeof globalThis.BroadcastChannel !== 'function') return shareNothing();
 
   const prefix = `rx-token-http:${config.name}`;
   const storage = localStorageOrUndefined();
@@ -105,12 +105,21 @@ function shareNothing(): SharedState & { readonly lock: RefreshLock } {
   if (!warned) {
     warned = true;
     console.warn(
-      'rx-token-http/tabs: no Web Locks or BroadcastChannel here (server rendering, an old browser), so sessions do not share tokens: ' +
+      'rx-token-http/tabs: no tabs here (server rendering), or no Web Locks or BroadcastChannel (an old browser), so sessions do not share tokens: ' +
         'each session refreshes on its own (in a browser, with refresh-token rotation, tabs may sign each other out).',
     );
   }
   const { store, lock } = shareInMemory();
   return { store, lock, [CONNECT_SESSION]: () => undefined };
+}
+
+/**
+ * A page or a web worker: where tabs are. A server runtime may have Web Locks and
+ * `BroadcastChannel` too (Node 24.5+ has both), but there they would share one process's
+ * sessions, every server request's alike, which is never what a tab share means.
+ */
+function inBrowser(): boolean {
+  return typeof globalThis.document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
 }
 
 function duration(value: number | undefined, key: string): number | undefined {

@@ -1,5 +1,5 @@
 import { firstValueFrom, from, of } from 'rxjs';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import { shareAcrossTabs } from '../../lib/tabs/index.js';
 import { isSessionState } from '../../lib/tabs/tab-message.js';
@@ -56,6 +56,34 @@ describe('shareAcrossTabs', () => {
       visitor.dispose();
       later.dispose();
     });
+  });
+});
+
+describe('shareAcrossTabs on a server runtime with Web Locks and BroadcastChannel (as Node 24.5+)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('shares nothing between the sessions of different server requests', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    // Node has BroadcastChannel (one per process); give it navigator.locks as newer Node does.
+    const request = (name: string, _options: unknown, granted: (lock: unknown) => unknown) => Promise.resolve().then(() => granted({ name, mode: 'exclusive' }));
+    vi.stubGlobal('navigator', { locks: { request, query: () => Promise.resolve({ held: [], pending: [] }) } });
+    expect(typeof globalThis.BroadcastChannel).toBe('function');
+    const share = shareAcrossTabs({ name: 'ssr' });
+    const refresh = () => of({ accessToken: 'unused' });
+    const alice = createTokenSession({ refresh, share });
+    const visitor = createTokenSession({ refresh, share, storeTimeout: 50 });
+
+    alice.setTokens({ accessToken: 'alice-access', refreshToken: 'alice-refresh' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const later = createTokenSession({ refresh, share, storeTimeout: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    try {
+      expect(visitor.state.tokens).toBeNull();
+      expect(later.state.tokens).toBeNull();
+    } finally {
+      for (const session of [alice, visitor, later]) session.dispose();
+    }
   });
 });
 
