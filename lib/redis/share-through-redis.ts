@@ -1,4 +1,4 @@
-import { shareStore } from '../session/share-store.js';
+import { shareParts, type SharedParts } from '../session/share-store.js';
 import type { RefreshLock, SharedState } from '../session/token-store.js';
 import { connectionOf, type RedisClientLike } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
@@ -51,6 +51,11 @@ const MAX_MS = 2_147_483_647;
  * and Redis failures surfaced as `TokenRefreshError` reason `'shared-state'`, never as a refresh
  * without the lock. Throws at once when the client is not connected.
  *
+ * One result may be given to several sessions (Angular builds its session config once per app):
+ * each connects on its own, as a process of the fleet, and disposing one never stops another.
+ * Its `store` and `lock`, for reading them directly, are one more member, made on first read,
+ * that only `store.dispose()` releases.
+ *
  * @example
  * const client = await createClient({ url: process.env.REDIS_URL }).connect();
  * const session = createTokenSession({
@@ -69,11 +74,13 @@ export function shareThroughRedis(config: ShareThroughRedisConfig): SharedState 
     throw new TypeError('shareThroughRedis: `codec` must have `encrypt` and `decrypt` functions');
   }
   const connection = connectionOf(config.client);
-  const hub = acquireHub(config.client, connection);
-  return shareStore(
-    createRedisStore({ connection, hub, keys, codec, commandTimeout }),
-    createRedisLock({ connection, hub, keys, lockTtl, lockWait, commandTimeout }),
-  );
+  // Each session gets a store and lock of its own on the client's one subscriber, as if it had
+  // called shareThroughRedis itself: its dispose releases its own, never another session's.
+  const open = (): SharedParts<RefreshLock> => {
+    const hub = acquireHub(config.client, connection);
+    return { store: createRedisStore({ connection, hub, keys, codec, commandTimeout }), lock: createRedisLock({ connection, hub, keys, lockTtl, lockWait, commandTimeout }) };
+  };
+  return shareParts(open, open);
 }
 
 function duration(name: string, value: number | undefined, fallback: number, min: number): number {

@@ -49,8 +49,9 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
     renumbered: new Map(),
     disposed: false,
   };
-  // The sharing protocol comes with `share`: a session that shares nothing never loads it.
-  const connect = share?.[CONNECT_SESSION] as ((session: SessionContext) => StoreSync) | undefined;
+  // The sharing protocol comes with `share`: a session that shares nothing never loads it, and
+  // a share with no medium (shareAcrossTabs on a server) connects nothing.
+  const connect = share?.[CONNECT_SESSION] as ((session: SessionContext) => StoreSync | undefined) | undefined;
   const sync = connect?.(ctx);
   const flights = createRefreshFlights(ctx, sync ?? directRefresh(ctx));
   const subscriptions = new Subscription();

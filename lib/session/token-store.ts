@@ -37,7 +37,7 @@ export interface TokenStore {
    * order: the session adopts only generations newer than its own.
    */
   readonly changes$?: Observable<SessionState>;
-  /** Releases what the store holds for this session (subscriptions, channels); called by `dispose()`. */
+  /** Releases what the store holds (subscriptions, channels); `shareStore` calls it once the last session using it is disposed. */
   dispose?(): void;
 }
 
@@ -54,7 +54,7 @@ export interface RefreshLock {
    * at once across members while the lease holds.
    */
   run<T>(task: () => Observable<T>): Observable<T>;
-  /** Releases what the lock holds for this session; called by `dispose()`. */
+  /** Releases what the lock holds; `shareStore` calls it once the last session using it is disposed. */
   dispose?(): void;
 }
 
@@ -69,7 +69,8 @@ export const CONNECT_SESSION: unique symbol = Symbol.for('rx-token-http.connect-
  * A store and a lock made ready for sessions to share, given to a session as `share`: made by
  * {@link shareStore} for your own store, or by `shareInMemory()`, `shareAcrossTabs()` and
  * `shareThroughRedis()`. The sharing protocol comes with it, so an app whose sessions share
- * nothing does not load it.
+ * nothing does not load it. One may be given to several sessions: each works on its own, and
+ * disposing one never stops the others.
  */
 export interface SharedState {
   readonly store: TokenStore;
@@ -80,6 +81,7 @@ export interface SharedState {
 
 /**
  * Joins one session to a shared state. Its argument and result are the session's internals
- * (`SessionContext`, `StoreSync`), kept out of the public types: only `createTokenSession` calls it.
+ * (`SessionContext`, `StoreSync`, or nothing for a share with no medium: the session then shares
+ * nothing), kept out of the public types: only `createTokenSession` calls it, once per session.
  */
 export type SessionConnector = (session: never) => unknown;

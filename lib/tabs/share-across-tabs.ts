@@ -1,6 +1,6 @@
 import { shareInMemory } from '../session/share-in-memory.js';
-import { shareStore } from '../session/share-store.js';
-import type { RefreshLock, SharedState } from '../session/token-store.js';
+import { shareParts, type SharedParts } from '../session/share-store.js';
+import { CONNECT_SESSION, type RefreshLock, type SharedState } from '../session/token-store.js';
 import { createTabLock } from './tab-lock.js';
 import { createTabStore } from './tab-store.js';
 
@@ -49,9 +49,13 @@ let warned = false;
  * the session's config. The refresh lock is a Web Lock; the tokens live in the memory of the
  * open tabs and pass between them over a `BroadcastChannel` (see `persist`).
  *
- * Where Web Locks or `BroadcastChannel` are missing (very old browsers, some webviews, server
- * rendering) it warns once on the console and returns a store and lock that share nothing: each
- * tab then has its own session, as without this helper.
+ * Outside a page or web worker (server rendering, even on a runtime with Web Locks), and where
+ * Web Locks or `BroadcastChannel` are missing (very old browsers, some webviews), it warns once per process on the console and returns a share that shares nothing:
+ * every session given it, even the same result (a config evaluated once and reused by every
+ * server request), is its own session, as without this helper.
+ *
+ * One result may be given to several sessions: each is a member of its own, as a tab is, and
+ * disposing one never stops another.
  *
  * @example
  * const session = createTokenSession({
@@ -68,24 +72,16 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
   const holdLimit = duration(config.holdLimit, 'holdLimit') ?? TABS_DEFAULTS.holdLimit;
 
   const locks = globalThis.navigator?.locks;
-  if (typeof locks?.request !== 'function' || typeof globalThis.BroadcastChannel !== 'function') {
-    if (!warned) {
-      warned = true;
-      console.warn(
-        'rx-token-http/tabs: this browser has no Web Locks or BroadcastChannel, so tabs do not share tokens: ' +
-          'each tab refreshes on its own (with refresh-token rotation, tabs may sign each other out).',
-      );
-    }
-    const { store, lock } = shareInMemory();
-    return shareStore(store, lock);
-  }
+  if (!inBrowser() || typeof locks?.request !== 'function' || typeof globalThis.BroadcastChannel !== 'function') return shareNothing();
 
   const prefix = `rx-token-http:${config.name}`;
   const storage = localStorageOrUndefined();
   // Memory only: a set left at rest by an earlier `persist: 'local'` goes now.
   if (config.persist !== 'local') storage?.removeItem(prefix);
-  return shareStore(
-    createTabStore({
+  // Each session gets a channel and lock of its own, as a tab of its own: its dispose closes
+  // only those, and two sessions of one tab share tokens the way two tabs do.
+  const open = (): SharedParts<RefreshLock> => ({
+    store: createTabStore({
       locks,
       channel: new BroadcastChannel(prefix),
       storage: config.persist === 'local' ? storage : undefined,
@@ -94,8 +90,36 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
       // A healthy write holds it for one read (at most answerTimeout) and a lock grant.
       holdLimit: Math.min(holdLimit, answerTimeout + 1_000),
     }),
-    createTabLock(locks, `${prefix}:refresh`, holdLimit),
-  );
+    lock: createTabLock(locks, `${prefix}:refresh`, holdLimit),
+  });
+  return shareParts(open, open);
+}
+
+/**
+ * Where there is no medium to share through (server rendering, old browsers): a share that
+ * connects no session, so each session given it, even the same result, is a session with no
+ * `share`. A config evaluated once and reused by every server request thus never hands one
+ * visitor's tokens to another. Its `store` and `lock` are this result's own, in memory.
+ */
+function shareNothing(): SharedState & { readonly lock: RefreshLock } {
+  if (!warned) {
+    warned = true;
+    console.warn(
+      'rx-token-http/tabs: no tabs here (server rendering), or no Web Locks or BroadcastChannel (an old browser), so sessions do not share tokens: ' +
+        'each session refreshes on its own (in a browser, with refresh-token rotation, tabs may sign each other out).',
+    );
+  }
+  const { store, lock } = shareInMemory();
+  return { store, lock, [CONNECT_SESSION]: () => undefined };
+}
+
+/**
+ * A page or a web worker: where tabs are. A server runtime may have Web Locks and
+ * `BroadcastChannel` too (Node 24.5+ has both), but there they would share one process's
+ * sessions, every server request's alike, which is never what a tab share means.
+ */
+function inBrowser(): boolean {
+  return typeof globalThis.document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
 }
 
 function duration(value: number | undefined, key: string): number | undefined {

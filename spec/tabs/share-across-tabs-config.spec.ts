@@ -1,5 +1,6 @@
-import { firstValueFrom, from } from 'rxjs';
-import { describe, expect, it, vi } from 'vitest';
+import { firstValueFrom, from, of } from 'rxjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
 import { shareAcrossTabs } from '../../lib/tabs/index.js';
 import { isSessionState } from '../../lib/tabs/tab-message.js';
 
@@ -30,6 +31,59 @@ describe('shareAcrossTabs', () => {
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0]?.[0])).toMatch(/no Web Locks or BroadcastChannel/);
     });
+
+    it('connects no session: sessions given one result never see each other, as with no share', async () => {
+      vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const share = shareAcrossTabs({ name: 'app' }); // once, as a config evaluated at module load
+      const calls: string[] = [];
+      const refresh = (refreshToken: string) => (calls.push(refreshToken), of({ accessToken: `${refreshToken}:renewed`, refreshToken }));
+      const alice = createTokenSession({ refresh, share });
+      const visitor = createTokenSession({ refresh, share });
+
+      alice.setTokens({ accessToken: 'alice-access', refreshToken: 'alice-refresh' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const later = createTokenSession({ refresh, share });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect(visitor.state.tokens).toBeNull();
+      expect(later.state.tokens).toBeNull();
+      expect(await firstValueFrom(later.currentToken())).toEqual({ accessToken: null, generation: 0 });
+      visitor.setTokens({ accessToken: 'bob-access', refreshToken: 'bob-refresh' });
+      alice.dispose();
+      expect(await firstValueFrom(visitor.refresh$)).toEqual({ accessToken: 'bob-refresh:renewed', refreshToken: 'bob-refresh' });
+      expect(calls).toEqual(['bob-refresh']);
+      expect(share.store).toBeDefined();
+      visitor.dispose();
+      later.dispose();
+    });
+  });
+});
+
+describe('shareAcrossTabs on a server runtime with Web Locks and BroadcastChannel (as Node 24.5+)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('shares nothing between the sessions of different server requests', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    // Node has BroadcastChannel (one per process); give it navigator.locks as newer Node does.
+    const request = (name: string, _options: unknown, granted: (lock: unknown) => unknown) => Promise.resolve().then(() => granted({ name, mode: 'exclusive' }));
+    vi.stubGlobal('navigator', { locks: { request, query: () => Promise.resolve({ held: [], pending: [] }) } });
+    expect(typeof globalThis.BroadcastChannel).toBe('function');
+    const share = shareAcrossTabs({ name: 'ssr' });
+    const refresh = () => of({ accessToken: 'unused' });
+    const alice = createTokenSession({ refresh, share });
+    const visitor = createTokenSession({ refresh, share, storeTimeout: 50 });
+
+    alice.setTokens({ accessToken: 'alice-access', refreshToken: 'alice-refresh' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const later = createTokenSession({ refresh, share, storeTimeout: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    try {
+      expect(visitor.state.tokens).toBeNull();
+      expect(later.state.tokens).toBeNull();
+    } finally {
+      for (const session of [alice, visitor, later]) session.dispose();
+    }
   });
 });
 

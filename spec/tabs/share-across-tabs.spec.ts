@@ -122,7 +122,7 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
       expect(await call(a!, 'read')).toEqual(state(1));
       expect(await call(b!, 'read')).toBeNull();
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/no Web Locks or BroadcastChannel.*each tab refreshes on its own/);
+      expect(warnings[0]).toMatch(/no Web Locks or BroadcastChannel.*each session refreshes on its own/);
     });
   });
 

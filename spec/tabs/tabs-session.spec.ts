@@ -246,6 +246,43 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five
     });
   });
 
+  describe('when one shareAcrossTabs result is given to two sessions of a tab and one of them is disposed', () => {
+    it('leaves the other refreshing with one token call and hearing another tab sign out', async () => {
+      shares++;
+      const name = `app-${shares}`;
+      const issued = servers.fake.signIn();
+      context ??= await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(servers.appUrl);
+      servers.fake.resetStats();
+      const refreshed = await page.evaluate(
+        async ({ authUrl, name, tokens }) => {
+          type Lib = typeof import('../../lib/index.js') & typeof import('../../lib/tabs/index.js') & typeof import('rxjs');
+          const lib = (globalThis as unknown as { rxTokenHttp: Lib }).rxTokenHttp;
+          const share = lib.shareAcrossTabs({ name }); // once, as an app config is
+          const refresh = lib.oauth2RefreshGrant({ tokenUrl: `${authUrl}/oauth/token` });
+          const first = lib.createTokenSession({ tokens, refresh, share, refreshDeadline: 5_000 });
+          const second = lib.createTokenSession({ refresh, share, refreshDeadline: 5_000 });
+          for (let waited = 0; second.state.tokens?.refreshToken !== tokens.refreshToken; waited += 10) {
+            if (waited > 5_000) throw new Error("the second session never learned the first one's sign-in");
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          first.dispose();
+          (globalThis as unknown as { second: typeof second }).second = second;
+          return (await lib.lastValueFrom(second.refresh$)).refreshToken;
+        },
+        { authUrl: servers.authUrl, name, tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken } },
+      );
+
+      expect(refreshed).toBe(servers.fake.issuedRefreshTokens.at(-1));
+      expect(servers.fake.stats).toMatchObject({ tokenRequests: 1, reuseDetected: 0 });
+      const other = await openTab({ share: { name } });
+      await expect.poll(async () => (await call(other, 'state')).refreshToken, POLL).toBe(refreshed);
+      await call(other, 'signOut');
+      await expect.poll(() => page.evaluate(() => (globalThis as unknown as { second: { state: { tokens: unknown } } }).second.state.tokens), POLL).toBeNull();
+    });
+  });
+
   describe('at rest', () => {
     it('keeps no token in localStorage, sessionStorage, IndexedDB or cookies', async () => {
       const pages = await fiveTabs({ expiresAt: Date.now() - 1_000 });
