@@ -76,6 +76,33 @@ describe('the answers of a store of your own (shareStore)', () => {
     });
   });
 
+  describe('when read() answers a state older than the session holds (the store lost its state)', () => {
+    it('refreshes with its own tokens, never the older state\'s (their refresh token may be spent), and writes over it', () => {
+      testScheduler.run(({ flush }) => {
+        const changes = new Subject<SessionState>();
+        let held: SessionState = stateOf(userTokens('alice', 1), 1);
+        const writes: number[] = [];
+        const store: TokenStore = {
+          read: () => of(held),
+          write: (next, expected) => (writes.push(expected), expected === held.generation && (held = next), of(held)),
+          changes$: changes,
+        };
+        const { s, calls, seen } = session(store, testScheduler, null);
+        flush();
+        changes.next(stateOf(userTokens('alice', 5), 5)); // the session moves on; the store then loses it
+        flush();
+        let refreshed: TokenSet | undefined;
+        s.refresh$.subscribe((tokens) => (refreshed = tokens));
+        flush();
+        expect(calls).toEqual(['alice-r5']);
+        expect(refreshed).toEqual(userTokens('alice', 9));
+        expect(writes).toEqual([1]);
+        expect(held).toMatchObject({ tokens: userTokens('alice', 9), generation: 6 });
+        expect(seen).toEqual(['alice-a1', 'alice-a5', 'alice-a9']);
+      });
+    });
+  });
+
   describe('when changes$ sends something that is not a valid state', () => {
     it('drops each one and says so, goes on listening, and adopts the next valid notice', () => {
       testScheduler.run(({ flush }) => {
