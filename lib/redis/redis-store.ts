@@ -38,7 +38,7 @@ export function createRedisStore(config: RedisStoreConfig): TokenStore {
     const reply = (await connection.command('read', ['HMGET', keys.state, 'g', 'd'], keys.state, commandTimeout)) as [unknown, unknown] | null;
     const [generation, stored] = reply ?? [null, null];
     if (generation === null || generation === undefined || typeof stored !== 'string') return null;
-    return decode(config, Number(generation), stored);
+    return decode(config, generation, stored);
   }
 
   async function write(next: SessionState, expected: number): Promise<SessionState> {
@@ -52,7 +52,7 @@ export function createRedisStore(config: RedisStoreConfig): TokenStore {
     const [written, generation, stored] = reply;
     if (Number(written) === 1) return next;
     if (typeof stored !== 'string' || stored === '') return NOTHING_STORED;
-    return decode(config, Number(generation), stored);
+    return decode(config, generation, stored);
   }
 
   return {
@@ -83,8 +83,9 @@ function changesOf(config: RedisStoreConfig, read: () => Promise<SessionState | 
         if (!message.startsWith('s')) return; // lock releases share the channel
         const colon = message.indexOf(':');
         if (colon < 0) return;
-        // A notice that cannot be decoded is dropped: the next read reports the problem.
-        decode(config, Number(message.slice(1, colon)), message.slice(colon + 1)).then(emit, () => undefined);
+        // A notice that cannot be decrypted or parsed is dropped: the next read reports the problem.
+        // Any other is checked field by field where it enters the session, which reports it.
+        decodeNotice(config, message.slice(1, colon), message.slice(colon + 1)).then(emit, () => undefined);
       },
       subscribed() {
         // Notices sent before the subscription was in place (or while disconnected) are lost: read once.
@@ -105,20 +106,40 @@ async function encode({ codec, keys }: RedisStoreConfig, state: SessionState): P
 }
 
 /** A stored state back, with the hash's own `generation`; what cannot be read fails with `'decode'`. */
-async function decode({ codec, keys }: RedisStoreConfig, generation: number, stored: string): Promise<SessionState> {
+async function decode(config: RedisStoreConfig, rawGeneration: unknown, stored: string): Promise<SessionState> {
+  // The hash's own generation is the truth: the script compared and wrote that field.
+  const generation = parseGeneration(rawGeneration);
+  if (generation === undefined) throw new RedisSharedStateError('decode', `The generation stored in Redis under ${config.keys.state} is not a whole number from 0 to 2^53 - 1`);
+  return { ...(await decodeValue(config, stored)), generation };
+}
+
+/**
+ * A notice's state, its generation as sent when it is no whole number: the session checks every
+ * field of a notice and says what was wrong with it, where a failure here would go unheard.
+ */
+async function decodeNotice(config: RedisStoreConfig, rawGeneration: string, stored: string): Promise<SessionState> {
+  return { ...(await decodeValue(config, stored)), generation: parseGeneration(rawGeneration) ?? (rawGeneration as unknown as number) };
+}
+
+/** The stored JSON, decrypted by the codec when there is one; its fields are the session's to check. */
+async function decodeValue({ codec, keys }: RedisStoreConfig, stored: string): Promise<SessionState> {
   let state: unknown;
   try {
     state = JSON.parse(codec ? await codec.decrypt(stored, { key: keys.key }) : stored);
   } catch (cause) {
     throw new RedisSharedStateError('decode', `The token set stored in Redis under ${keys.state} cannot be read${codec ? ' (wrong codec key?)' : ''}`, { cause });
   }
-  if (!isSessionState(state)) throw new RedisSharedStateError('decode', `The value stored in Redis under ${keys.state} is not a session state`);
-  // The hash's own generation is the truth: the script compared and wrote that field.
-  return { ...state, generation };
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new RedisSharedStateError('decode', `The value stored in Redis under ${keys.state} is not a session state`);
+  return state as SessionState;
 }
 
-function isSessionState(value: unknown): value is SessionState {
-  if (typeof value !== 'object' || value === null) return false;
-  const state = value as Record<string, unknown>;
-  return (state['tokens'] === null || typeof state['tokens'] === 'object') && typeof state['revoked'] === 'boolean' && typeof state['generation'] === 'number';
+/**
+ * Digits only: `Number()` would take `'abc'` as NaN, `'1e400'` as Infinity, `''` as 0 and
+ * 2^53 + 1 as its neighbour, and the write script's `tonumber` reads some of them differently.
+ */
+function parseGeneration(raw: unknown): number | undefined {
+  const text = typeof raw === 'number' ? String(raw) : raw;
+  if (typeof text !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(text)) return undefined;
+  const generation = Number(text);
+  return Number.isSafeInteger(generation) ? generation : undefined;
 }

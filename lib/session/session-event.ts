@@ -36,8 +36,10 @@ export type SessionEvent =
    * The shared store failed outside a refresh (a refresh's own failure is `refresh-failed`):
    * its first `read` (the session went on with the tokens it was given), a sign-in or sign-out
    * `write` given up after retries (the change holds here; the next refresh writes it), or its
-   * `changes` stream (the session no longer hears other members until it is created again).
-   * `error.message` says what failed; its `cause` is the store's own error.
+   * `changes` stream (the session no longer hears other members until it is created again). An
+   * answer or notice that is not a valid state is said too (a dropped notice ends nothing).
+   * `error.message` says what failed, naming the field of an invalid state; its `cause` is the
+   * store's own error, when there is one.
    */
   | { readonly type: 'store-failed'; readonly operation: 'read' | 'write' | 'changes'; readonly error: Error }
   | RequestRetriedEvent;

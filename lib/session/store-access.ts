@@ -1,4 +1,5 @@
-import { catchError, defer, of, switchMap, take, throwError, throwIfEmpty, timeout, type Observable, type ObservableInput } from 'rxjs';
+import { catchError, defer, filter, map, of, switchMap, take, throwError, throwIfEmpty, timeout, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { checkSharedState } from './check-shared-state.js';
 import { SharedStateFailure } from './run-refresh.js';
 import type { SessionContext } from './session-context.js';
 import type { SessionState } from './token-set.js';
@@ -9,12 +10,28 @@ export const MAX_WRITE_TRIES = 5;
 
 /**
  * The calls a session makes to its store and lock, each turned into a {@link SharedStateFailure}
- * when it fails, completes empty or (with a limit) does not answer in time.
+ * when it fails, completes empty or (with a limit) does not answer in time. The one door through
+ * which states enter from the store: every answer and notice passes `checkSharedState` here, and
+ * one that does not is a failure naming the field, never a state the session guesses from.
  */
 export interface StoreAccess {
+  /**
+   * The store's state. One older than this session's is the store having lost its state (a
+   * flushed Redis): the caller writes over it, fenced at the generation read.
+   */
   read(limit?: number): Observable<SessionState | null>;
-  /** Fenced write; when the store went back below `expected` (it lost its state), writes again over it. */
+  /**
+   * Fenced write. It answers what the store holds afterwards: `next`, or a state newer than
+   * `expected` that refused it. When the store went back below `expected` (it lost its state),
+   * writes again over it, and fails when it stays there; an answer at `expected` itself (the
+   * store refused without a newer state) is a failure too.
+   */
   fencedWrite(next: SessionState, expected: number, limit?: number): Observable<SessionState>;
+  /**
+   * The store's change notices, checked: an invalid one is dropped and handed to `invalid` (the
+   * session goes on listening). Notices older than the session's state are the caller's to ignore.
+   */
+  changes(invalid: (failure: SharedStateFailure) => void): Observable<SessionState> | undefined;
   /** Runs `task` under the lock (directly without one); the task's own errors pass through unchanged. */
   underLock<T>(task: () => Observable<T>): Observable<T>;
   /** Whether a change notice is the echo of one of our own writes (it may overtake the write's answer). */
@@ -43,9 +60,11 @@ export function createStoreAccess(ctx: SessionContext, store: TokenStore, lock: 
 
   const fencedWrite = (next: SessionState, expected: number, limit?: number, tries = 1): Observable<SessionState> =>
     call('write', () => (remember(next), store.write(next, expected)), limit).pipe(
+      map(checked('write', scheduler)),
       switchMap((stored) => {
-        if (stored.generation >= expected || tries >= MAX_WRITE_TRIES) return of(stored);
-        return fencedWrite({ ...next, generation: Math.max(next.generation, stored.generation + 1) }, stored.generation, limit, tries + 1);
+        if (stored.generation > expected) return of(stored); // `next` itself, or a newer state that refused it
+        const failure = refusalFailure(stored.generation, expected, tries);
+        return failure ? throwError(() => failure) : fencedWrite({ ...next, generation: Math.max(next.generation, stored.generation + 1) }, stored.generation, limit, tries + 1);
       }),
     );
 
@@ -55,8 +74,9 @@ export function createStoreAccess(ctx: SessionContext, store: TokenStore, lock: 
   }
 
   return {
-    read: (limit) => call('read', () => store.read(), limit),
+    read: (limit) => call('read', () => store.read(), limit).pipe(map((answer) => (answer === null ? null : checked('read', scheduler)(answer)))),
     fencedWrite: (next, expected, limit) => fencedWrite(next, expected, limit),
+    changes: (invalid) => checkedChanges(store, scheduler, invalid),
     underLock<T>(task: () => Observable<T>): Observable<T> {
       if (!lock) return defer(task);
       const boxed = () => task().pipe(catchError((error: unknown) => throwError(() => new TaskFailure(error))));
@@ -69,6 +89,35 @@ export function createStoreAccess(ctx: SessionContext, store: TokenStore, lock: 
     },
     isOwnWrite: (state) => ownWrites.has(writeKey(state)),
   };
+}
+
+/** A store's answer through `checkSharedState`: a SharedStateFailure naming the field when it is no valid state. */
+function checked(what: 'read' | 'write', scheduler: SchedulerLike): (answer: unknown) => SessionState {
+  return (answer) => {
+    const state = checkSharedState(answer, scheduler.now());
+    if (typeof state === 'string') throw new SharedStateFailure(`The token store's ${what} answered an invalid state: ${state}`);
+    return state;
+  };
+}
+
+/**
+ * A write refused by a state no newer than `expected`: below it, the store lost its state and is
+ * written over (a few times); at `expected` itself, the store had no reason to refuse.
+ */
+function refusalFailure(generation: number, expected: number, tries: number): SharedStateFailure | undefined {
+  if (generation === expected) return new SharedStateFailure(`The token store refused a write at generation ${expected} while holding that generation`);
+  if (tries < MAX_WRITE_TRIES) return undefined;
+  return new SharedStateFailure(`The token store kept answering generation ${generation}, older than the ${expected} it was asked to replace`);
+}
+
+function checkedChanges(store: TokenStore, scheduler: SchedulerLike, invalid: (failure: SharedStateFailure) => void): Observable<SessionState> | undefined {
+  return store.changes$?.pipe(
+    map((notice: unknown) => {
+      const state = checkSharedState(notice, scheduler.now());
+      return typeof state === 'string' ? invalid(new SharedStateFailure(`The token store sent an invalid change notice: ${state}`)) : state;
+    }),
+    filter((state): state is SessionState => state !== undefined),
+  );
 }
 
 function writeKey(state: SessionState): string {

@@ -36,9 +36,8 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   // createTokenSession runs, before anyone could subscribe to events$: say it after that turn.
   let starting = true;
   const report: FailureReport = (operation, error) => (starting ? queueMicrotask(() => reportStoreFailure(ctx, operation, error)) : reportStoreFailure(ctx, operation, error));
-  if (store.changes$) {
-    subscriptions.add(store.changes$.subscribe({ next: (state) => publisher.notice(state), error: (error: unknown) => report('changes', error) }));
-  }
+  const changes$ = access.changes((failure) => report('changes', failure));
+  if (changes$) subscriptions.add(changes$.subscribe({ next: (state) => publisher.notice(state), error: (error: unknown) => report('changes', error) }));
   subscriptions.add(startFromStore(ctx, access, publisher, report).subscribe(() => ready$.next(true)));
   starting = false;
 

@@ -1,5 +1,5 @@
 import type { Observable, ObservableInput } from 'rxjs';
-import type { SessionState } from './token-set.js';
+import type { SessionState, StateChange } from './token-set.js';
 
 /**
  * Where a session's state is shared beyond this session object: other browser tabs
@@ -14,6 +14,14 @@ import type { SessionState } from './token-set.js';
  * Every operation must answer in bounded time or error; the session bounds each call with its
  * own deadline anyway and treats a silent store as a failure (`TokenRefreshError`, reason
  * `shared-state`).
+ *
+ * A store is shared, so the session trusts nothing it answers: every state from `read`, `write`
+ * and `changes$` must have a `generation` that is a whole number from 0 to 2^53 - 1 (a number,
+ * not a string), a boolean `revoked`, a finite `receivedAt`, a {@link StateChange} as `change`,
+ * and `tokens` that are `null` or pass the same checks as a token response. Fields it does not
+ * know are dropped. Anything else is a store failure naming the field (never quoting a token):
+ * inside a refresh a `TokenRefreshError` with reason `shared-state`, outside one a `store-failed`
+ * event; the session never adopts it, nor refreshes because of it.
  */
 export interface TokenStore {
   /** The shared state now, or `null` when nothing was stored yet. */
@@ -23,7 +31,10 @@ export interface TokenStore {
    * nothing is stored yet), atomically. `next.generation` is always greater than `expected`
    * (usually `expected + 1`; more when the store lost its state and a member knows a higher
    * number). Emits the state the store holds afterwards: `next` when it was written, otherwise
-   * the state that refused it (which the session then adopts when it is newer).
+   * the state that refused it (which the session then adopts when it is newer). A refusing
+   * state older than `expected` means the store lost its state: the session writes over it (a
+   * few times, then it fails); one at `expected` itself is a failure (the store had no reason
+   * to refuse).
    *
    * A store of your own should not take reads for long while it refuses writes (a read-only
    * replica behind a failover): a refresh whose write fails five `storeTimeout`s in a row keeps
@@ -34,7 +45,9 @@ export interface TokenStore {
   write(next: SessionState, expected: number): ObservableInput<SessionState>;
   /**
    * States written by other members, as they happen. A notice may come late, twice, or out of
-   * order: the session adopts only generations newer than its own.
+   * order: the session adopts only generations newer than its own. An invalid notice is dropped
+   * and said as `store-failed` (operation `'changes'`); the session goes on listening. An error
+   * of the stream itself ends the listening.
    */
   readonly changes$?: Observable<SessionState>;
   /** Releases what the store holds (subscriptions, channels); `shareStore` calls it once the last session using it is disposed. */

@@ -1,3 +1,4 @@
+import { checkSharedState } from '../session/check-shared-state.js';
 import type { SessionState } from '../session/token-set.js';
 
 /** What tabs tell each other over the share's `BroadcastChannel`. */
@@ -7,16 +8,13 @@ export type TabMessage =
   /** "Who knows generation `generation` or newer?": every tab that does answers with a `state`. */
   | { readonly type: 'ask'; readonly generation: number };
 
-/** True for a value shaped like a {@link SessionState} (messages and storage are not trusted blindly). */
-export function isSessionState(value: unknown): value is SessionState {
-  if (typeof value !== 'object' || value === null) return false;
-  const state = value as Record<string, unknown>;
-  return (
-    Number.isSafeInteger(state['generation']) &&
-    (state['generation'] as number) > 0 &&
-    typeof state['revoked'] === 'boolean' &&
-    typeof state['receivedAt'] === 'number' &&
-    typeof state['change'] === 'string' &&
-    (state['tokens'] === null || (typeof state['tokens'] === 'object' && state['tokens'] !== undefined))
-  );
+/**
+ * The state a message or the storage holds, through the checks every store's answers pass
+ * (`checkSharedState`), or undefined: messages and storage are not trusted blindly, and a tab
+ * that learned an invalid state would answer it to every read. Generation 0 is no state a tab
+ * ever writes.
+ */
+export function tabStateOf(value: unknown): SessionState | undefined {
+  const state = checkSharedState(value, Date.now());
+  return typeof state === 'string' || state.generation === 0 ? undefined : state;
 }

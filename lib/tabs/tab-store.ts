@@ -3,7 +3,7 @@ import type { SessionState } from '../session/token-set.js';
 import type { TokenStore } from '../session/token-store.js';
 import { createGenerationLocks, type GenerationLocks } from './generation-locks.js';
 import { holdExclusive } from './hold-exclusive.js';
-import { isSessionState, type TabMessage } from './tab-message.js';
+import { tabStateOf, type TabMessage } from './tab-message.js';
 
 /** What {@link createTabStore} needs from the page, resolved by `shareAcrossTabs`. */
 export interface TabStoreEnv {
@@ -70,7 +70,8 @@ function learn(store: TabStore, state: SessionState, remote: boolean): void {
 
 /** Another tab's state is learned; another tab's question is answered when this tab knows enough. */
 function onMessage(store: TabStore, message: TabMessage | null): void {
-  if (message?.type === 'state' && isSessionState(message.state)) learn(store, message.state, true);
+  const state = message?.type === 'state' ? tabStateOf(message.state) : undefined;
+  if (state) learn(store, state, true);
   else if (message?.type === 'ask' && store.known && store.known.generation >= message.generation) post(store, { type: 'state', state: store.known });
 }
 
@@ -79,8 +80,8 @@ function fromStorage(store: TabStore): void {
   const raw = store.env.storage?.getItem(store.env.prefix);
   if (!raw) return;
   try {
-    const state: unknown = JSON.parse(raw);
-    if (isSessionState(state)) learn(store, state, true);
+    const state = tabStateOf(JSON.parse(raw));
+    if (state) learn(store, state, true);
   } catch {
     // Not ours, or damaged: the tabs' memory decides.
   }

@@ -88,6 +88,23 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
       expect(await pages[0]!.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen)).toEqual([]);
     });
 
+    it('does not learn a state message whose tokens fail the checks of a token response (issue 21, item 5)', async () => {
+      const pages = await tabs(2);
+      await call(pages[0]!, 'write', state(1), 0);
+      await expect.poll(() => pages[1]!.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen), POLL).toEqual([1]);
+      // Any script of the origin can post on the channel: a newer generation whose access token is a number.
+      await pages[1]!.evaluate((channel) => {
+        const tampered = { type: 'state', state: { tokens: { accessToken: 42, refreshToken: 'r2' }, generation: 2, revoked: false, receivedAt: 1, change: 'refresh' } };
+        const sender = new BroadcastChannel(channel);
+        sender.postMessage(tampered);
+        sender.close();
+      }, `rx-token-http:contract-${name}`);
+      // A valid write after it is heard, so the tampered one had its chance to arrive first.
+      await call(pages[0]!, 'write', state(2), 1);
+      await expect.poll(() => pages[1]!.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen), POLL).toEqual([1, 2]);
+      for (const page of pages) expect(await call(page, 'read')).toEqual(state(2));
+    });
+
     it('starts a tab opened later from the open tabs, and forgets the state when every tab that knew it closed', async () => {
       const [a] = await tabs(1);
       await call(a!, 'write', state(1), 0);
