@@ -74,7 +74,7 @@ for (const [name, before] of scenarios) {
   const { result } = await inspector.post('Profiler.takePreciseCoverage');
   const ran = result
     .filter((script) => script.url.startsWith(pathToFileURL(dist).href))
-    .map((script) => ({ file: script.url.slice(pathToFileURL(dist).href.length), functions: script.functions.filter((f) => f.ranges[0].count > 0) }))
+    .map((script) => ({ file: script.url.slice(pathToFileURL(dist).href.length), functions: script.functions.filter((f) => (f.ranges[0]?.count ?? 0) > 0) }))
     .filter((script) => script.functions.length > 0);
   const functions = ran.reduce((n, script) => n + script.functions.length, 0);
   rows.push(`| ${name} | ${ran.length} | ${functions} |`);
