@@ -5,6 +5,11 @@ import type { RequestRetriedEvent } from './session-event.js';
 export interface CurrentToken {
   readonly accessToken: string | null;
   readonly generation: number;
+  /**
+   * The sign-in the token belongs to (see `SessionState.signIn`): a request that sent a token of
+   * one sign-in refuses to send one of another (DESIGN rule 18). `undefined`: unknown, never refused.
+   */
+  readonly signIn?: string;
 }
 
 /** A request in flight that stops on the session's revocation. */
