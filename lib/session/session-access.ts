@@ -1,9 +1,9 @@
-import { Observable, Subject, catchError, distinctUntilChanged, filter, map, of, switchMap, take, throwError } from 'rxjs';
+import { Observable, Subject, catchError, distinctUntilChanged, filter, map, merge, of, switchMap, take, throwError } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { currentOf, type RefreshFlights } from './refresh-flight.js';
 import { needsRefreshFirst } from './refresh-margin.js';
-import type { SessionContext } from './session-context.js';
+import { signInOf, type SessionContext } from './session-context.js';
 import type { StoreSync } from './store-sync.js';
 import type { CurrentToken, Revocable, TokenAccess } from './token-access.js';
 import type { SessionState } from './token-set.js';
@@ -93,10 +93,22 @@ function tokenAfterRejection(ctx: SessionContext, flights: RefreshFlights, gener
     if (stopped) return subscriber.error(stopped);
     const current = ctx.state$.value;
     const answer = answerWithoutRefresh(ctx, current, ctx.renumbered.get(generation) ?? generation);
-    if (!answer) return flights.join(current).subscribe(subscriber);
+    if (!answer) return merge(flights.join(current), signInChange(ctx, current)).pipe(take(1)).subscribe(subscriber);
     subscriber.next(answer);
     subscriber.complete();
   });
+}
+
+// Rule 18: a sign-in while a request waits for the refresh answers it at once with the new
+// sign-in's token, which the pipeline refuses to send; the refresh goes on for the store (rule 3).
+// A sign-out stops the refresh first, so its waiters keep the reason `signed-out`.
+function signInChange(ctx: SessionContext, base: SessionState): Observable<CurrentToken> {
+  const signIn = signInOf(ctx, base);
+  return ctx.state$.pipe(
+    filter((state) => signInOf(ctx, state) !== signIn),
+    take(1),
+    map((state) => currentOf(ctx, state)),
+  );
 }
 
 /** Why the session takes no more requests, if it does not: it was disposed or revoked. */

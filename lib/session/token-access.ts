@@ -47,7 +47,8 @@ export interface TokenAccess {
    * After a 401 for a request that sent the token of `generation`: joins (or starts) the one
    * refresh of that generation, or, when the session has moved on already, emits the current
    * token at once. Emits a `null` token when there is nothing to refresh with (signed out, or
-   * no refresh token): the caller's 401 stands.
+   * no refresh token): the caller's 401 stands. A sign-in while it waits emits the new sign-in's
+   * token at once (a request that sent the old one's refuses it, DESIGN rule 18).
    */
   tokenAfterRejection(generation: number): Observable<CurrentToken>;
   /** Publishes a request's retry on the session's `events$`. */

@@ -73,11 +73,12 @@ describe('tokenRefreshInterceptor keeps a request\'s sign-in (DESIGN rule 18)', 
     const first = httpTesting.expectOne(`${API}/orders`);
     first.flush(null, { status: 401, statusText: 'Unauthorized' });
     session.setTokens({ accessToken: 'bob-a1', refreshToken: 'bob-r1' });
+    expectSignInChanged(orders.error);
     answerRefresh({ accessToken: 'alice-a2', refreshToken: 'alice-r2' });
 
     httpTesting.expectNone(`${API}/orders`);
     expect(first.request.headers.get('Authorization')).toBe('Bearer alice-a1');
-    expectSignInChanged(orders.error);
+    expect(session.state.tokens?.accessToken).toBe('bob-a1');
     expect(orders.values).toEqual([]);
   });
 

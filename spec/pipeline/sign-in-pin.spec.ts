@@ -145,9 +145,11 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
       const failed = errorOf(client.get('/orders'));
       await api.tokenCallArrived();
       session.setTokens(bob());
-      api.release();
 
+      // At once: it does not wait for the refresh, which goes on (rule 3) and loses to bob's tokens.
       expectSignInChanged(await failed, `${api.url}/api/orders`);
+      api.release();
+      expect(api.spent).toEqual(['alice-r1']);
       expect(api.seen).toEqual(['Bearer alice-a1']);
       // A request not yet sent takes the token now current.
       await firstValueFrom(client.get('/orders'));
@@ -227,9 +229,9 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
       await api.tokenCallArrived();
       second.session.setTokens(bob());
       await expect.poll(() => first.session.state.tokens?.accessToken).toBe('bob-a1');
-      api.release();
 
       expectSignInChanged(await failed, `${api.url}/api/orders`);
+      api.release();
       expect(api.seen).toEqual(['Bearer alice-a1']);
     });
 
@@ -275,9 +277,9 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
       await api.tokenCallArrived();
       second.session.setTokens(bob());
       await expect.poll(() => first.session.state.tokens?.accessToken, { timeout: 5_000 }).toBe('bob-a1');
-      api.release();
 
       expectSignInChanged(await failed, `${api.url}/api/orders`);
+      api.release();
       expect(api.seen).toEqual(['Bearer alice-a1']);
     });
   });

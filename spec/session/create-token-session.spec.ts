@@ -360,12 +360,14 @@ describe('createTokenSession', () => {
   });
 
   describe('when setTokens is called during a refresh', () => {
-    it('keeps the set tokens and answers the waiters with them, marked as another sign-in (the pipeline refuses to send them, rule 18)', () => {
-      testScheduler.run(({ cold, expectObservable }) => {
-        const { session: s } = session({ refresh: () => cold('-----(t|)', { t: t1 }) });
+    it('keeps the set tokens and answers the waiters with them at once, marked as another sign-in (the pipeline refuses to send them, rule 18); the refresh runs to its end', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-----(t|)', { t: t1 });
+        const { session: s } = session({ refresh: () => endpoint });
         const before = s.state.signIn;
         testScheduler.schedule(() => s.setTokens(t2), 2);
-        expectObservable(s.tokenAfterRejection(0).pipe(map(({ accessToken, signIn }) => [accessToken, signIn === before]))).toBe('-----(a|)', { a: ['access-2', false] });
+        expectObservable(s.tokenAfterRejection(0).pipe(map(({ accessToken, signIn }) => [accessToken, signIn === before]))).toBe('--(a|)', { a: ['access-2', false] });
+        expectSubscriptions(endpoint.subscriptions).toBe('^----!');
         expectObservable(s.tokens$).toBe('a-b', { a: t0, b: t2 });
       });
     });
