@@ -182,6 +182,27 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
     });
   });
 
+  describe('a late 401 (the session moved on while the request was out)', () => {
+    it('is not retried with bob\'s token when bob signed in meanwhile', async () => {
+      let arrived!: () => void;
+      const atServer = new Promise<void>((resolve) => (arrived = resolve));
+      api = await startApi((authorization) => {
+        if (authorization !== 'Bearer alice-a1') return { status: 200 };
+        arrived();
+        return { status: 401, delay: 100 };
+      }, false);
+      const { session, client } = member();
+
+      const failed = errorOf(client.get('/orders'));
+      await atServer;
+      session.setTokens(bob());
+
+      expectSignInChanged(await failed, `${api.url}/api/orders`);
+      expect(api.seen).toEqual(['Bearer alice-a1']);
+      expect(api.spent).toEqual([]);
+    });
+  });
+
   describe('waiting for a transient retry\'s backoff', () => {
     const unavailableToAlice = (authorization: string): Answer => (authorization.startsWith('Bearer alice') ? { status: 503 } : { status: 200 });
 
