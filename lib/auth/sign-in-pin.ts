@@ -35,7 +35,6 @@ export class SignInPin {
 }
 
 function signInChanged(method: string | undefined, url: string | undefined): TokenRefreshError {
-  const request = method !== undefined && url !== undefined ? `${method} ${redactUrl(url)}` : 'The request';
-  const what = 'was not sent again: the user signed in or out while it waited, and a request never carries another sign-in\'s token';
-  return new TokenRefreshError(`${request} ${what}`, { reason: 'sign-in-changed' });
+  const request = method === undefined || url === undefined ? 'The request' : `${method} ${redactUrl(url)}`;
+  return new TokenRefreshError(`${request} was not sent again: the user signed in or out while it waited`, { reason: 'sign-in-changed' });
 }

@@ -49,15 +49,9 @@ export function ownState(ctx: SessionContext, tokens: TokenSet | null, generatio
   return { tokens, generation, revoked: change === 'revoked', receivedAt: ctx.config.scheduler.now(), change, signIn };
 }
 
-/** An opaque random id for a new sign-in (or sign-out): 128 bits, hex. */
+/** An opaque random id for a new sign-in (or sign-out): 128 random bits. */
 export function newSignIn(): string {
-  const bytes = new Uint8Array(16);
-  const crypto = globalThis.crypto as Crypto | undefined;
-  if (crypto?.getRandomValues) crypto.getRandomValues(bytes);
-  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return Array.from(globalThis.crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join('.');
 }
 
 /**

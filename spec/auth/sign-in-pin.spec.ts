@@ -47,7 +47,7 @@ describe('authorize keeps the sign-in of its first send (DESIGN rule 18)', () =>
         name: 'TokenRefreshError',
         reason: 'sign-in-changed',
         transient: false,
-        message: 'The request was not sent again: the user signed in or out while it waited, and a request never carries another sign-in\'s token',
+        message: 'The request was not sent again: the user signed in or out while it waited',
       }),
     );
     expect(sent).toEqual(['alice-a1']);

@@ -384,7 +384,7 @@ describe('createTokenSession', () => {
         s.signOut();
         ids.push(s.state.signIn);
         expect(s.state.generation).toBe(3);
-        expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
+        expect(ids[0]).toMatch(/^[0-9a-z]+(\.[0-9a-z]+){3}$/);
         expect(ids[1]).toBe(ids[0]);
         expect(new Set(ids).size).toBe(3);
       });
