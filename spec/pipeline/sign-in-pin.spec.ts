@@ -256,6 +256,23 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
       expect(api.seen).toEqual(['Bearer alice-a1']);
     });
 
+    it('ends with TokenRefreshError sign-in-changed when another member signs out while the request waits for the refresh', async () => {
+      api = await startApi(rejectAliceOnce, true);
+      const share = shareInMemory();
+      const first = member({ share });
+      const second = member({ share, tokens: undefined });
+      await expect.poll(() => second.session.state.tokens?.accessToken).toBe('alice-a1');
+
+      const failed = errorOf(first.client.get('/orders'));
+      await api.tokenCallArrived();
+      second.session.signOut();
+
+      expectSignInChanged(await failed, `${api.url}/api/orders`);
+      expect(first.session.state.tokens).toBeNull();
+      api.release();
+      expect(api.seen).toEqual(['Bearer alice-a1']);
+    });
+
     it('keeps the sign-in of a member that started from the same config tokens another member wrote first', async () => {
       // Both members start with alice's tokens and find the store empty: the first write wins, and
       // the second member adopts it (another sign-in id, the same tokens) while its request is out.
