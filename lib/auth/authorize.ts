@@ -2,6 +2,7 @@ import { Observable, Subscription, switchMap, throwError, type Observer } from '
 import { passThrough, subscribeChecked } from '../util/subscribe-checked.js';
 import type { CurrentToken, TokenAccess } from '../session/token-access.js';
 import { isTokenRejection } from './is-token-rejection.js';
+import { SignInPin } from './sign-in-pin.js';
 
 /** Options of {@link authorize}. */
 export interface AuthorizeConfig {
@@ -21,7 +22,10 @@ export interface AuthorizeConfig {
  * The auth step on its own, for any transport: calls `send` with the session's access token
  * (`null` when signed out), and when the token is rejected, waits for the session's one refresh
  * of that generation and calls `send` once more. A second rejection is the caller's error: no
- * 401 loop. `send` must return a cold observable, since it may be subscribed twice.
+ * 401 loop. `send` must return a cold observable, since it may be subscribed twice. A retry
+ * that would carry a token of another sign-in than the first send's (the user signed in or out
+ * meanwhile, DESIGN rule 18) is not sent: the observable fails with a `TokenRefreshError`,
+ * reason `sign-in-changed`.
  *
  * @example
  * authorize(session, (token) => ajax({ url, headers: token ? { Authorization: `Bearer ${token}` } : {} }), {
@@ -39,6 +43,8 @@ export function authorize<T>(access: TokenAccess, send: (accessToken: string | n
 /** What {@link authorizeInto} sends through: an object, so the request pipeline's own needs no closure per request. */
 export interface TokenSender<R> {
   send(accessToken: string | null): Observable<R>;
+  /** The sign-in the request is held to across its attempts (rule 18); without it, one per call of `authorizeInto`. */
+  readonly pin?: SignInPin;
 }
 
 /**
@@ -56,7 +62,7 @@ export function authorizeInto<R, T>(
   observer: Observer<T>,
   subscription: Subscription,
 ): void {
-  const attempt = new AuthorizedAttempt(access, sender, check, config, observer, subscription);
+  const attempt = new AuthorizedAttempt(access, sender, sender.pin ?? new SignInPin(), check, config, observer, subscription);
   const now = access.tokenNow?.();
   if (now) attempt.sendWith(now);
   else subscription.add(firstToken(access, observer, attempt));
@@ -66,15 +72,17 @@ export function authorizeInto<R, T>(
 class AuthorizedAttempt<R, T> implements Observer<T> {
   readonly #access: TokenAccess;
   readonly #sender: TokenSender<R>;
+  readonly #pin: SignInPin;
   readonly #check: (response: R) => T;
   readonly #config: AuthorizeConfig;
   readonly #observer: Observer<T>;
   readonly #subscription: Subscription;
   #current: CurrentToken | undefined;
 
-  constructor(access: TokenAccess, sender: TokenSender<R>, check: (response: R) => T, config: AuthorizeConfig, observer: Observer<T>, subscription: Subscription) {
+  constructor(access: TokenAccess, sender: TokenSender<R>, pin: SignInPin, check: (response: R) => T, config: AuthorizeConfig, observer: Observer<T>, subscription: Subscription) {
     this.#access = access;
     this.#sender = sender;
+    this.#pin = pin;
     this.#check = check;
     this.#config = config;
     this.#observer = observer;
@@ -82,6 +90,8 @@ class AuthorizedAttempt<R, T> implements Observer<T> {
   }
 
   sendWith(current: CurrentToken): void {
+    const refused = this.#pin.refusal(current);
+    if (refused) return this.#observer.error(refused);
     this.#current = current;
     this.#subscription.add(subscribeChecked(sendSafely(this.#sender, current.accessToken), this.#check, this));
   }
@@ -95,7 +105,7 @@ class AuthorizedAttempt<R, T> implements Observer<T> {
     const current = this.#current as CurrentToken;
     const rejected = current.accessToken !== null && (config.isRejection ? config.isRejection(error) : isTokenRejection(error));
     if (!rejected || (config.mayRetry && !config.mayRetry())) return this.#observer.error(error);
-    this.#subscription.add(subscribeChecked(afterRejection(this.#access, this.#sender, current.generation, error, config), this.#check, this.#observer));
+    this.#subscription.add(subscribeChecked(afterRejection(this.#access, this.#sender, this.#pin, current.generation, error, config), this.#check, this.#observer));
   }
 
   complete(): void {
@@ -129,10 +139,13 @@ function firstToken<T>(access: TokenAccess, observer: Observer<T>, attempt: { se
 }
 
 // After a rejection of the token of `generation`: the one refresh of it, then `send` once more.
-function afterRejection<T>(access: TokenAccess, sender: TokenSender<T>, generation: number, rejection: unknown, config: AuthorizeConfig): Observable<T> {
+function afterRejection<T>(access: TokenAccess, sender: TokenSender<T>, pin: SignInPin, generation: number, rejection: unknown, config: AuthorizeConfig): Observable<T> {
   return access.tokenAfterRejection(generation).pipe(
     switchMap((next) => {
-      // Signed out meanwhile, or nothing to refresh with: the 401 stands.
+      // Another sign-in's token, or a sign-out, since the first send (rule 18): not sent.
+      const refused = pin.refusal(next);
+      if (refused) return throwError(() => refused);
+      // Nothing to refresh with: the 401 stands.
       if (next.accessToken === null) return throwError(() => rejection);
       config.onRetry?.();
       return sendSafely(sender, next.accessToken);

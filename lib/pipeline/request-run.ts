@@ -1,8 +1,10 @@
 import { Subscription, type Observable, type Observer, type SchedulerAction, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import { authorizeInto, type AuthorizeConfig, type TokenSender } from '../auth/authorize.js';
 import { isTokenRejection } from '../auth/is-token-rejection.js';
+import { SignInPin } from '../auth/sign-in-pin.js';
 import { RequestError } from '../errors/request-error.js';
 import { RequestTimeoutError } from '../errors/request-timeout-error.js';
+import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffPolicy, type BackoffPolicy, type RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { TokenAccess } from '../session/token-access.js';
@@ -70,6 +72,8 @@ class RequestRun<R, T> implements Observer<T>, TokenSender<R>, AuthorizeConfig, 
   readonly #subscriber: Subscriber<T>;
   readonly #policy: BackoffPolicy | undefined;
   readonly #subscription = new Subscription();
+  /** {@link TokenSender.pin}: the sign-in of the first token sent, held across every attempt (rule 18). */
+  readonly pin: SignInPin;
   #deadline: Deadline | undefined;
   #attempts = 0;
   #retried = false;
@@ -82,6 +86,7 @@ class RequestRun<R, T> implements Observer<T>, TokenSender<R>, AuthorizeConfig, 
     this.#check = check;
     this.#subscriber = subscriber;
     this.#policy = policy;
+    this.pin = new SignInPin(request.method, request.url);
   }
 
   begin(scheduler: SchedulerLike, authorized: boolean): void {
@@ -111,7 +116,8 @@ class RequestRun<R, T> implements Observer<T>, TokenSender<R>, AuthorizeConfig, 
 
   error(error: unknown): void {
     const policy = this.#policy;
-    const wait = policy?.delayOf(error, ++this.#attempts);
+    // A refusal by the pin is the request's end, whatever a custom `shouldRetry` says.
+    const wait = error instanceof TokenRefreshError && error.reason === 'sign-in-changed' ? undefined : policy?.delayOf(error, ++this.#attempts);
     if (policy === undefined || wait === undefined) this.#subscriber.error(error);
     else this.#subscription.add(policy.scheduler.schedule(retryNow, wait, this as RequestRun<unknown, unknown>));
   }

@@ -5,7 +5,7 @@ import { createRefreshFlights } from './refresh-flight.js';
 import { directRefresh } from './refresh-path.js';
 import { createSessionAccess } from './session-access.js';
 import { resolveSessionConfig, type TokenSessionConfig } from './session-config.js';
-import type { SessionContext } from './session-context.js';
+import { followSignIns, newSignIn, type SessionContext } from './session-context.js';
 import { createSessionControls, type SessionControls } from './session-controls.js';
 import type { SessionEvent } from './session-event.js';
 import type { StoreSync } from './store-sync.js';
@@ -43,12 +43,15 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   const initial = config.tokens ? checkedTokens(config.tokens, scheduler.now(), 'createTokenSession') : null;
   const ctx: SessionContext = {
     config: resolved,
-    state$: new BehaviorSubject<SessionState>({ tokens: initial, generation: 0, revoked: false, receivedAt: scheduler.now(), change: 'sign-in' }),
+    state$: new BehaviorSubject<SessionState>({ tokens: initial, generation: 0, revoked: false, receivedAt: scheduler.now(), change: 'sign-in', signIn: newSignIn() }),
     events: new Subject<SessionEvent>(),
     stop$: new Subject<void>(),
     renumbered: new Map(),
+    sameSignIn: new Map(),
     disposed: false,
   };
+  // Before anything else watches the state: a request asks its sign-in of states already followed.
+  followSignIns(ctx);
   // The sharing protocol comes with `share`: a session that shares nothing never loads it, and
   // a share with no medium (shareAcrossTabs on a server) connects nothing.
   const connect = share?.[CONNECT_SESSION] as ((session: SessionContext) => StoreSync | undefined) | undefined;

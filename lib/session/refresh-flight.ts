@@ -4,7 +4,7 @@ import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
 import { arrivedExpired } from './refresh-margin.js';
 import { runRefresh, toRefreshFailure } from './run-refresh.js';
-import { applyOutcome, type RefreshOutcome, type SessionContext } from './session-context.js';
+import { applyOutcome, signInOf, type RefreshOutcome, type SessionContext } from './session-context.js';
 import type { RefreshPath, RefreshPhase } from './refresh-path.js';
 import type { CurrentToken } from './token-access.js';
 import type { SessionState, TokenSet } from './token-set.js';
@@ -26,9 +26,9 @@ interface Flight {
   readonly result$: Observable<CurrentToken>;
 }
 
-/** The token a request sends with the state `state`. */
-export function currentOf(state: SessionState): CurrentToken {
-  return { accessToken: state.tokens?.accessToken ?? null, generation: state.generation };
+/** The token a request sends with the state `state`, and the sign-in it belongs to (rule 18). */
+export function currentOf(ctx: SessionContext, state: SessionState): CurrentToken {
+  return { accessToken: state.tokens?.accessToken ?? null, generation: state.generation, signIn: signInOf(ctx, state) };
 }
 
 /**
@@ -112,7 +112,7 @@ class Flights implements RefreshFlights {
     }
     const now = ctx.state$.value;
     if (now.revoked) throw new TokenRevokedError();
-    return currentOf(now);
+    return currentOf(ctx, now);
   }
 
   #fail(base: SessionState, error: unknown): Observable<never> {

@@ -18,12 +18,12 @@ export interface RefreshPath {
   publish?(state: SessionState): void;
 }
 
-/** Turns the refresh function's answer into the next state: new tokens, or a revocation. */
-export function toNextState(ctx: SessionContext, generation: number): (source: Observable<TokenSet>) => Observable<SessionState> {
+/** Turns the refresh function's answer into the next state of `base`'s sign-in: new tokens, or a revocation. */
+export function toNextState(ctx: SessionContext, generation: number, base: SessionState): (source: Observable<TokenSet>) => Observable<SessionState> {
   return (source) =>
     source.pipe(
-      switchMap((tokens) => of(ownState(ctx, tokens, generation, 'refresh'))),
-      catchError((error: unknown) => (error instanceof TokenRevokedError ? of(ownState(ctx, null, generation, 'revoked')) : throwError(() => error))),
+      switchMap((tokens) => of(ownState(ctx, tokens, generation, 'refresh', base))),
+      catchError((error: unknown) => (error instanceof TokenRevokedError ? of(ownState(ctx, null, generation, 'revoked', base)) : throwError(() => error))),
     );
 }
 
@@ -32,7 +32,7 @@ export function directRefresh(ctx: SessionContext): RefreshPath {
   return {
     refresh: (base, call) =>
       call(base.tokens as TokenSet).pipe(
-        toNextState(ctx, base.generation + 1),
+        toNextState(ctx, base.generation + 1, base),
         switchMap((state) => of<RefreshOutcome>({ state, kind: state.revoked ? 'revoked' : 'refreshed' })),
       ),
   };

@@ -1,9 +1,9 @@
-import { Observable, Subject, catchError, distinctUntilChanged, filter, map, of, switchMap, take, throwError } from 'rxjs';
+import { Observable, Subject, catchError, distinctUntilChanged, filter, map, merge, of, switchMap, take, throwError } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { currentOf, type RefreshFlights } from './refresh-flight.js';
 import { needsRefreshFirst } from './refresh-margin.js';
-import type { SessionContext } from './session-context.js';
+import { signInOf, type SessionContext } from './session-context.js';
 import type { StoreSync } from './store-sync.js';
 import type { CurrentToken, Revocable, TokenAccess } from './token-access.js';
 import type { SessionState } from './token-set.js';
@@ -35,7 +35,7 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
   const tokenNow = (): CurrentToken | undefined => {
     if ((sync && !sync.ready) || ctx.disposed) return undefined;
     const current = ctx.state$.value;
-    return current.revoked || needsRefreshFirst(current, scheduler.now(), skew) ? undefined : currentOf(current);
+    return current.revoked || needsRefreshFirst(current, scheduler.now(), skew) ? undefined : currentOf(ctx, current);
   };
   return {
     currentToken: tokenLater(ctx, flights, sync, tokenNow),
@@ -79,7 +79,7 @@ function tokenLater(ctx: SessionContext, flights: RefreshFlights, sync: StoreSyn
         .join(current)
         .pipe(
           // A token that has not expired yet still works while the token endpoint is down.
-          catchError((error: unknown) => (stillUsable(error, current, scheduler.now()) ? of(currentOf(current)) : throwError(() => error))),
+          catchError((error: unknown) => (stillUsable(error, current, scheduler.now()) ? of(currentOf(ctx, current)) : throwError(() => error))),
         )
         .subscribe(subscriber);
     });
@@ -92,11 +92,23 @@ function tokenAfterRejection(ctx: SessionContext, flights: RefreshFlights, gener
     const stopped = stoppedError(ctx);
     if (stopped) return subscriber.error(stopped);
     const current = ctx.state$.value;
-    const answer = answerWithoutRefresh(current, ctx.renumbered.get(generation) ?? generation);
-    if (!answer) return flights.join(current).subscribe(subscriber);
+    const answer = answerWithoutRefresh(ctx, current, ctx.renumbered.get(generation) ?? generation);
+    if (!answer) return merge(flights.join(current), signInChange(ctx, current)).pipe(take(1)).subscribe(subscriber);
     subscriber.next(answer);
     subscriber.complete();
   });
+}
+
+// Rule 18: a sign-in while a request waits for the refresh answers it at once with the new
+// sign-in's token, which the pipeline refuses to send; the refresh goes on for the store (rule 3).
+// A sign-out stops the refresh first, so its waiters keep the reason `signed-out`.
+function signInChange(ctx: SessionContext, base: SessionState): Observable<CurrentToken> {
+  const signIn = signInOf(ctx, base);
+  return ctx.state$.pipe(
+    filter((state) => signInOf(ctx, state) !== signIn),
+    take(1),
+    map((state) => currentOf(ctx, state)),
+  );
 }
 
 /** Why the session takes no more requests, if it does not: it was disposed or revoked. */
@@ -107,9 +119,10 @@ export function stoppedError(ctx: SessionContext): Error | undefined {
 }
 
 // After a 401 for the token of generation `sent`: the token to retry with when no refresh is needed.
-function answerWithoutRefresh(current: SessionState, sent: number): CurrentToken | undefined {
-  // A late 401 (rule 2): the session moved on while the request was out; retry with the new token.
-  if (current.generation !== sent || !current.tokens) return currentOf(current);
+function answerWithoutRefresh(ctx: SessionContext, current: SessionState, sent: number): CurrentToken | undefined {
+  // A late 401 (rule 2): the session moved on while the request was out; retry with the new token
+  // (the pipeline refuses it when it belongs to another sign-in, rule 18).
+  if (current.generation !== sent || !current.tokens) return currentOf(ctx, current);
   // Nothing to refresh with: the caller's 401 stands.
   if (current.tokens.refreshToken === undefined) return { accessToken: null, generation: current.generation };
   return undefined;

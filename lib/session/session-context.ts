@@ -1,4 +1,4 @@
-import type { BehaviorSubject, Subject } from 'rxjs';
+import type { BehaviorSubject, Subject, Subscription } from 'rxjs';
 import type { ResolvedSessionConfig } from './session-config.js';
 import type { SessionEvent } from './session-event.js';
 import type { SessionState, TokenSet } from './token-set.js';
@@ -18,6 +18,12 @@ export interface SessionContext {
    * for the old number is a 401 for the same tokens, not a late one.
    */
   readonly renumbered: Map<number, number>;
+  /**
+   * Sign-ins this session knows under another id (rule 18): a state from the store that holds the
+   * very tokens the session held is the same sign-in, whichever member wrote them first. Maps
+   * the adopted `signIn` to the one the session's requests were pinned to. See {@link followSignIns}.
+   */
+  readonly sameSignIn: Map<string, string>;
   /** Set by `dispose()`: later calls fail with reason `disposed`. */
   disposed: boolean;
 }
@@ -34,9 +40,40 @@ export interface RefreshOutcome {
   readonly unstored?: boolean;
 }
 
-/** A new state of this session's own making. */
-export function ownState(ctx: SessionContext, tokens: TokenSet | null, generation: number, change: SessionState['change']): SessionState {
-  return { tokens, generation, revoked: change === 'revoked', receivedAt: ctx.config.scheduler.now(), change };
+/**
+ * A new state of this session's own making. A sign-in or sign-out starts a new sign-in id; a
+ * refresh or a revocation keeps the one of `from`, the state it descends from.
+ */
+export function ownState(ctx: SessionContext, tokens: TokenSet | null, generation: number, change: SessionState['change'], from?: SessionState): SessionState {
+  const signIn = change === 'sign-in' || change === 'sign-out' ? newSignIn() : from?.signIn;
+  return { tokens, generation, revoked: change === 'revoked', receivedAt: ctx.config.scheduler.now(), change, signIn };
+}
+
+/** An opaque random id for a new sign-in (or sign-out): 128 random bits. */
+export function newSignIn(): string {
+  return Array.from(globalThis.crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join('.');
+}
+
+/**
+ * Keeps {@link SessionContext.sameSignIn}: a new state that holds the same tokens as the one
+ * before it under another sign-in id (the store's copy of tokens this member also had, e.g. the
+ * config's `tokens` another member wrote first) is the same sign-in, not a change.
+ */
+export function followSignIns(ctx: SessionContext): Subscription {
+  let previous = ctx.state$.value;
+  return ctx.state$.subscribe((state) => {
+    const before = previous.signIn;
+    if (state.signIn !== undefined && before !== undefined && state.signIn !== before && state.tokens && sameTokens(state.tokens, previous.tokens)) {
+      ctx.sameSignIn.set(state.signIn, ctx.sameSignIn.get(before) ?? before);
+    }
+    previous = state;
+  });
+}
+
+/** The sign-in a request pins for `state`: its id, or the one the session first knew those tokens under. */
+export function signInOf(ctx: SessionContext, state: SessionState): string | undefined {
+  const { signIn } = state;
+  return signIn === undefined || ctx.sameSignIn.size === 0 ? signIn : (ctx.sameSignIn.get(signIn) ?? signIn);
 }
 
 /** True when both sets hold the same tokens (the same sign-in at the same point of rotation). */

@@ -19,7 +19,11 @@ export interface SessionControls {
   readonly events$: Observable<SessionEvent>;
   /** The state now: tokens, generation, revoked. */
   readonly state: SessionState;
-  /** Replaces the tokens (a sign-in): wins over a refresh in flight here and in every member sharing the store. Revives a revoked session. Throws a TypeError on a malformed set. */
+  /**
+   * Replaces the tokens (a sign-in): wins over a refresh in flight here and in every member sharing the store. Revives a revoked session.
+   * Starts a new sign-in: requests that sent the old one's token and still wait fail with `TokenRefreshError`, reason `sign-in-changed`
+   * (DESIGN rule 18). Throws a TypeError on a malformed set.
+   */
   setTokens(tokens: TokenSet): void;
   /**
    * Forgets the tokens everywhere the store reaches and stops a running refresh (its waiters fail

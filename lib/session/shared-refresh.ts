@@ -64,7 +64,7 @@ export class SharedRefresh {
     const expected = shared?.generation ?? 0;
     phase.current = 'token-endpoint';
     return call(base.tokens as TokenSet).pipe(
-      toNextState(this.ctx, Math.max(base.generation, expected) + 1),
+      toNextState(this.ctx, Math.max(base.generation, expected) + 1, base),
       switchMap((next) => {
         phase.current = 'store';
         return this.movedOn(base) ? this.storeOvertaken(base, next, expected, phase) : this.storeOwn(base, next, expected, phase);

@@ -58,7 +58,8 @@ class Publisher implements StorePublisher {
         if (this.ctx.state$.value !== initial) return EMPTY;
         const written = sameTokens(stored.tokens, next.tokens) && stored.generation === next.generation;
         if (written) this.ctx.renumbered.set(initial.generation, next.generation);
-        this.ctx.state$.next(written ? next : stored);
+        // Our tokens, written by whichever member came first: the store's sign-in id is the one all share.
+        this.ctx.state$.next(written ? { ...next, signIn: stored.signIn } : stored);
         return EMPTY;
       }),
     );

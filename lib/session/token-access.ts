@@ -5,6 +5,11 @@ import type { RequestRetriedEvent } from './session-event.js';
 export interface CurrentToken {
   readonly accessToken: string | null;
   readonly generation: number;
+  /**
+   * The sign-in the token belongs to (see `SessionState.signIn`): a request that sent a token of
+   * one sign-in refuses to send one of another (DESIGN rule 18). `undefined`: unknown, never refused.
+   */
+  readonly signIn?: string;
 }
 
 /** A request in flight that stops on the session's revocation. */
@@ -42,7 +47,8 @@ export interface TokenAccess {
    * After a 401 for a request that sent the token of `generation`: joins (or starts) the one
    * refresh of that generation, or, when the session has moved on already, emits the current
    * token at once. Emits a `null` token when there is nothing to refresh with (signed out, or
-   * no refresh token): the caller's 401 stands.
+   * no refresh token): the caller's 401 stands. A sign-in while it waits emits the new sign-in's
+   * token at once (a request that sent the old one's refuses it, DESIGN rule 18).
    */
   tokenAfterRejection(generation: number): Observable<CurrentToken>;
   /** Publishes a request's retry on the session's `events$`. */

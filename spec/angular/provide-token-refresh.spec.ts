@@ -65,7 +65,7 @@ describe('provideTokenRefresh', () => {
       expect(injector.get(TOKEN_SESSION)).toBe(session);
       injector.destroy();
 
-      expect(await firstValueFrom(session.currentToken())).toEqual({ accessToken: 'a0', generation: 0 });
+      expect(await firstValueFrom(session.currentToken())).toEqual({ accessToken: 'a0', generation: 0, signIn: session.state.signIn });
       session.dispose();
     });
 

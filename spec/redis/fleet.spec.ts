@@ -116,8 +116,11 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('a fleet of %s processes sha
     expect(sum(await burstAll(10)).ok).toBe(80);
     const calls = server.server.stats.tokenRequests;
     const current = await states();
-    const late = await Promise.all(workers.map((w) => w.send<{ accessToken: string; generation: number }>({ type: 'late-401', generation: before[0]!.generation })));
-    for (const [i, token] of late.entries()) expect(token).toEqual({ accessToken: current[i]!.accessToken, generation: current[i]!.generation });
+    const late = await Promise.all(workers.map((w) => w.send<{ accessToken: string; generation: number; signIn?: string }>({ type: 'late-401', generation: before[0]!.generation })));
+    for (const [i, { accessToken, generation }] of late.entries()) expect({ accessToken, generation }).toEqual({ accessToken: current[i]!.accessToken, generation: current[i]!.generation });
+    // One sign-in across the fleet (rule 18): the retry is not refused as another sign-in's.
+    expect(new Set(late.map((token) => token.signIn)).size).toBe(1);
+    expect(late[0]!.signIn).toEqual(expect.any(String));
     expect(server.server.stats.tokenRequests).toBe(calls);
     expect(server.server.stats.reuseDetected).toBe(0);
   }, 60_000);

@@ -341,7 +341,7 @@ describe('createTokenSession', () => {
       const { session: s } = session({ tokens: null, refresh: () => of(t1) });
       let grant: unknown;
       s.currentToken().subscribe((g) => (grant = g));
-      expect(grant).toEqual({ accessToken: null, generation: 0 });
+      expect(grant).toEqual({ accessToken: null, generation: 0, signIn: expect.any(String) });
       let error: unknown;
       s.refresh$.subscribe({ error: (e: unknown) => (error = e) });
       expect(error).toBeInstanceOf(TokenRefreshError);
@@ -360,12 +360,33 @@ describe('createTokenSession', () => {
   });
 
   describe('when setTokens is called during a refresh', () => {
-    it('keeps the set tokens and gives them to the waiters', () => {
-      testScheduler.run(({ cold, expectObservable }) => {
-        const { session: s } = session({ refresh: () => cold('-----(t|)', { t: t1 }) });
+    it('keeps the set tokens and answers the waiters with them at once, marked as another sign-in (the pipeline refuses to send them, rule 18); the refresh runs to its end', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-----(t|)', { t: t1 });
+        const { session: s } = session({ refresh: () => endpoint });
+        const before = s.state.signIn;
         testScheduler.schedule(() => s.setTokens(t2), 2);
-        expectObservable(token(s.tokenAfterRejection(0))).toBe('-----(a|)', { a: 'access-2' });
+        expectObservable(s.tokenAfterRejection(0).pipe(map(({ accessToken, signIn }) => [accessToken, signIn === before]))).toBe('--(a|)', { a: ['access-2', false] });
+        expectSubscriptions(endpoint.subscriptions).toBe('^----!');
         expectObservable(s.tokens$).toBe('a-b', { a: t0, b: t2 });
+      });
+    });
+
+    it('keeps the sign-in id across a refresh and makes a new one on each sign-in and sign-out', () => {
+      testScheduler.run(({ cold }) => {
+        const { session: s } = session({ refresh: () => cold('-(t|)', { t: t1 }) });
+        const ids = [s.state.signIn];
+        s.tokenAfterRejection(0).subscribe();
+        testScheduler.flush();
+        ids.push(s.state.signIn);
+        s.setTokens(t2);
+        ids.push(s.state.signIn);
+        s.signOut();
+        ids.push(s.state.signIn);
+        expect(s.state.generation).toBe(3);
+        expect(ids[0]).toMatch(/^[0-9a-z]+(\.[0-9a-z]+){3}$/);
+        expect(ids[1]).toBe(ids[0]);
+        expect(new Set(ids).size).toBe(3);
       });
     });
   });

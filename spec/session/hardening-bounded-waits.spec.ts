@@ -80,7 +80,7 @@ describe('hardening: bounded waits', () => {
         testScheduler.flush();
         expect(first.at).toBe(3_000);
         expect(reasonOf(first.error)).toBe('timeout');
-        expect(second.value).toEqual({ accessToken: 'alice-a2', generation: 1 });
+        expect(second.value).toEqual({ accessToken: 'alice-a2', generation: 1, signIn: s.state.signIn });
         expect(calls).toBe(2);
       });
     });
@@ -101,7 +101,7 @@ describe('hardening: bounded waits', () => {
         const request = record(() => s.currentToken(), 50_000);
         testScheduler.flush();
         expect(request.at).toBe(54_000);
-        expect(request.value).toEqual({ accessToken: 'alice-a0', generation: 0 });
+        expect(request.value).toEqual({ accessToken: 'alice-a0', generation: 0, signIn: s.state.signIn });
       });
     });
   });
@@ -168,7 +168,7 @@ describe('hardening: bounded waits', () => {
         testScheduler.flush();
         for (const request of requests) {
           expect(request.at).toBe(1_000);
-          expect(request.value).toEqual({ accessToken: 'alice-a0', generation: 0 });
+          expect(request.value).toEqual({ accessToken: 'alice-a0', generation: 0, signIn: s.state.signIn });
         }
         expect(later.at).toBe(2_000);
       });

@@ -245,13 +245,13 @@ describe('hardening: expiresAt in seconds (real clock)', () => {
     expect((error as Error).message).toMatch(/multiply it by 1000/);
     expect(calls).toBe(1);
     // The old tokens are kept and sent as they are.
-    expect(await firstValueFrom(s.currentToken())).toEqual({ accessToken: 'a', generation: s.state.generation });
+    expect(await firstValueFrom(s.currentToken())).toEqual({ accessToken: 'a', generation: s.state.generation, signIn: s.state.signIn });
     s.dispose();
   });
 
   it('still accepts epoch milliseconds under the real clock', async () => {
     const s = createTokenSession({ tokens: { accessToken: 'a', refreshToken: 'r', expiresAt: Date.now() + 3_600_000 }, refresh: () => of({ accessToken: 'b' }) });
-    expect(await lastValueFrom(s.currentToken())).toEqual({ accessToken: 'a', generation: 0 });
+    expect(await lastValueFrom(s.currentToken())).toEqual({ accessToken: 'a', generation: 0, signIn: s.state.signIn });
     s.dispose();
   });
 });
