@@ -8,6 +8,13 @@ export interface RefreshPhase {
   current: 'lock' | 'store' | 'token-endpoint';
   /** What the token endpoint answered, once it has: a deadline after that must not drop it. */
   landed?: RefreshOutcome;
+  /**
+   * Set once the token call was sent: the refresh token may be spent from then on, so a stop
+   * must let the call's answer reach the store for the other members.
+   */
+  sent?: boolean;
+  /** Set when the flight stopped listening (deadline, sign-out, dispose): no new attempt starts. */
+  detached?: boolean;
 }
 
 /** How a flight refreshes: directly, or through the shared store under the lock. */
