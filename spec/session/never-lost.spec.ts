@@ -81,6 +81,30 @@ describe('rule 18: no sign-in or sign-out is lost (issue 21 item 2)', () => {
     });
   });
 
+  describe('(2) a sign-in while a refresh of the same member adopts a newer state from the store', () => {
+    // The refresh read the store (another member's refresh, two generations ahead of this
+    // member, which had not heard of it) and adopted it over the sign-in still on its way: the
+    // sign-in was written to the store, but this member went on with the adopted tokens.
+    it('keeps the sign-in here too: it is written after what the refresh saw, so it is the last word', () => {
+      testScheduler.run(() => {
+        store = virtualStore(testScheduler, {}, false); // no notices: a learns only by reading
+        const a = member({ tokens: userTokens('alice') });
+        testScheduler.flush();
+        store.writeAsOther({ tokens: userTokens('alice', 1), revoked: false, receivedAt: 0, change: 'refresh' });
+        store.writeAsOther({ tokens: userTokens('alice', 2), revoked: false, receivedAt: 0, change: 'refresh' });
+        at(1, () => {
+          store.knobs.readDelay = 10;
+          a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }); // its read answers at 11
+        });
+        at(5, () => a.setTokens(userTokens('bob'))); // its read answers at 15, its write after
+        testScheduler.flush();
+        expect(userOf(store.current?.tokens)).toBe('bob');
+        expect(a.state.tokens).toEqual(userTokens('bob'));
+        expect(a.state.generation).toBe(store.current?.generation);
+      });
+    });
+  });
+
   describe('(2b) a member already signed out signs out while another member’s sign-in is on its way', () => {
     it('writes its sign-out as a new generation; it reaches the store last and wins everywhere', () => {
       testScheduler.run(() => {
