@@ -99,6 +99,20 @@ describe('a token call at the server is never thrown away (issue 21 item 3)', ()
     });
   });
 
+  it('the last waiter giving up during the call stops nothing (rule 3): the answer is stored, the next member adopts it', () => {
+    testScheduler.run(() => {
+      start();
+      let waiter: { unsubscribe(): void } | undefined;
+      at(1, () => (waiter = a.tokenAfterRejection(a.state.generation).subscribe()));
+      const gotB = refreshIn(b, 10); // waits for the lock
+      at(20, () => waiter?.unsubscribe());
+      testScheduler.flush();
+      expect(endpoint.calls).toEqual(['alice-r0']);
+      expect(a.state.tokens).toEqual(userTokens('alice', 1));
+      expect(gotB).toEqual(['alice-a1']);
+    });
+  });
+
   it('does not try a failed call again once nobody listens', () => {
     testScheduler.run(() => {
       store = virtualStore(testScheduler);
