@@ -29,7 +29,12 @@ export interface SessionControls {
    * then throws a TypeError saying nothing was revoked.
    */
   signOut(options?: { readonly revoke?: boolean }): void;
-  /** Stops timers, the running refresh, the streams and the store's subscriptions; later use fails. */
+  /**
+   * Stops timers, the running refresh, the streams and the store's subscriptions; later use fails.
+   * With a store, a sign-in or sign-out made just before still reaches it (within 10 ×
+   * `storeTimeout`), and so does the answer of a token call already sent (within
+   * `refreshTimeout` + 5 × `storeTimeout`); the store and lock are disposed after them.
+   */
   dispose(): void;
 }
 

@@ -37,7 +37,11 @@ export interface TokenStore {
    * order: the session adopts only generations newer than its own.
    */
   readonly changes$?: Observable<SessionState>;
-  /** Releases what the store holds for this session (subscriptions, channels); called by `dispose()`. */
+  /**
+   * Releases what the store holds for this session (subscriptions, channels); called by
+   * `dispose()` once the session's last writes (a sign-in or sign-out just made, a refresh
+   * whose token call was sent) have ended, within their bounds.
+   */
   dispose?(): void;
 }
 
