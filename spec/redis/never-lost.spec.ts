@@ -7,8 +7,6 @@
 // way; (2c) a server whose clock runs 2 s ahead won with a sign-in made before the other's sign-out;
 // (3) dispose(), signOut() or the refresh deadline while the token call was at the server aborted
 // it, the next member presented the spent refresh token and the whole family was revoked.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { asyncScheduler, from, timer, switchMap, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
@@ -19,6 +17,7 @@ import type { SessionState } from '../../lib/session/token-set.js';
 import type { SharedState } from '../../lib/session/token-store.js';
 import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
 import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { startRotatingEndpoint } from '../helpers/rotating-endpoint.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,46 +27,6 @@ async function until(what: string, condition: () => boolean, ms = 3_000): Promis
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
     await sleep(10);
   }
-}
-
-/**
- * A token endpoint with strict rotation and reuse detection: the presented refresh token is
- * retired the moment the request arrives; the answer is sent `delay` ms later, to a client that
- * may have gone (as a real server that already committed the rotation).
- */
-async function startRotatingEndpoint(delay: number) {
-  const family = { next: 1, live: 'rt-0', revoked: false };
-  const stats = { calls: 0, reuse: 0, arrived: [] as string[] };
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const presented = new URLSearchParams(body).get('refresh_token') ?? '';
-      stats.calls++;
-      stats.arrived.push(presented);
-      let answer: { status: number; body: object };
-      if (family.revoked || presented !== family.live) {
-        if (!family.revoked) stats.reuse++;
-        family.revoked = true;
-        answer = { status: 400, body: { error: 'invalid_grant' } };
-      } else {
-        const n = family.next++;
-        family.live = `rt-${n}`;
-        answer = { status: 200, body: { access_token: `at-${n}`, refresh_token: `rt-${n}`, token_type: 'Bearer', expires_in: 600 } };
-      }
-      setTimeout(() => {
-        res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify(answer.body));
-      }, delay);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
-  return {
-    url,
-    stats,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
 }
 
 /** A share whose writes wait `ms` before they are sent (a slow link to the store). */
