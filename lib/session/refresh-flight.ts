@@ -106,8 +106,10 @@ class Flights implements RefreshFlights {
   #settle(base: SessionState, outcome: RefreshOutcome): CurrentToken {
     const ctx = this.#ctx;
     const local = ctx.state$.value;
-    // A sign-in, sign-out or newer shared state that arrived meanwhile wins over this result.
-    if (local.generation === base.generation || outcome.state.generation > local.generation) {
+    // A sign-in, sign-out or newer shared state that arrived meanwhile wins over this result; so
+    // does a change of ours still on its way to the store, which is written after it.
+    const newer = local.generation === base.generation || outcome.state.generation > local.generation;
+    if (newer && !this.#path.changePending?.()) {
       applyOutcome(ctx, outcome);
       if (outcome.kind !== 'revoked') this.#deadStreak = arrivedExpired(outcome.state) ? this.#deadStreak + 1 : 0;
       if (outcome.unstored) this.#path.publish?.(outcome.state);

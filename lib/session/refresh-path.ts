@@ -23,6 +23,12 @@ export interface RefreshPath {
   refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome>;
   /** Writes a state the store did not take during the refresh, once the session holds it. */
   publish?(state: SessionState): void;
+  /**
+   * Whether a change of this session is still on its way to the store: it will be written after
+   * whatever a refresh saw or wrote, so the store's order makes it the last word, and a refresh's
+   * outcome must not replace it here.
+   */
+  changePending?(): boolean;
 }
 
 /** Turns the refresh function's answer into the next state: new tokens, or a revocation. */

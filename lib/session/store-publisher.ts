@@ -19,6 +19,8 @@ export interface StorePublisher {
   publishStart(initial: SessionState): void;
   /** Emits once no write of this session is pending. */
   readonly idle$: Observable<unknown>;
+  /** Whether a write of this session is pending. */
+  readonly pending: boolean;
   /** A change notice from the store. */
   notice(shared: SessionState): void;
   /**
@@ -41,6 +43,10 @@ class Publisher implements StorePublisher {
   private readonly subscriptions = new Subscription();
   private deferred: SessionState | undefined;
   readonly idle$ = this.pending$.pipe(filter((count) => count === 0));
+
+  get pending(): boolean {
+    return this.pending$.value > 0;
+  }
 
   constructor(
     private readonly ctx: SessionContext,

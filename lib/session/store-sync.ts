@@ -49,6 +49,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     },
     refresh: (base, call, phase) => shared.refresh(base, call, phase),
     publish: (state) => publisher.publish(state),
+    changePending: () => publisher.pending,
     dispose() {
       subscriptions.unsubscribe();
       ready$.next(true); // requests still waiting for the start go on, and fail as disposed
