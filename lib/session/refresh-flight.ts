@@ -92,7 +92,9 @@ class Flights implements RefreshFlights {
     phase.current = 'token-endpoint';
     // Only a refresh of tokens that themselves arrived dead waits: a fresh sign-in never pays for them.
     const wait = this.#deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.#deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
-    const refresh$ = runRefresh(tokens.refreshToken as string, config);
+    // Sent from here on (see RefreshPhase.sent); once the flight stopped listening, a failed
+    // attempt is not tried again: nobody waits for it, and the next holder refreshes anyway.
+    const refresh$ = defer(() => ((phase.sent = true), runRefresh(tokens.refreshToken as string, config, () => !phase.detached)));
     const call$ = wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
     // Replayed, never called twice; aborted once nobody (flight or sign-out) listens any more.
     // Kept until the flight ends: a sign-out while the result is still being stored revokes it.
@@ -104,8 +106,10 @@ class Flights implements RefreshFlights {
   #settle(base: SessionState, outcome: RefreshOutcome): CurrentToken {
     const ctx = this.#ctx;
     const local = ctx.state$.value;
-    // A sign-in, sign-out or newer shared state that arrived meanwhile wins over this result.
-    if (local.generation === base.generation || outcome.state.generation > local.generation) {
+    // A sign-in, sign-out or newer shared state that arrived meanwhile wins over this result; so
+    // does a change of ours still on its way to the store, which is written after it.
+    const newer = local.generation === base.generation || outcome.state.generation > local.generation;
+    if (newer && !this.#path.changePending?.()) {
       applyOutcome(ctx, outcome);
       if (outcome.kind !== 'revoked') this.#deadStreak = arrivedExpired(outcome.state) ? this.#deadStreak + 1 : 0;
       if (outcome.unstored) this.#path.publish?.(outcome.state);

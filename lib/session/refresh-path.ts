@@ -8,6 +8,13 @@ export interface RefreshPhase {
   current: 'lock' | 'store' | 'token-endpoint';
   /** What the token endpoint answered, once it has: a deadline after that must not drop it. */
   landed?: RefreshOutcome;
+  /**
+   * Set once the token call was sent: the refresh token may be spent from then on, so a stop
+   * must let the call's answer reach the store for the other members.
+   */
+  sent?: boolean;
+  /** Set when the flight stopped listening (deadline, sign-out, dispose): no new attempt starts. */
+  detached?: boolean;
 }
 
 /** How a flight refreshes: directly, or through the shared store under the lock. */
@@ -16,6 +23,12 @@ export interface RefreshPath {
   refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome>;
   /** Writes a state the store did not take during the refresh, once the session holds it. */
   publish?(state: SessionState): void;
+  /**
+   * Whether a change of this session is still on its way to the store: it will be written after
+   * whatever a refresh saw or wrote, so the store's order makes it the last word, and a refresh's
+   * outcome must not replace it here.
+   */
+  changePending?(): boolean;
 }
 
 /** Turns the refresh function's answer into the next state of `base`'s sign-in: new tokens, or a revocation. */

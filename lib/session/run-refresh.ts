@@ -13,9 +13,10 @@ import type { TokenSet } from './token-set.js';
  * One refresh with `refreshToken`: calls the refresh function with a per-attempt timeout,
  * retries transient failures with backoff, and emits the checked new token set (keeping the old
  * refresh token when none came back). A malformed answer is a non-transient
- * {@link TokenRefreshError}; other failures pass through for the flight to classify.
+ * {@link TokenRefreshError}; other failures pass through for the flight to classify. Once
+ * `mayRetry()` is false (nobody listens any more), a failed attempt is not tried again.
  */
-export function runRefresh(refreshToken: string, config: ResolvedSessionConfig): Observable<TokenSet> {
+export function runRefresh(refreshToken: string, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true): Observable<TokenSet> {
   const { refresh, refreshTimeout, scheduler } = config;
   const where = refresh.endpoint ?? 'the refresh function';
   return defer(() => refresh(refreshToken)).pipe(
@@ -27,7 +28,7 @@ export function runRefresh(refreshToken: string, config: ResolvedSessionConfig):
       if (typeof next !== 'string') return next;
       throw new TokenRefreshError(`The token response is malformed: ${next}`, { reason: 'invalid-response' });
     }),
-    retryBackoff({ ...config.refreshRetry, shouldRetry: isTransientError, scheduler }),
+    retryBackoff({ ...config.refreshRetry, shouldRetry: (error) => mayRetry() && isTransientError(error), scheduler }),
   );
 }
 

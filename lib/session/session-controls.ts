@@ -29,10 +29,16 @@ export interface SessionControls {
    * Forgets the tokens everywhere the store reaches and stops a running refresh (its waiters fail
    * with {@link TokenRefreshError}, reason `signed-out`). With `{ revoke: true }` it also asks the
    * authorization server to revoke the refresh token (RFC 7009, the session's `revoke`), best
-   * effort and without waiting.
+   * effort and without waiting. Without `revoke` configured, `{ revoke: true }` still signs out,
+   * then throws a TypeError saying nothing was revoked.
    */
   signOut(options?: { readonly revoke?: boolean }): void;
-  /** Stops timers, the running refresh, the streams and the store's subscriptions; later use fails. */
+  /**
+   * Stops timers, the running refresh, the streams and the store's subscriptions; later use fails.
+   * With a store, a sign-in or sign-out made just before still reaches it (within 10 ×
+   * `storeTimeout`), and so does the answer of a token call already sent (within
+   * `refreshTimeout` + 5 × `storeTimeout`); the store and lock are disposed after them.
+   */
   dispose(): void;
 }
 
@@ -96,7 +102,10 @@ function signOut(ctx: SessionContext, sync: StoreSync | undefined, revokeLanding
   const { revoke, refreshTimeout } = ctx.config;
   const refreshToken = ctx.state$.value.tokens?.refreshToken;
   if (revokeLanding && !revoke) {
-    throw new TypeError('signOut({ revoke: true }) needs `revoke` in the session config, e.g. oauth2Revocation({ revocationUrl })');
+    // The user asked to sign out: that happens whatever else is wrong, then the mistake is said.
+    ctx.stop$.next();
+    change(ctx, sync, null, 'sign-out');
+    throw new TypeError('signOut({ revoke: true }) needs `revoke` in the session config, e.g. oauth2Revocation({ revocationUrl }); the session was signed out without revoking');
   }
   // Before the refresh is stopped: its call stays out, and the refresh token it brings back
   // (rotated, so the one revoked below no longer reaches it) is revoked too.

@@ -25,7 +25,7 @@ export class SharedRefresh {
 
   refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     phase.current = 'lock';
-    const { storeTimeout, scheduler } = this.ctx.config;
+    const { scheduler } = this.ctx.config;
     const sections$ = this.sections$;
     const refreshed$ = defer(() => (sections$.next(sections$.value + 1), this.idle$)).pipe(
       take(1),
@@ -36,10 +36,11 @@ export class SharedRefresh {
         }),
       ),
       finalize(() => sections$.next(sections$.value - 1)),
-      // Once the refresh token is spent, a deadline, sign-out or dispose answers the waiters but
-      // leaves the write under the lock to finish (within its tries): cut, it would let the next
-      // holder read and send the spent refresh token again.
-      outlive(() => phase.landed !== undefined, storeTimeout * MAX_WRITE_TRIES, scheduler),
+      // A refresh token is spent once the call reaches the server, not when the answer comes. From
+      // the call's send, a deadline, sign-out or dispose answers the waiters but leaves the call
+      // (its current attempt) and the write under the lock to finish: cut, it would let the next
+      // holder read and send the spent refresh token again, and reuse detection revokes everyone.
+      outlive(() => this.detach(phase), scheduler),
     );
     // Another member's refresh that reaches us while we still wait for the lock settles this one:
     // its waiters go on at once with the adopted tokens instead of queueing for the lock.
@@ -49,6 +50,17 @@ export class SharedRefresh {
       map((state): RefreshOutcome => ({ state, kind: 'adopted' })),
     );
     return race(refreshed$, overtaken$);
+  }
+
+  /**
+   * How long a stopped refresh may run on: the store write's tries once the answer landed, plus
+   * the call's own `refreshTimeout` while it is still out; nothing before the call was sent.
+   */
+  private detach(phase: RefreshPhase): number | undefined {
+    const { storeTimeout, refreshTimeout } = this.ctx.config;
+    if (phase.landed === undefined && !phase.sent) return undefined;
+    phase.detached = true;
+    return storeTimeout * MAX_WRITE_TRIES + (phase.landed === undefined ? refreshTimeout : 0);
   }
 
   /** Runs `then` once no refresh is left that outlived its flight, e.g. to dispose the store after it. */

@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, retry, switchMap, throwError, type Observable } from 'rxjs';
+import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, race, retry, switchMap, take, throwError, timer, type Observable } from 'rxjs';
 import { SharedStateFailure } from './run-refresh.js';
 import { adoptIfNewer, applyOutcome, sameTokens, type SessionContext } from './session-context.js';
 import { MAX_WRITE_TRIES, reportStoreFailure, type StoreAccess } from './store-access.js';
@@ -7,8 +7,10 @@ import type { SessionState } from './token-set.js';
 /**
  * Writes this session's sign-ins and sign-outs to the store, one at a time and in order:
  * outside the lock, fenced, tried again when refused, so they win over a refresh in flight
- * anywhere. While one is on its way, notices from other members wait: what others wrote before
- * our change reached the store must not undo it.
+ * anywhere. Each is written as a new generation over whatever the store holds (even when it
+ * seems to agree already): the store orders user changes, and the one that reaches it last is
+ * the last word (DESIGN rule 18), never a member's clock. While one is on its way, notices from
+ * other members wait: what others wrote before our change reached the store must not undo it.
  */
 export interface StorePublisher {
   /** Shares a sign-in or sign-out made here. */
@@ -17,10 +19,19 @@ export interface StorePublisher {
   publishStart(initial: SessionState): void;
   /** Emits once no write of this session is pending. */
   readonly idle$: Observable<unknown>;
+  /** Whether a write of this session is pending. */
+  readonly pending: boolean;
   /** A change notice from the store. */
   notice(shared: SessionState): void;
-  dispose(): void;
+  /**
+   * Stops, once the writes still on their way have ended (within {@link PUBLISH_BOUND}
+   * `storeTimeout`s): a sign-in or sign-out outlives a `dispose()` right after it. Then `then`.
+   */
+  dispose(then: () => void): void;
 }
+
+/** How many `storeTimeout`s a pending sign-in or sign-out write may outlive `dispose()`. */
+export const PUBLISH_BOUND = 2 * MAX_WRITE_TRIES;
 
 export function createStorePublisher(ctx: SessionContext, access: StoreAccess): StorePublisher {
   return new Publisher(ctx, access);
@@ -32,6 +43,10 @@ class Publisher implements StorePublisher {
   private readonly subscriptions = new Subscription();
   private deferred: SessionState | undefined;
   readonly idle$ = this.pending$.pipe(filter((count) => count === 0));
+
+  get pending(): boolean {
+    return this.pending$.value > 0;
+  }
 
   constructor(
     private readonly ctx: SessionContext,
@@ -85,8 +100,14 @@ class Publisher implements StorePublisher {
     else if (shared.generation > (this.deferred?.generation ?? -1)) this.deferred = shared;
   }
 
-  dispose(): void {
-    this.subscriptions.unsubscribe();
+  dispose(then: () => void): void {
+    const { storeTimeout, scheduler } = this.ctx.config;
+    race(this.idle$, timer(PUBLISH_BOUND * storeTimeout, scheduler))
+      .pipe(take(1))
+      .subscribe(() => {
+        this.subscriptions.unsubscribe();
+        then();
+      });
   }
 
   // Each stops as soon as the session moved on.
@@ -95,10 +116,13 @@ class Publisher implements StorePublisher {
     const { storeTimeout } = this.ctx.config;
     return this.access.read(storeTimeout).pipe(
       switchMap((shared) => {
-        // Already there (a refresh's write under the lock that outlived its deadline): nothing to add.
-        if (shared && sameTokens(shared.tokens, state.tokens) && shared.revoked === state.revoked) return this.settle(state, shared, shared, tries);
-        // Another member's sign-in or sign-out, made after ours, got there first: never write over it.
-        if (shared && laterUserChange(shared, state)) return this.yieldTo(state, shared);
+        if (shared && !isUserChange(state)) {
+          // A refresh result the store did not take during the refresh. Already there (its write
+          // under the lock outlived the deadline): nothing to add. The store moved past it
+          // (a newer change of another member, by the store's own count): never write over it.
+          if (sameTokens(shared.tokens, state.tokens) && shared.revoked === state.revoked) return this.settle(state, shared, shared, tries);
+          if (shared.generation >= state.generation) return this.yieldTo(state, shared);
+        }
         const expected = shared?.generation ?? 0;
         const next = { ...state, generation: Math.max(state.generation, expected + 1) };
         return this.access.fencedWrite(next, expected, storeTimeout).pipe(switchMap((stored) => this.settle(state, next, stored, tries)));
@@ -106,10 +130,11 @@ class Publisher implements StorePublisher {
     );
   }
 
+  // Refused: another member's write reached the store between our read and our write. Read
+  // again and write after it: ours reaches the store last, so it is the last word.
   private settle(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
     const { ctx } = this;
     const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
-    if (!written && laterUserChange(stored, state)) return this.yieldTo(state, stored);
     if (!written) return tries < MAX_WRITE_TRIES ? this.publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state && next.generation !== state.generation) {
       ctx.renumbered.set(state.generation, next.generation);
@@ -118,7 +143,7 @@ class Publisher implements StorePublisher {
     return EMPTY;
   }
 
-  // Another member's sign-in or sign-out, made after ours: the user's last word wins.
+  // A refresh result of ours that the store moved past: take what it holds.
   private yieldTo(state: SessionState, later: SessionState): Observable<never> {
     if (this.ctx.state$.value === state) applyOutcome(this.ctx, { state: later, kind: 'adopted' });
     return EMPTY;
@@ -136,6 +161,6 @@ class Publisher implements StorePublisher {
   }
 }
 
-function laterUserChange(stored: SessionState, ours: SessionState): boolean {
-  return (stored.change === 'sign-in' || stored.change === 'sign-out') && stored.receivedAt > ours.receivedAt;
+function isUserChange(state: SessionState): boolean {
+  return state.change === 'sign-in' || state.change === 'sign-out';
 }

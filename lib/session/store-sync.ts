@@ -48,16 +48,19 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     },
     refresh: (base, call, phase) => shared.refresh(base, call, phase),
     publish: (state) => publisher.publish(state),
+    changePending: () => publisher.pending,
     dispose() {
       subscriptions.unsubscribe();
       ready$.next(true); // requests still waiting for the start go on, and fail as disposed
-      publisher.dispose();
       ready$.complete();
-      // A write of a refresh token already spent goes on under the lock (bounded) before both close.
-      shared.whenSettled(() => {
-        store.dispose?.();
-        lock?.dispose?.();
-      });
+      // A sign-in or sign-out still on its way, and a refresh whose token call was sent, go on
+      // (each bounded) before the store and the lock close: neither may be lost to a dispose.
+      publisher.dispose(() =>
+        shared.whenSettled(() => {
+          store.dispose?.();
+          lock?.dispose?.();
+        }),
+      );
     },
   };
 }

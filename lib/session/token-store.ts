@@ -50,7 +50,11 @@ export interface TokenStore {
    * of the stream itself ends the listening.
    */
   readonly changes$?: Observable<SessionState>;
-  /** Releases what the store holds (subscriptions, channels); `shareStore` calls it once the last session using it is disposed. */
+  /**
+   * Releases what the store holds (subscriptions, channels). `shareStore` calls it once the last
+   * session using it is disposed, after that session's last writes (a sign-in or sign-out just
+   * made, a refresh whose token call was sent) have ended, within their bounds.
+   */
   dispose?(): void;
 }
 

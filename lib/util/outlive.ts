@@ -1,12 +1,12 @@
 import { Observable, timer, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 
 /**
- * Lets the source outlive its subscriber: an unsubscribe while `holds()` is true detaches the
- * source instead of cutting it, and it runs on, unheard, until it ends or `bound` ms have passed.
- * A refresh uses it so that a deadline or a sign-out never cuts the store write of a refresh token
- * already spent while it holds the lock.
+ * Lets the source outlive its subscriber: on an unsubscribe before the source ended, `detach()`
+ * says for how many ms the source may run on, unheard (`undefined`: cut it at once, as usual).
+ * A refresh uses it so that a deadline, a sign-out or a dispose never cuts a token call already
+ * sent, nor the store write of a refresh token already spent while it holds the lock.
  */
-export function outlive<T>(holds: () => boolean, bound: number, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
+export function outlive<T>(detach: () => number | undefined, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       const inner = source.subscribe({
@@ -15,7 +15,8 @@ export function outlive<T>(holds: () => boolean, bound: number, scheduler: Sched
         complete: () => subscriber.complete(),
       });
       return () => {
-        if (inner.closed || !holds()) return inner.unsubscribe();
+        const bound = inner.closed ? undefined : detach();
+        if (bound === undefined) return inner.unsubscribe();
         inner.add(timer(bound, scheduler).subscribe(() => inner.unsubscribe()));
       };
     });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { NEVER, Observable, firstValueFrom, from, switchMap, timeout, timer, type ObservableInput } from 'rxjs';
+import { NEVER, Observable, firstValueFrom, from, switchMap, tap, timeout, timer, type ObservableInput } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { HttpClientError } from '../../lib/errors/http-client-error.js';
@@ -10,6 +10,7 @@ import type { SessionEvent } from '../../lib/session/session-event.js';
 import { shareInMemory } from '../../lib/session/share-in-memory.js';
 import { shareStore } from '../../lib/session/share-store.js';
 import type { RefreshLock, TokenStore } from '../../lib/session/token-store.js';
+import type { SessionState } from '../../lib/session/token-set.js';
 import { FakeNetworkFault, createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
 import { propertyRuns } from '../helpers/property-runs.js';
 
@@ -42,9 +43,23 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The shared store and lock, with a few ms of latency and, on demand, one call that never answers. */
+/** A user's change as the property knows it: a sign-in by its token family, a sign-out by its state's `receivedAt`. */
+type UserChange = { kind: 'sign-in'; family: string } | { kind: 'sign-out'; receivedAt: number };
+
+/**
+ * The shared store and lock, with a few ms of latency and, on demand, one call that never answers.
+ * `orderOf` says at which generation the store first took a user's change: the store's order of
+ * sign-ins and sign-outs (DESIGN rule 18), which the property holds requests to.
+ */
 function unreliable(delay: number) {
   const shared = shareInMemory();
+  const applied: SessionState[] = [];
+  const orderOf = (change: UserChange | undefined): number | undefined => {
+    if (change === undefined) return undefined;
+    const matches = (state: SessionState) =>
+      state.change === change.kind && (change.kind === 'sign-in' ? familyOf(state.tokens?.accessToken) === change.family : state.receivedAt === change.receivedAt && state.tokens === null);
+    return applied.find(matches)?.generation;
+  };
   const hang = { next: undefined as 'read' | 'write' | 'lock' | undefined };
   const slow = <T>(what: 'read' | 'write', call: () => ObservableInput<T>): Observable<T> => {
     if (hang.next === what) {
@@ -55,7 +70,7 @@ function unreliable(delay: number) {
   };
   const store: TokenStore = {
     read: () => slow('read', () => shared.store.read()),
-    write: (next, expected) => slow('write', () => shared.store.write(next, expected)),
+    write: (next, expected) => slow('write', () => from(shared.store.write(next, expected)).pipe(tap((stored) => stored === next && applied.push(next)))),
     changes$: shared.store.changes$!,
   };
   const lock: RefreshLock = {
@@ -65,7 +80,7 @@ function unreliable(delay: number) {
       return NEVER;
     },
   };
-  return { store, lock, hang, current: () => shared.current };
+  return { store, lock, hang, current: () => shared.current, orderOf };
 }
 
 /** The token family (one per sign-in) an access token of the fake server belongs to. */
@@ -98,7 +113,6 @@ describe('several sessions sharing a store and a lock, under random interleaving
           };
           const shared = unreliable(storeDelay);
           const first = fake.signIn('ada');
-          const signIns = new Map<string, number>([[familyOf(first.accessToken)!, 0]]); // family -> order of its sign-in
           const events: SessionEvent[] = [];
           const join = (tokens: TokenSession['state']['tokens']): TokenSession => {
             const session = createTokenSession({
@@ -118,14 +132,14 @@ describe('several sessions sharing a store and a lock, under random interleaving
           const sessions = Array.from({ length: SESSIONS }, (_, i) => join(i === 0 ? { accessToken: first.accessToken, refreshToken: first.refreshToken } : null));
           const clientOf = (session: TokenSession) => createHttpClient({ baseUrl: `${ORIGIN}/api`, session, fetch: fetchThroughModel, retry: false });
           const apis = sessions.map(clientOf);
-          // The newest sign-in each member made itself, by order: its requests must never carry an older family.
-          const ownLatest: number[] = sessions.map((_, i) => (i === 0 ? 0 : -1));
-          let signInCount = 0;
+          // The newest sign-in or sign-out each member made itself: its requests must never carry a
+          // family whose sign-in the store ordered before it.
+          const ownLatest: (UserChange | undefined)[] = sessions.map((_, i) => (i === 0 ? { kind: 'sign-in', family: familyOf(first.accessToken)! } : undefined));
           let requests = 0;
           let signActions = 0;
           let revocations = 0; // sign-outs with revoke, each of which may revoke one family
 
-          const pending: Promise<{ id: string; member: number; floor: number; result: unknown }>[] = [];
+          const pending: Promise<{ id: string; member: number; floor: UserChange | undefined; result: unknown }>[] = [];
           for (const s of steps) {
             if (s.kind === 'request') {
               const id = String(++requests);
@@ -135,24 +149,23 @@ describe('several sessions sharing a store and a lock, under random interleaving
               pending.push(firstValueFrom(request$.pipe(timeout(5_000))).then((v) => ({ id, member: s.member, floor, result: v }), (e: unknown) => ({ id, member: s.member, floor, result: e })));
             } else if (s.kind === 'sign-in') {
               const issued = fake.signIn(s.subject);
-              signIns.set(familyOf(issued.accessToken)!, ++signInCount);
-              ownLatest[s.member] = signInCount;
+              ownLatest[s.member] = { kind: 'sign-in', family: familyOf(issued.accessToken)! };
               signActions++;
               sessions[s.member]!.setTokens({ accessToken: issued.accessToken, refreshToken: issued.refreshToken });
               // Sign-ins are human-paced: two in the same millisecond have no order to keep.
               await sleep(2);
             } else if (s.kind === 'sign-out') {
-              ownLatest[s.member] = ++signInCount;
               signActions++;
               if (s.revoke) revocations++;
               sessions[s.member]!.signOut({ revoke: s.revoke === true });
+              ownLatest[s.member] = { kind: 'sign-out', receivedAt: sessions[s.member]!.state.receivedAt };
               await sleep(2);
             } else if (s.kind === 'restart') {
               // Its requests still out fail as disposed; the new session has made no sign-in of its own.
               sessions[s.member]!.dispose();
               sessions[s.member] = join(null);
               apis[s.member] = clientOf(sessions[s.member]!);
-              ownLatest[s.member] = -1;
+              ownLatest[s.member] = undefined;
             } else if (s.kind === 'expire') {
               fake.expireAccessTokens();
             } else if (s.kind === 'fault') {
@@ -176,10 +189,14 @@ describe('several sessions sharing a store and a lock, under random interleaving
           expect(fake.stats.reuseDetected).toBe(0);
           expect(fake.stats.revokedFamilies).toBeLessThanOrEqual(revocations);
 
-          // A request never carried the token of a sign-in older than its member's own latest sign-in or sign-out.
+          // A request never carried the token of a sign-in that the store ordered before its member's own
+          // latest sign-in or sign-out (issue 21: the store orders them, not the members' clocks nor
+          // the order they were made in; one that reaches the store later is the later one).
           for (const { id, floor } of results) {
             const family = familyOf(sent.get(id));
-            if (family !== undefined) expect(signIns.get(family)!).toBeGreaterThanOrEqual(floor);
+            const floorAt = shared.orderOf(floor);
+            const familyAt = family === undefined ? undefined : shared.orderOf({ kind: 'sign-in', family });
+            if (floorAt !== undefined && familyAt !== undefined) expect(familyAt).toBeGreaterThanOrEqual(floorAt);
           }
 
           // Expired-on-arrival tokens never make refreshes run away: each needs a request (or a sign-in) behind it.

@@ -124,10 +124,11 @@ describe('oauth2Revocation', () => {
       session.dispose();
     });
 
-    it('throws a TypeError, before signing out, when no revoke function is configured', () => {
+    // Issue 21 item 7: it used to throw before signing out, and the user stayed signed in.
+    it('signs out, then throws a TypeError, when no revoke function is configured', () => {
       const session = createTokenSession({ tokens: { accessToken: 'a1', refreshToken: 'r1' }, refresh: oauth2RefreshGrant({ tokenUrl: TOKEN_URL }) });
       expect(() => session.signOut({ revoke: true })).toThrow(/needs `revoke`.*oauth2Revocation/);
-      expect(session.state.tokens).not.toBeNull();
+      expect(session.state.tokens).toBeNull();
       session.dispose();
     });
   });

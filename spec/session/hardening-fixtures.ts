@@ -1,6 +1,7 @@
 // Spec-local store and lock for the hardening specs: driven by a (test) scheduler, with knobs
 // for the ways a real shared store misbehaves (slow, silent, notices that overtake answers).
-import { NEVER, Observable, ReplaySubject, Subject, map, of, timer, type SchedulerLike } from 'rxjs';
+import { NEVER, Observable, ReplaySubject, Subject, defer, map, of, throwError, timer, type SchedulerLike } from 'rxjs';
+import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import type { RefreshLock, TokenStore } from '../../lib/session/token-store.js';
 import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
 
@@ -150,4 +151,31 @@ export function userTokens(user: string, n = 0): TokenSet {
 export function userOf(tokens: TokenSet | null | undefined): string | null {
   const token = tokens?.refreshToken ?? tokens?.accessToken;
   return token === undefined ? null : (token.split('-')[0] as string);
+}
+
+/**
+ * A token endpoint with rotation and reuse detection in virtual time: the refresh token is spent
+ * when the call arrives (subscribe), the answer comes `latency` ms later; an aborted call changes
+ * nothing of that. A spent token presented again revokes the family (`invalid_grant`).
+ */
+export function strictEndpoint(scheduler: SchedulerLike, latency: number) {
+  const calls: string[] = [];
+  const spent = new Set<string>();
+  let reuse = 0;
+  let revoked = false;
+  const refresh = (refreshToken: string): Observable<TokenSet> =>
+    defer(() => {
+      calls.push(refreshToken);
+      if (spent.has(refreshToken)) (reuse++, (revoked = true));
+      if (revoked) return throwError(() => new TokenRevokedError());
+      spent.add(refreshToken);
+      return timer(latency, scheduler).pipe(map(() => userTokens('alice', calls.length)));
+    });
+  return {
+    calls,
+    refresh,
+    get reuse() {
+      return reuse;
+    },
+  };
 }
