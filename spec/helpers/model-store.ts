@@ -11,6 +11,8 @@ export interface StoreWrite {
   readonly state: SessionState;
   /** The connection that wrote it. */
   readonly by: string;
+  /** When the store accepted it, on the run's event clock. */
+  readonly at: number;
 }
 
 /** A tampered answer that reached a connection (its read, or its change notices while observed). */
@@ -97,7 +99,7 @@ export function createModelStore(delay: number, tick: () => number): ModelStore 
           const before = shared.current;
           return from(shared.store.write(next, expected)).pipe(
             tap(() => {
-              if (shared.current !== before) history.push({ state: shared.current as SessionState, by: label });
+              if (shared.current !== before) history.push({ state: shared.current as SessionState, by: label, at: tick() });
             }),
           );
         }),

@@ -141,6 +141,8 @@ interface UserChange {
   readonly state: SessionState;
   /** The same session made another change after it: only a session's last word must reach the store. */
   superseded: boolean;
+  /** When it was made, on the run's event clock. */
+  readonly at: number;
 }
 
 interface RequestResult {
@@ -251,7 +253,7 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
   };
   const recordChange = (incarnation: Incarnation, kind: UserChange['kind'], family: string | undefined) => {
     for (const change of changes) if (change.by === incarnation.label) change.superseded = true;
-    const change: UserChange = { by: incarnation.label, kind, family, state: incarnation.session.state, superseded: false };
+    const change: UserChange = { by: incarnation.label, kind, family, state: incarnation.session.state, superseded: false, at: tick() };
     changes.push(change);
     ownLatest[incarnation.slot] = change;
     trace.push(`${incarnation.label} ${kind}${family ? ` ${family}` : ''}`);
@@ -354,6 +356,12 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
   for (const write of store.history) trace.push(`store <- ${write.by}: ${describeState(write.state)}`);
   for (const p of server.presentations) trace.push(`token call by ${p.by} with ${p.token}: ${p.granted === undefined ? 'no answer' : p.granted ? 'granted' : 'refused'}`);
   for (const r of results) trace.push(`request ${r.id} (${r.by}) sent [${(server.attempts.get(r.id) ?? []).join(', ')}] -> ${errorName(r.result)}`);
+  for (const { label, events } of incarnations) {
+    for (const { at, event } of events) {
+      const detail = 'generation' in event ? ` g${event.generation}` : '';
+      trace.push(`${label} @${at} ${event.type}${detail}${'change' in event ? ` ${event.change}` : ''}${'origin' in event ? ` (${event.origin})` : ''}${'error' in event ? `: ${event.error.message}` : ''}`);
+    }
+  }
   for (const { label, session } of members) trace.push(`${label} ends ${describeState(session.state)}`);
   trace.push(`store ends ${describeState(stored)}`);
 
@@ -365,7 +373,11 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
   }
   if (revocations === 0) for (const { id, result } of results) if (errorName(result) === 'TokenRevokedError') violations.add(`[revoked] request ${id} ended revoked, though no sign-out revoked anything`);
   if (fake.stats.reuseDetected > 0) violations.add(`[reuse] the server detected refresh-token reuse ${fake.stats.reuseDetected} time(s)`);
-  if (fake.stats.revokedFamilies > revocations) violations.add(`[revoked-families] ${fake.stats.revokedFamilies} families revoked, by ${revocations} sign-out(s) with revoke`);
+  // Counted by the families sign-outs revoked at the revocation endpoint (RFC 7009), not by the
+  // sign-outs: one sign-out revokes both the refresh token it holds and the one a refresh it cut
+  // short brings back, which belongs to another sign-in when the member held a stale one (a
+  // tampered first read leaves a member on its config tokens).
+  if (fake.stats.revokedFamilies > server.revokedByClient.size) violations.add(`[revoked-families] ${fake.stats.revokedFamilies} families revoked, ${server.revokedByClient.size} of them by sign-outs with revoke`);
   // A request never carried the token of a sign-in older than its member's own latest sign-in or
   // sign-out. "Older" is the store's order (DESIGN rule 18: the store orders changes, not the
   // members), no longer the order of the calls; a change the store never got is lost-change's.
@@ -377,11 +389,14 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
   }
   // Expired-on-arrival tokens never make refreshes run away: each needs a request (or a sign-in) behind it.
   if (fake.stats.refreshGrants > requests + signActions + 1) violations.add(`[runaway] ${fake.stats.refreshGrants} refresh grants for ${requests} requests and ${signActions} sign-ins/outs`);
-  // In the end every member holds what the store holds.
-  for (const { label, session } of members) {
+  // In the end every member holds what the store holds. Only the tampered path makes a read fail:
+  // a member whose first read was refused (and reported) starts from its own tokens without
+  // writing them, as after any failed read, until its first refresh reads again under the lock.
+  const agreeing = members.filter(({ events }) => !events.some(({ event }) => event.type === 'store-failed' && event.operation === 'read'));
+  for (const { label, session } of agreeing) {
     if (JSON.stringify(session.state?.tokens) !== JSON.stringify(stored?.tokens ?? session.state?.tokens)) violations.add(`[agreement] ${label} ends apart from the store`);
   }
-  if (new Set(members.map(({ session }) => JSON.stringify(session.state?.tokens))).size !== 1) violations.add('[agreement] the members end apart from each other');
+  if (new Set(agreeing.map(({ session }) => JSON.stringify(session.state?.tokens))).size > 1) violations.add('[agreement] the members end apart from each other');
 
   // --- Issue 21 ---
   checkNoChangeLost(changes, store, server, violations);
@@ -395,17 +410,20 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
 }
 
 /**
- * Where a user change is in the store's history (-1: not there). A session that names its
- * sign-ins (`SessionState.signIn`) is matched by that id, kept by refreshes; without one, a
- * sign-in by its family (one per sign-in) and a sign-out by its `receivedAt`.
+ * Where a user change is in the store's history (-1: not there). A sign-in is matched by its
+ * `signIn` id when the session names its sign-ins (`SessionState.signIn`, kept by refreshes),
+ * else by its family (one per sign-in). A sign-out is matched by its id, or by any sign-out the
+ * store accepted after it was made: two sign-outs store the same state, and a member may take
+ * another's identical write for its own; what must not happen is that no sign-out reaches the
+ * store after the user asked for one (issue 21, item 2b).
  */
 function storePosition(store: ModelStore, server: ModelServer, change: UserChange): number {
-  return store.history.findIndex(({ state }) => {
+  const id = signInId(change.state);
+  return store.history.findIndex(({ state, at }) => {
     if (!isValidState(state)) return false;
-    const id = signInId(change.state);
-    if (id !== undefined) return signInId(state) === id;
-    if (change.kind === 'sign-in') return server.familyOf(state.tokens?.accessToken) === change.family;
-    return state.change === 'sign-out' && state.tokens === null && state.receivedAt === change.state.receivedAt;
+    if (id !== undefined && signInId(state) === id) return true;
+    if (change.kind === 'sign-in') return id === undefined && server.familyOf(state.tokens?.accessToken) === change.family;
+    return state.change === 'sign-out' && state.tokens === null && !state.revoked && at > change.at;
   });
 }
 
