@@ -236,11 +236,11 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
   }
   // The config's tokens are not a user change: a member that starts adopts what another wrote first.
 
-  // The newest sign-in each member made itself, by order: its requests must never carry an older family.
+  // The latest sign-in or sign-out each member made itself: its requests never carry a sign-in the store put before it.
   const ownLatest: (UserChange | undefined)[] = members.map(() => undefined);
   let requests = 0;
   let signActions = 0;
-  let revocations = 0; // sign-outs with revoke, each of which may revoke one family
+  let revocations = 0; // sign-outs with revoke
   const pending: Promise<RequestResult>[] = [];
   let settled = 0;
 
