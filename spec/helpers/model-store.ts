@@ -60,7 +60,11 @@ export function tamperedState(kind: Tamper, state: SessionState | null): Session
   return (kind === 'string' ? 'not a session state' : { ...base, generation }) as unknown as SessionState;
 }
 
-export function createModelStore(delay: number, tick: () => number): ModelStore {
+/**
+ * `delay`: ms every store call waits; `jitter`, when given, adds 0 to 2 ms more per call (a
+ * seeded random source, so one seed still makes one run) to reorder calls of equal latency.
+ */
+export function createModelStore(delay: number, tick: () => number, jitter?: () => number): ModelStore {
   const shared = shareInMemory();
   const history: StoreWrite[] = [];
   const tampered: TamperDelivery[] = [];
@@ -74,7 +78,7 @@ export function createModelStore(delay: number, tick: () => number): ModelStore 
       hang.next = undefined;
       return NEVER;
     }
-    return timer(delay).pipe(switchMap(() => from(call())));
+    return timer(delay + (jitter ? Math.floor(jitter() * 3) : 0)).pipe(switchMap(() => from(call())));
   };
 
   const connect = (label: string): StoreConnection => {

@@ -70,12 +70,14 @@ export interface Input {
   readonly steps: Step[];
   readonly tokenDelay: number;
   readonly storeDelay: number;
+  /** Each store call waits 0 to 2 ms more, from the seeded random source. */
+  readonly storeJitter: boolean;
   readonly refreshAhead: boolean;
   /** Every access token the server issues has expired when it arrives (expires_in 0). */
   readonly deadOnArrival: boolean;
   /** Each member's clock offset, ms. */
   readonly skews: number[];
-  /** Seeds the backoff jitter. */
+  /** Seeds the backoff and store jitter. */
   readonly seed: number;
 }
 
@@ -112,6 +114,7 @@ export function inputArbitrary(paths: Paths): fc.Arbitrary<Input> {
     steps: fc.array(stepArbitrary(paths), { minLength: 1, maxLength: 25 }),
     tokenDelay: fc.integer({ min: 0, max: 4 }),
     storeDelay: fc.integer({ min: 0, max: 3 }),
+    storeJitter: fc.boolean(),
     refreshAhead: fc.boolean(),
     deadOnArrival: fc.boolean(),
     skews: paths.skewedClocks ? fc.array(fc.integer({ min: -3_000, max: 3_000 }), { minLength: SESSIONS, maxLength: SESSIONS }) : fc.constant(Array.from({ length: SESSIONS }, () => 0)),
@@ -173,7 +176,7 @@ export async function runModel(paths: Paths, input: Input): Promise<{ violations
 }
 
 async function runInterleaving(paths: Paths, input: Input): Promise<{ violations: string[]; trace: string[] }> {
-  const { steps, tokenDelay, storeDelay, refreshAhead, deadOnArrival, skews, seed } = input;
+  const { steps, tokenDelay, storeDelay, storeJitter, refreshAhead, deadOnArrival, skews, seed } = input;
   let clock = 0;
   const tick = () => ++clock;
   const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
@@ -183,7 +186,7 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
 
   const fake = createFakeAuthorizationServer({ tokenDelay, rotateRefreshTokens: true, reuseDetection: true, accessTokenTtl: deadOnArrival ? 0 : 60_000 });
   const server = createModelServer(fake, { spendOnArrival: paths.disposeDuringCall, tick });
-  const store = createModelStore(storeDelay, tick);
+  const store = createModelStore(storeDelay, tick, storeJitter ? seededRandom(seed ^ 0x2545f491) : undefined);
   const first = fake.signIn('ada');
   server.issued(first);
   const incarnations: Incarnation[] = [];
