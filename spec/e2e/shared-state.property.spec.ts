@@ -7,7 +7,14 @@ import { ALL_PATHS, NO_PATHS, inputArbitrary, runModel, type Input, type Paths }
  * Several members (tabs, processes) share one session through a store and a lock, under random
  * interleavings: the model is in spec/helpers/shared-state-model.ts. Each case below lets the
  * members take the paths of earlier rounds plus one path of issue 21 (the last, all of them); each
- * run checks every invariant and fails naming all those it broke, tagged (`[rule-18] …`).
+ * run checks every invariant and fails naming all those it broke, tagged:
+ *   earlier rounds: settle, revoked, reuse, revoked-families, floor, runaway, agreement;
+ *   issue 21: lost-change, last-change, rule-18, spent-twice, tamper-adopted, tamper-reported,
+ *   disposed-connection, shared-refused.
+ * A run is on virtual time with seeded jitter, so one seed is one run. Environment:
+ *   PROPERTY_RUNS, PROPERTY_SEED, PROPERTY_PATH (see property-runs.ts) to size or replay;
+ *   DEBUG_MODEL='<counterexample JSON>' to print its trace; PROPERTY_IGNORE=tag,tag to look past
+ *   known violations for others (exploration only); -t '<case>' to run one path.
  */
 
 async function check(paths: Paths, input: Input): Promise<void> {

@@ -18,10 +18,10 @@ import { createModelStore, type ModelStore, type Tamper } from './model-store.js
 
 /*
  * The model of spec/e2e/shared-state.property.spec.ts: several members (tabs, processes) share
- * one session through a store and a lock, under random interleavings. The whole run is on fake timers (one virtual clock for the members, the store's
- * latency and the fake server), with a seeded random source for backoff jitter: one seed, one
- * run, so a counterexample replays (PROPERTY_SEED, PROPERTY_PATH; DEBUG_MODEL='<args as JSON>'
- * prints its trace).
+ * one session through a store and a lock, under random interleavings. The whole run is on fake
+ * timers (one virtual clock for the members, the store's latency and the fake server), with a
+ * seeded random source for backoff and store jitter: one seed, one run, so a counterexample
+ * replays (PROPERTY_SEED, PROPERTY_PATH; DEBUG_MODEL='<args as JSON>' prints its trace).
  *
  * Issue 21 added paths the members can take, each of which can be toggled (`Paths`), and
  * invariants every run checks. The invariants are collected, not thrown one by one, so a
