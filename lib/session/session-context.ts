@@ -81,6 +81,15 @@ export function sameTokens(a: TokenSet | null, b: TokenSet | null): boolean {
   return a?.accessToken === b?.accessToken && a?.refreshToken === b?.refreshToken;
 }
 
+/**
+ * True when the store's answer to a write is the state written: the same generation, tokens,
+ * change and sign-in. Tokens alone do not tell: a sign-out and another member's revocation at the
+ * same generation both hold no tokens.
+ */
+export function isWritten(stored: SessionState, next: SessionState): boolean {
+  return stored.generation === next.generation && sameTokens(stored.tokens, next.tokens) && stored.change === next.change && stored.revoked === next.revoked && stored.signIn === next.signIn;
+}
+
 /** Makes `next` the session's state and says so on `events$`. */
 export function applyOutcome(ctx: SessionContext, { state, kind }: RefreshOutcome): void {
   const wasRevoked = ctx.state$.value.revoked;

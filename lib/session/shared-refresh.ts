@@ -1,8 +1,8 @@
-import { BehaviorSubject, catchError, defer, filter, finalize, map, of, race, retry, switchMap, take, throwError, type Observable } from 'rxjs';
+import { BehaviorSubject, catchError, defer, filter, finalize, map, of, race, retry, switchMap, take, tap, throwError, type Observable } from 'rxjs';
 import { outlive } from '../util/outlive.js';
 import { toNextState, type RefreshPhase } from './refresh-path.js';
 import { SharedStateFailure } from './run-refresh.js';
-import { sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
+import { applyOutcome, sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
 import { MAX_WRITE_TRIES, type StoreAccess } from './store-access.js';
 import type { SessionState, TokenSet } from './token-set.js';
 
@@ -36,6 +36,7 @@ export class SharedRefresh {
         }),
       ),
       finalize(() => sections$.next(sections$.value - 1)),
+      tap((outcome) => this.landedDetached(base, outcome, phase)),
       // A refresh token is spent once the call reaches the server, not when the answer comes. From
       // the call's send, a deadline, sign-out or dispose answers the waiters but leaves the call
       // (its current attempt) and the write under the lock to finish: cut, it would let the next
@@ -61,6 +62,16 @@ export class SharedRefresh {
     if (phase.landed === undefined && !phase.sent) return undefined;
     phase.detached = true;
     return storeTimeout * MAX_WRITE_TRIES + (phase.landed === undefined ? refreshTimeout : 0);
+  }
+
+  // A refresh that outlived its flight (its deadline ran out while the token call was out) and
+  // was stored: the other members adopt it from the store's notice, but this session would ignore
+  // the notice as its own write and keep the refresh token it just spent. Take it here too, unless
+  // the session moved on (a sign-in, sign-out or dispose: then the store has it for the others only).
+  private landedDetached(base: SessionState, outcome: RefreshOutcome, phase: RefreshPhase): void {
+    const { ctx } = this;
+    if (!phase.detached || ctx.disposed || this.movedOn(base) || outcome.state.generation <= ctx.state$.value.generation) return;
+    applyOutcome(ctx, outcome);
   }
 
   /** Runs `then` once no refresh is left that outlived its flight, e.g. to dispose the store after it. */

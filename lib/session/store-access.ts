@@ -38,6 +38,19 @@ export interface StoreAccess {
   isOwnWrite(state: SessionState): boolean;
 }
 
+/**
+ * A store answer that is no valid state. Said on `events$` at every try outside a refresh, since
+ * the try after it may succeed and would otherwise hide that the store holds or sends bad data.
+ */
+export class InvalidStoreAnswer extends SharedStateFailure {
+  constructor(
+    readonly operation: 'read' | 'write',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Says on `events$` that the store failed outside a refresh; the session goes on without it. */
 export function reportStoreFailure(ctx: SessionContext, operation: 'read' | 'write' | 'changes', error: unknown): void {
   const failure = error instanceof SharedStateFailure ? error : new SharedStateFailure(`The token store's ${operation === 'changes' ? 'change notices' : operation} failed`, { cause: error });
@@ -95,7 +108,7 @@ export function createStoreAccess(ctx: SessionContext, store: TokenStore, lock: 
 function checked(what: 'read' | 'write', scheduler: SchedulerLike): (answer: unknown) => SessionState {
   return (answer) => {
     const state = checkSharedState(answer, scheduler.now());
-    if (typeof state === 'string') throw new SharedStateFailure(`The token store's ${what} answered an invalid state: ${state}`);
+    if (typeof state === 'string') throw new InvalidStoreAnswer(what, `The token store's ${what} answered an invalid state: ${state}`);
     return state;
   };
 }

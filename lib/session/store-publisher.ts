@@ -1,7 +1,7 @@
-import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, race, retry, switchMap, take, throwError, timer, type Observable } from 'rxjs';
+import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, of, race, retry, switchMap, take, throwError, timer, type Observable } from 'rxjs';
 import { SharedStateFailure } from './run-refresh.js';
-import { adoptIfNewer, applyOutcome, sameTokens, type SessionContext } from './session-context.js';
-import { MAX_WRITE_TRIES, reportStoreFailure, type StoreAccess } from './store-access.js';
+import { adoptIfNewer, applyOutcome, isWritten, sameTokens, type SessionContext } from './session-context.js';
+import { InvalidStoreAnswer, MAX_WRITE_TRIES, reportStoreFailure, type StoreAccess } from './store-access.js';
 import type { SessionState } from './token-set.js';
 
 /**
@@ -71,6 +71,7 @@ class Publisher implements StorePublisher {
     const start$ = this.access.fencedWrite(next, 0, this.ctx.config.storeTimeout).pipe(
       switchMap((stored) => {
         if (this.ctx.state$.value !== initial) return EMPTY;
+        // Our tokens, whichever member wrote them first (the same sign-in, rule 18).
         const written = sameTokens(stored.tokens, next.tokens) && stored.generation === next.generation;
         if (written) this.ctx.renumbered.set(initial.generation, next.generation);
         // Our tokens, written by whichever member came first: the store's sign-in id is the one all share.
@@ -82,10 +83,11 @@ class Publisher implements StorePublisher {
   }
 
   // A store that failed or did not answer gets a few more tries; after them the change stays
-  // ours only (said as `store-failed`), and the next refresh under the lock writes it.
+  // ours only (said as `store-failed`), and the next refresh under the lock writes it. An invalid
+  // answer is said at once, even when a later try gets through.
   private tried(write$: Observable<unknown>): Observable<unknown> {
     return write$.pipe(
-      retry({ count: MAX_WRITE_TRIES - 1 }),
+      retry({ count: MAX_WRITE_TRIES - 1, delay: (error: unknown) => (error instanceof InvalidStoreAnswer && reportStoreFailure(this.ctx, error.operation, error), of(0)) }),
       catchError((error: unknown) => {
         reportStoreFailure(this.ctx, 'write', error);
         return EMPTY;
@@ -134,7 +136,7 @@ class Publisher implements StorePublisher {
   // again and write after it: ours reaches the store last, so it is the last word.
   private settle(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
     const { ctx } = this;
-    const written = stored.generation === next.generation && sameTokens(stored.tokens, next.tokens);
+    const written = isWritten(stored, next);
     if (!written) return tries < MAX_WRITE_TRIES ? this.publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state && next.generation !== state.generation) {
       ctx.renumbered.set(state.generation, next.generation);
