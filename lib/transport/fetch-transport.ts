@@ -22,6 +22,8 @@ import type { Transport } from './transport.js';
  *   with a `ResponseTooLargeError` (a RangeError, not retried). @default no cap
  */
 export function fetchTransport(fetchFn?: typeof fetch, init?: FetchTransportInit): Transport {
+  const cap = init?.maxBodyBytes;
+  if (cap !== undefined && !(Number.isSafeInteger(cap) && cap >= 0)) throw new RangeError(`fetchTransport: maxBodyBytes must be a whole number of bytes >= 0; got ${String(cap)}`);
   const send: typeof fetch = fetchFn ?? ((input, init) => globalThis.fetch(input, init));
   return (request: ApiRequest) =>
     new Observable<ApiResponse<unknown>>((subscriber) => {

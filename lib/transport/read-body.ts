@@ -57,13 +57,19 @@ async function readBytesUpTo(response: Response, limit: number): Promise<Uint8Ar
     body?.cancel().catch(() => undefined); // not awaited, as above
     throw new ResponseTooLargeError(limit, response.status);
   }
+  if (!body) {
+    // A stand-in Response without a stream (a test double): its text is all there is already.
+    const all = new TextEncoder().encode(await response.text());
+    if (all.byteLength > limit) throw new ResponseTooLargeError(limit, response.status);
+    return all;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = body?.getReader();
-  for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) {
+  const reader = body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
     size += chunk.value.byteLength;
     if (size > limit) {
-      reader?.cancel().catch(() => undefined);
+      reader.cancel().catch(() => undefined);
       throw new ResponseTooLargeError(limit, response.status);
     }
     chunks.push(chunk.value);
