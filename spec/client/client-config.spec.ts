@@ -1,6 +1,7 @@
-import { NEVER, of } from 'rxjs';
+import { config as rxConfig, NEVER, of } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
+import { HttpError } from '../../lib/errors/http-error.js';
 import type { RetryOption } from '../../lib/retry/retry-option.js';
 import type { TokenAccess } from '../../lib/session/token-access.js';
 import { errorOf } from '../helpers/outcomes.js';
@@ -71,6 +72,29 @@ describe('createHttpClient', () => {
       expect(post).toEqual(new TypeError('The request option `retry` must be false, a number of retries or a RetryBackoffConfig object; got string'));
       expect(get).toBeInstanceOf(RangeError);
       expect(fetch).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('when the retry policy\'s onRetry throws', () => {
+    it('fails the request with the error it was handling, and reports what onRetry threw to config.onUnhandledError', async () => {
+      const reported: unknown[] = [];
+      const previous = rxConfig.onUnhandledError;
+      rxConfig.onUnhandledError = (error) => reported.push(error);
+      try {
+        const fetch = vi.fn<typeof globalThis.fetch>(async () => new Response('busy', { status: 503 }));
+        const oops = new Error('logger is down');
+        const api = createHttpClient({ baseUrl: BASE, fetch, retry: { maxRetries: 3, baseDelay: 0, onRetry: () => { throw oops; } } });
+
+        const error = await errorOf(api.get('/orders'));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+
+        expect(error).toBeInstanceOf(HttpError);
+        expect(error).toMatchObject({ status: 503 });
+        expect(fetch).toHaveBeenCalledTimes(1);
+        expect(reported).toEqual([oops]);
+      } finally {
+        rxConfig.onUnhandledError = previous;
+      }
     });
   });
 
