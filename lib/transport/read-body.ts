@@ -21,7 +21,7 @@ export async function readBody(response: Response, request: Pick<ApiRequest, 'me
   if (!isSuccessStatus(response.status)) return parseLeniently(await text());
   if (maxBytes !== undefined && (responseType === 'blob' || responseType === 'arrayBuffer')) {
     const bytes = await readBytesUpTo(response, maxBytes);
-    return responseType === 'blob' ? new Blob([bytes]) : bytes.buffer;
+    return responseType === 'blob' ? new Blob([bytes], { type: response.headers.get('content-type') ?? '' }) : bytes.buffer;
   }
   switch (responseType) {
     case 'text':
