@@ -88,14 +88,16 @@ describe('fetchTransport', () => {
     it('stops pulling a longer body at the cap and fails with ResponseTooLargeError, not a retried NetworkError', async () => {
       let pulled = 0;
       let cancelled = false;
-      const endless = new ReadableStream<Uint8Array>({
+      // 1 MiB in 1 KiB chunks: finite, so a regression fails instead of reading forever.
+      const long = new ReadableStream<Uint8Array>({
         pull: (controller) => {
           pulled += 1;
-          controller.enqueue(new Uint8Array(1024));
+          if (pulled > 1024) controller.close();
+          else controller.enqueue(new Uint8Array(1024));
         },
         cancel: () => void (cancelled = true),
       });
-      const fetch = vi.fn(async () => new Response(endless, { status: 200 }));
+      const fetch = vi.fn(async () => new Response(long, { status: 200 }));
 
       const error = await lastValueFrom(fetchTransport(fetch, { maxBodyBytes: 4096 })(request({ responseType: 'text' }))).catch((e: unknown) => e);
 
