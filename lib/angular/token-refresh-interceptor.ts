@@ -10,6 +10,11 @@ import { SKIP_TOKEN_REFRESH } from './skip-token-refresh.js';
 import { INTERCEPTOR_USAGE, TOKEN_REFRESH_OPTIONS, TOKEN_REQUEST_PIPELINE } from './token-refresh-options.js';
 import { TRANSIENT_RETRY } from './transient-retry.js';
 
+const MISSING_PROVIDER =
+  'tokenRefreshInterceptor needs provideTokenRefresh({ allowedOrigins, sessionConfig }) (or { allowedOrigins, session }) ' +
+  'in the same or a parent environment injector, e.g. next to provideHttpClient(withInterceptors([tokenRefreshInterceptor])); ' +
+  'without it, it cannot tell which requests must carry a token';
+
 /**
  * Runs Angular's requests through the {@link TOKEN_SESSION} of {@link provideTokenRefresh}, on
  * the same request pipeline as `createHttpClient`. A request to an allowed origin gets
@@ -23,6 +28,12 @@ import { TRANSIENT_RETRY } from './transient-retry.js';
  *
  * Left untouched: requests to other origins, requests that carry their own `Authorization`
  * header, and requests with {@link SKIP_TOKEN_REFRESH}.
+ *
+ * Without {@link provideTokenRefresh} in its injector or a parent, every request it does not
+ * leave untouched by the two last rules fails with a TypeError naming `provideTokenRefresh(...)`:
+ * the allowed origins come from there, so no request can be judged safe to send without it. A
+ * {@link TRANSIENT_RETRY} that is no `RetryOption` fails its request with a TypeError (or a
+ * RangeError for a count like 1.5), before anything is sent.
  *
  * Errors: HTTP failures stay Angular's `HttpErrorResponse`; when the session cannot give a token
  * the request fails with the session's own error instead, unwrapped: `TokenRevokedError`
@@ -41,13 +52,20 @@ export const tokenRefreshInterceptor: HttpInterceptorFn = (req, next) => {
   if (usage) usage.ran = true;
   if (req.context.get(SKIP_TOKEN_REFRESH) || req.headers.has('Authorization')) return next(req);
   const options = inject(TOKEN_REFRESH_OPTIONS, { optional: true });
-  if (!options) {
-    return throwError(() => new Error('tokenRefreshInterceptor needs provideTokenRefresh(...) in the same or a parent injector'));
-  }
+  // Fails closed: which requests get a token is provideTokenRefresh's `allowedOrigins`, so without
+  // it no request can be told apart from one that needs a token. Sending them on would turn a
+  // setup mistake into 401s far from their cause.
+  if (!options) return throwError(() => new TypeError(MISSING_PROVIDER));
   const url = resolveUrl(req.url, inject(DOCUMENT, { optional: true })?.baseURI);
   if (url === undefined || !options.allowList.allows(url.href)) return next(req);
 
-  const request: PipelineRequest = { method: req.method, url: url.href, auth: true, retry: transientRetry(req, options.retry), timeout: options.timeout, attemptTimeout: false };
+  let retry: RetryBackoffConfig | undefined;
+  try {
+    retry = transientRetry(req, options.retry);
+  } catch (error) {
+    return throwError(() => error); // a TRANSIENT_RETRY that is no RetryOption: a TypeError or RangeError
+  }
+  const request: PipelineRequest = { method: req.method, url: url.href, auth: true, retry, timeout: options.timeout, attemptTimeout: false };
   // The adapter: Angular's request with the header, Angular's errors as the core's and back.
   const send = (authorization: string | null): Observable<HttpEvent<unknown>> =>
     next(authorization === null ? req : req.clone({ setHeaders: { Authorization: authorization } })).pipe(
@@ -59,7 +77,7 @@ export const tokenRefreshInterceptor: HttpInterceptorFn = (req, next) => {
 function transientRetry(req: HttpRequest<unknown>, defaults: RetryBackoffConfig): RetryBackoffConfig | undefined {
   const own = req.context.get(TRANSIENT_RETRY);
   if (own === undefined && !mayRetryTransient(req.method, req.headers.has('Idempotency-Key'))) return undefined;
-  const retry = own === undefined ? defaults : mergeRetry(defaults, own);
+  const retry = own === undefined ? defaults : mergeRetry(defaults, own, 'TRANSIENT_RETRY');
   return retry.maxRetries === 0 ? undefined : retry;
 }
 

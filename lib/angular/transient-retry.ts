@@ -6,7 +6,9 @@ import type { RetryOption } from '../retry/retry-option.js';
  * `false` turns them off, a number sets the count, a `RetryBackoffConfig` is merged over the
  * default. Setting it on a non-idempotent request (`POST`, `PATCH`) opts that request in: the
  * caller vouches that sending it twice is harmless. Unset, only `GET`, `HEAD`, `OPTIONS`, `PUT`,
- * `DELETE` and requests with an `Idempotency-Key` header are retried.
+ * `DELETE` and requests with an `Idempotency-Key` header are retried. Any other value (`'three'`,
+ * `true`, `{ maxRetries: 1.5 }`, an option a `RetryBackoffConfig` does not have) fails the request
+ * with a TypeError (a RangeError for a bad count or delay) naming `TRANSIENT_RETRY`, before it is sent.
  *
  * @example
  * http.post('https://api.example.com/search', query, { context: new HttpContext().set(TRANSIENT_RETRY, 3) })

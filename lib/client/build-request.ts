@@ -1,3 +1,4 @@
+import { checkRetryOption } from '../retry/check-retry-config.js';
 import type { RetryOption } from '../retry/retry-option.js';
 import type { ApiRequest, ResponseType } from '../transport/api-request.js';
 import { checkHeaders } from '../util/header-syntax.js';
@@ -25,7 +26,9 @@ const COMMON = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTION
  * keeps the base's path: `https://api.test/v1` + `/users` is `https://api.test/v1/users`),
  * appends `params`, lower-cases header names and serialises the body. Throws a TypeError on
  * input it cannot send (never retried): a malformed or unsupported method (TRACE, CONNECT,
- * TRACK), a header name or value HTTP does not allow, a body on GET or HEAD, credentials in the URL.
+ * TRACK), a header name or value HTTP does not allow (or a value that is not a string), a body
+ * on GET or HEAD, credentials in the URL, a `retry` that is no {@link RetryOption} (a RangeError
+ * for `maxRetries: 1.5` or a negative delay).
  */
 export function buildRequest(defaults: RequestDefaults, method: string, url: string, body: unknown, options: RequestOptions): ApiRequest {
   const verb = checkMethod(method);
@@ -44,7 +47,8 @@ export function buildRequest(defaults: RequestDefaults, method: string, url: str
     responseType: checkResponseType(options.responseType ?? 'json'),
     timeout: options.timeout ?? defaults.timeout,
     attemptTimeout: options.attemptTimeout ?? defaults.attemptTimeout,
-    retry: options.retry ?? defaults.retry,
+    // Checked here, not where it is merged: a POST that is not `idempotent` never merges it.
+    retry: options.retry === undefined ? defaults.retry : checkRetryOption(options.retry, 'The request option `retry`'),
     auth: options.auth ?? true,
     idempotent: options.idempotent ?? false,
   };

@@ -1,13 +1,13 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { createOriginAllowList, originOf, type OriginAllowList } from '../pipeline/origin-allow-list.js';
 import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
-import { checkRetryConfig, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { RetryOption } from '../retry/retry-option.js';
 import type { TokenAccess } from '../session/token-access.js';
 import { fetchTransport } from '../transport/fetch-transport.js';
 import type { Transport } from '../transport/transport.js';
+import { checkDuration } from '../util/check-duration.js';
 import { checkHeaders } from '../util/header-syntax.js';
-import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';
 import { createPathJoins, type RequestDefaults } from './build-request.js';
 import type { RequestInterceptor } from './request-interceptor.js';
@@ -20,8 +20,12 @@ export interface HttpClientConfig {
    * TypeError. It must not contain credentials (`user:password@`).
    */
   readonly baseUrl: string;
-  /** Supplies and refreshes the access token: a `TokenSession`. Without it no request is authorized. */
-  readonly session?: TokenAccess;
+  /**
+   * Supplies and refreshes the access token: a `TokenSession` (or another {@link TokenAccess}).
+   * Without it (or with `null`) no request is authorized. Anything else, `{}` included, is a
+   * TypeError naming the member it lacks.
+   */
+  readonly session?: TokenAccess | null;
   /** Further origins (`https://files.example.com`) that may receive the access token. @default [] */
   readonly allowedOrigins?: readonly string[];
   /** Retries of transient errors (network, timeout, 408, 429, 5xx) on idempotent requests. @default 2 retries */
@@ -49,6 +53,8 @@ export interface HttpClientConfig {
 /** {@link HttpClientConfig}, checked, with its defaults filled in. */
 export interface ResolvedClientConfig {
   readonly defaults: RequestDefaults;
+  /** The checked session, `undefined` for none. */
+  readonly session: TokenAccess | undefined;
   /** The client's retry policy over the library's default. */
   readonly retry: RetryBackoffConfig;
   readonly allowList: OriginAllowList;
@@ -66,8 +72,7 @@ export function resolveClientConfig(config: HttpClientConfig | undefined): Resol
   const headers = config.headers ?? {};
   checkHeaders(headers);
   const retry = config.retry ?? DEFAULT_RETRY;
-  const merged = mergeRetry(DEFAULT_RETRY, retry);
-  checkRetryConfig(merged); // at creation, not on every request
+  const merged = mergeRetry(DEFAULT_RETRY, retry, 'createHttpClient: `retry`'); // checked at creation, not on every request
   return {
     defaults: {
       baseUrl,
@@ -77,6 +82,7 @@ export function resolveClientConfig(config: HttpClientConfig | undefined): Resol
       attemptTimeout: checkTimeout(config.attemptTimeout ?? false, 'attemptTimeout'),
       retry,
     },
+    session: checkSession(config.session),
     retry: merged,
     allowList: createOriginAllowList(origins),
     transport: config.transport ?? fetchTransport(config.fetch),
@@ -86,8 +92,30 @@ export function resolveClientConfig(config: HttpClientConfig | undefined): Resol
 
 /** `value` when it is a usable timeout; a TypeError naming `what` otherwise. */
 export function checkTimeout(value: number | false, what: string): number | false {
-  if (value === false || (typeof value === 'number' && value > 0 && value <= MAX_TIMER_DELAY)) return value;
-  throw new TypeError(`${what} must be a number of ms from 1 to ${MAX_TIMER_DELAY}, or false; got ${String(value)}`);
+  return checkDuration(value, what, { min: 1, orFalse: true });
+}
+
+const SESSION_METHODS = ['currentToken', 'tokenAfterRejection', 'report'] as const;
+
+// A session that is not one fails here, naming what it lacks, instead of in every request with
+// "Cannot read properties of undefined".
+function checkSession(session: unknown): TokenAccess | undefined {
+  if (session === undefined || session === null) return undefined;
+  const lack = sessionLack(session);
+  if (lack === undefined) return session as TokenAccess;
+  throw new TypeError(`createHttpClient: \`session\` must be a TokenSession from createTokenSession(...) (or another TokenAccess); ${lack}`);
+}
+
+function sessionLack(session: unknown): string | undefined {
+  if (typeof session !== 'object' && typeof session !== 'function') return `got ${typeof session}`;
+  const members = session as Record<string, unknown>;
+  const method = SESSION_METHODS.find((name) => typeof members[name] !== 'function');
+  if (method !== undefined) return `it has no ${method}() method`;
+  if (typeof (members.revoked$ as { subscribe?: unknown } | undefined)?.subscribe !== 'function') return 'its revoked$ is not an observable';
+  if (members.tokenNow !== undefined && typeof members.tokenNow !== 'function') return 'its tokenNow is not a method';
+  const watch = members.revocations as { add?: unknown; remove?: unknown } | undefined;
+  if (watch !== undefined && (typeof watch?.add !== 'function' || typeof watch.remove !== 'function')) return 'its revocations has no add() and remove()';
+  return undefined;
 }
 
 function resolveBaseUrl(baseUrl: unknown): string {

@@ -24,7 +24,7 @@ export type { HttpClientConfig } from './client-config.js';
  */
 export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   const resolved = resolveClientConfig(config);
-  const run = createRequestRunner({ access: config.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
+  const run = createRequestRunner({ access: resolved.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
   const send = sendThrough(run, resolved);
   const interceptors = config.interceptors ?? [];
   // With interceptors, each sees the whole ApiResponse; without, the call runs the pipeline itself.

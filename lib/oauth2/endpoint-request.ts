@@ -12,6 +12,13 @@ export interface OAuth2ClientConfig {
   readonly fetch?: typeof fetch;
 }
 
+/**
+ * The longest body read from the token and revocation endpoints: 1 MiB (docs/defaults.md). A
+ * token response is a few kB; a longer body stops being read at the cap, so a broken or hostile
+ * server cannot make the client buffer megabytes.
+ */
+export const ENDPOINT_MAX_BODY_BYTES = 1_048_576;
+
 /** Posts forms to one endpoint of the authorization server, as the configured client. */
 export type EndpointPoster = (form: URLSearchParams) => Observable<ApiResponse<unknown>>;
 
@@ -19,11 +26,12 @@ export type EndpointPoster = (form: URLSearchParams) => Observable<ApiResponse<u
  * Checks an endpoint URL and returns a function that posts a form to it. The URL must use https
  * (plain http only to this machine) and carry no credentials; redirects are not followed: a
  * 307/308 would carry the form, credentials included, to wherever it points (fetch strips
- * `Authorization` on a cross-origin redirect, but not the body).
+ * `Authorization` on a cross-origin redirect, but not the body). A body longer than
+ * {@link ENDPOINT_MAX_BODY_BYTES} fails with a `ResponseTooLargeError`, read no further.
  */
 export function endpointPoster(name: string, url: string, config: OAuth2ClientConfig): { readonly url: string; readonly post: EndpointPoster } {
   const checked = checkEndpointUrl(name, url);
-  const send = fetchTransport(config.fetch, { redirect: 'manual' });
+  const send = fetchTransport(config.fetch, { redirect: 'manual', maxBodyBytes: ENDPOINT_MAX_BODY_BYTES });
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   if (config.clientSecret !== undefined) {
     // RFC 6749 §2.3.1: form-encode both parts (Appendix B) before Basic encoding.

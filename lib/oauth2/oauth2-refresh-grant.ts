@@ -1,5 +1,6 @@
-import { asyncScheduler, map, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, map, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { ApiResponse } from '../transport/api-request.js';
+import { ResponseTooLargeError } from '../transport/read-body.js';
 import { isSuccessStatus } from '../transport/is-success-status.js';
 import { HttpError } from '../errors/http-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
@@ -36,8 +37,8 @@ const CONFIG_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid
  * - `invalid_grant`: {@link TokenRevokedError}, which ends the session;
  * - another §5.2 error code: a non-transient {@link TokenRefreshError} (reason `oauth-error`);
  * - 5xx, 429, 408, network errors: `HttpError` / `NetworkError`, which the session retries;
- * - a redirect, or a body that is not a token response: a non-transient {@link TokenRefreshError}
- *   (reason `invalid-response`) saying what is wrong.
+ * - a redirect, a body that is not a token response, or a body over 1 MiB (read no further than
+ *   that): a non-transient {@link TokenRefreshError} (reason `invalid-response`) saying what is wrong.
  *
  * No error or event carries the refresh token or the client secret, even when the server echoes
  * the posted form. Throws a TypeError at once on an unusable `tokenUrl`.
@@ -56,7 +57,10 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): OAuth2Refr
     form.set('refresh_token', refreshToken);
     if (config.scope !== undefined) form.set('scope', config.scope);
     const secrets = [refreshToken, config.clientSecret ?? ''];
-    return endpoint.post(form).pipe(map((response) => toTokenSet(response, endpoint.url, secrets, scheduler.now())));
+    return endpoint.post(form).pipe(
+      catchError((error: unknown) => throwError(() => (error instanceof ResponseTooLargeError ? tooLarge(endpoint.url, error) : error))),
+      map((response) => toTokenSet(response, endpoint.url, secrets, scheduler.now())),
+    );
   };
   return Object.assign(refresh, { endpoint: redactUrl(endpoint.url) });
 }
@@ -88,6 +92,14 @@ function toTokenSet(response: ApiResponse<unknown>, tokenUrl: string, secrets: r
   }
   const named = code === undefined ? `status ${response.status}` : CONFIG_ERRORS.has(code) ? code : `${code} (status ${response.status})`;
   throw new TokenRefreshError(`The token endpoint refused the refresh: ${named}`, { reason: 'oauth-error', oauthError: code, cause: failure });
+}
+
+function tooLarge(tokenUrl: string, error: ResponseTooLargeError): TokenRefreshError {
+  const mib = error.limit / 1_048_576;
+  return new TokenRefreshError(
+    `The token endpoint ${redactUrl(tokenUrl)} answered (status ${error.status}) with a body larger than the ${mib} MiB cap (${error.limit} bytes): reading stopped, it is no token response`,
+    { reason: 'invalid-response', cause: error },
+  );
 }
 
 function oauthErrorCode(body: unknown): string | undefined {

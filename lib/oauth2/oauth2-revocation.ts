@@ -1,6 +1,8 @@
-import { map, type Observable } from 'rxjs';
+import { catchError, map, of, throwError, type Observable } from 'rxjs';
 import { HttpError } from '../errors/http-error.js';
 import { isSuccessStatus } from '../transport/is-success-status.js';
+import { ResponseTooLargeError } from '../transport/read-body.js';
+import { redactUrl } from '../util/redact-url.js';
 import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig } from './endpoint-request.js';
 
 /** Where and how to revoke tokens (RFC 7009). */
@@ -15,7 +17,9 @@ export interface OAuth2RevocationConfig extends OAuth2ClientConfig {
  * `token` with `token_type_hint=refresh_token`), which by §2.1 also ends the access tokens of
  * the same grant where the server supports it. It emits once on a 2xx (§2.2: also for a token
  * the server did not know) and fails with an {@link HttpError} otherwise; the session ignores
- * the outcome: sign-out never waits for it. Throws a TypeError at once on an unusable URL.
+ * the outcome: sign-out never waits for it. Throws a TypeError at once on an unusable URL. A body
+ * over 1 MiB is read no further: a 2xx still counts (§2.2: the client ignores the body), another
+ * status is an {@link HttpError} without the body, whose message names the cap.
  *
  * @example
  * const session = createTokenSession({
@@ -35,6 +39,14 @@ export function oauth2Revocation(config: OAuth2RevocationConfig): (refreshToken:
         const body = scrubSecrets(response.body, [refreshToken, config.clientSecret ?? '']);
         throw new HttpError({ method: 'POST', url: endpoint.url, status: response.status, statusText: response.statusText, headers: response.headers, body });
       }),
+      catchError((error: unknown) => (error instanceof ResponseTooLargeError ? tooLarge(endpoint.url, error) : throwError(() => error))),
     );
   };
+}
+
+// RFC 7009 §2.2: the body of a success is ignored, so an endless one does not make it a failure.
+function tooLarge(url: string, error: ResponseTooLargeError): Observable<undefined> {
+  if (isSuccessStatus(error.status)) return of(undefined);
+  const message = `POST ${redactUrl(url)} answered ${error.status} with a body larger than the ${error.limit / 1_048_576} MiB cap (${error.limit} bytes): reading stopped`;
+  return throwError(() => new HttpError({ method: 'POST', url, status: error.status, headers: new Headers(), message, cause: error }));
 }

@@ -3,33 +3,19 @@ import { backoffDelay } from './backoff-delay.js';
 import { isTransientError } from './is-transient-error.js';
 import { retryAfterDelay } from './retry-after.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
+import { reportUnhandledError } from '../util/report-unhandled-error.js';
+import { checkRetryConfig } from './check-retry-config.js';
+import type { RetryBackoffConfig } from './retry-backoff-config.js';
 
-/** How {@link retryBackoff} retries. Every field is optional. */
-export interface RetryBackoffConfig {
-  /** Retries after the first try; 0 turns retrying off. @default 3 */
-  readonly maxRetries?: number;
-  /** The cap of the first wait in ms; it doubles with each retry. @default 300 */
-  readonly baseDelay?: number;
-  /** The longest wait in ms, `Retry-After` included. @default 10000 */
-  readonly maxDelay?: number;
-  /** Full jitter: wait a uniform random time between 0 and the cap. @default true */
-  readonly jitter?: boolean;
-  /** The random source for jitter, returning [0, 1). @default Math.random */
-  readonly random?: () => number;
-  /** Honour a `Retry-After` header on an {@link HttpError} (seconds or HTTP date). @default true */
-  readonly retryAfter?: boolean;
-  /** Which errors to retry; `attempt` is 1 for the first retry. @default isTransientError */
-  readonly shouldRetry?: (error: unknown, attempt: number) => boolean;
-  /** Called before each wait, e.g. to log or emit an event. */
-  readonly onRetry?: (error: unknown, attempt: number, delay: number) => void;
-  /** Where the waits run; pass a `TestScheduler` in marble tests. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
-}
+export type { RetryBackoffConfig } from './retry-backoff-config.js';
+
 
 /**
  * Resubscribes to the source after transient errors, waiting with exponential backoff and full
  * jitter, honouring `Retry-After`. Errors that `shouldRetry` rejects, and the error after the last
- * retry, are rethrown unchanged at once. Unsubscribing cancels a pending wait.
+ * retry, are rethrown unchanged at once. Unsubscribing cancels a pending wait. Throws a
+ * TypeError or RangeError at once, naming the field, for a config it cannot follow (`maxRetries:
+ * 1.5`, a negative delay, an option it does not have).
  *
  * @example
  * client.get<Report>('/reports/1').pipe(retryBackoff({ maxRetries: 5, baseDelay: 1000 }))
@@ -53,38 +39,45 @@ export interface BackoffPolicy {
   delayOf(error: unknown, attempt: number): number | undefined;
 }
 
-/** Checks `config`, fills in the defaults of {@link RetryBackoffConfig}, and decides each retry. */
+/**
+ * Checks `config` at once (see {@link checkRetryConfig}), fills in the defaults of
+ * {@link RetryBackoffConfig}, and decides each retry. A callback that misbehaves at run time
+ * (`shouldRetry` or `onRetry` throws, `random()` returns a number outside [0, 1)) never replaces
+ * the error being handled: retrying stops, that error goes on, and the fault (a RangeError naming
+ * `random` for the latter) is reported through RxJS's `config.onUnhandledError`, or thrown
+ * asynchronously without one.
+ */
 export function backoffPolicy(config: RetryBackoffConfig): BackoffPolicy {
-  const {
-    maxRetries = 3,
-    baseDelay = 300,
-    maxDelay = 10_000,
-    jitter = true,
-    random = Math.random,
-    retryAfter = true,
-    shouldRetry = isTransientError,
-    onRetry,
-    scheduler = asyncScheduler,
-  } = config;
-  checkRetryConfig({ maxRetries, baseDelay, maxDelay });
+  checkRetryConfig(config);
+  const { maxRetries = 3, baseDelay = 300, maxDelay = 10_000, jitter = true, random = Math.random, retryAfter = true, shouldRetry = isTransientError, onRetry, scheduler = asyncScheduler } = config;
+  const delay = { baseDelay, maxDelay, jitter, random: checkedRandom(random) };
+  const decide = (error: unknown, attempt: number): number | undefined => {
+    if (!shouldRetry(error, attempt)) return undefined;
+    const asked = retryAfter ? retryAfterDelay(error, scheduler.now()) : undefined;
+    // A huge maxDelay or Retry-After must not overflow the timer into an immediate retry.
+    const wait = Math.min(asked === undefined ? backoffDelay(attempt, delay) : Math.min(asked, maxDelay), MAX_TIMER_DELAY);
+    onRetry?.(error, attempt, wait);
+    return wait;
+  };
   return {
     maxRetries,
     scheduler,
     delayOf(error, attempt) {
-      if (attempt > maxRetries || !shouldRetry(error, attempt)) return undefined;
-      const asked = retryAfter ? retryAfterDelay(error, scheduler.now()) : undefined;
-      // A huge maxDelay or Retry-After must not overflow the timer into an immediate retry.
-      const wait = Math.min(asked === undefined ? backoffDelay(attempt, { baseDelay, maxDelay, jitter, random }) : Math.min(asked, maxDelay), MAX_TIMER_DELAY);
-      onRetry?.(error, attempt, wait);
-      return wait;
+      if (attempt > maxRetries) return undefined;
+      try {
+        return decide(error, attempt);
+      } catch (fault) {
+        reportUnhandledError(fault);
+        return undefined;
+      }
     },
   };
 }
 
-/** Throws a RangeError when a count or delay of `config` is negative or not a number. */
-export function checkRetryConfig(config: RetryBackoffConfig): void {
-  const { maxRetries = 0, baseDelay = 0, maxDelay = 0 } = config;
-  if (!(maxRetries >= 0) || !(baseDelay >= 0) || !(maxDelay >= 0)) {
-    throw new RangeError('retryBackoff: maxRetries, baseDelay and maxDelay must be numbers >= 0');
-  }
+function checkedRandom(random: () => number): () => number {
+  return () => {
+    const value = random();
+    if (value >= 0 && value < 1) return value;
+    throw new RangeError(`retryBackoff: \`random\` must return a number in [0, 1); it returned ${typeof value === 'number' ? String(value) : typeof value}`);
+  };
 }

@@ -1,6 +1,7 @@
 import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { checkRetryConfig } from '../retry/check-retry-config.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
-import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
+import { checkDuration } from '../util/check-duration.js';
 import type { TokenSet } from './token-set.js';
 import { CONNECT_SESSION, type SharedState } from './token-store.js';
 
@@ -39,7 +40,11 @@ export interface TokenSessionConfig {
    * @default 20000
    */
   readonly refreshDeadline?: number;
-  /** Backoff for transient refresh failures. @default { maxRetries: 3, baseDelay: 300, maxDelay: 10000 } */
+  /**
+   * Backoff for transient refresh failures, checked as `retryBackoff` checks its config (a
+   * TypeError or RangeError naming the field; `scheduler` and `shouldRetry` are the session's).
+   * @default { maxRetries: 3, baseDelay: 300, maxDelay: 10000 }
+   */
   readonly refreshRetry?: Omit<RetryBackoffConfig, 'scheduler' | 'shouldRetry'>;
   /** Also refresh on a timer before expiry, not only when a request needs a token. @default false */
   readonly refreshAhead?: boolean;
@@ -83,6 +88,7 @@ export const SESSION_DEFAULTS = {
 } as const;
 
 const DURATIONS = ['skew', 'refreshTimeout', 'refreshDeadline', 'storeTimeout'] as const;
+const REFRESH_RETRY_KEYS = ['maxRetries', 'baseDelay', 'maxDelay', 'jitter', 'random', 'retryAfter', 'onRetry'] as const;
 
 /** Checks `config` and fills in the defaults; throws a TypeError naming the first bad field. */
 export function resolveSessionConfig(config: TokenSessionConfig | undefined): ResolvedSessionConfig {
@@ -91,12 +97,9 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
   }
   if (typeof config.refresh !== 'function') throw new TypeError('createTokenSession: `refresh` must be a function');
   if (config.revoke !== undefined && typeof config.revoke !== 'function') throw new TypeError('createTokenSession: `revoke` must be a function');
-  for (const key of DURATIONS) {
-    const value = config[key];
-    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= MAX_TIMER_DELAY)) {
-      throw new TypeError(`createTokenSession: \`${key}\` must be a number of ms from 0 to ${MAX_TIMER_DELAY}`);
-    }
-  }
+  for (const key of DURATIONS) if (config[key] !== undefined) checkDuration(config[key], `createTokenSession: \`${key}\``);
+  // The same check as retryBackoff's; the session sets the scheduler and the retry decision itself.
+  if (config.refreshRetry !== undefined) checkRetryConfig(config.refreshRetry, 'createTokenSession: `refreshRetry`', REFRESH_RETRY_KEYS);
   if ('store' in config || 'lock' in config) throw new TypeError('createTokenSession: pass a store and lock as `share: shareStore(store, lock)`');
   if (config.share !== undefined && typeof config.share?.[CONNECT_SESSION] !== 'function') {
     throw new TypeError('createTokenSession: `share` must come from shareStore(), shareInMemory(), shareAcrossTabs() or shareThroughRedis()');

@@ -4,7 +4,7 @@ import { NetworkError } from '../errors/network-error.js';
 import { checkHeaders } from '../util/header-syntax.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';
 import type { ApiRequest, ApiResponse } from './api-request.js';
-import { hasJsonBody, parseJsonBody, readBody } from './read-body.js';
+import { hasJsonBody, parseJsonBody, readBody, ResponseTooLargeError } from './read-body.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -17,9 +17,13 @@ import type { Transport } from './transport.js';
  *
  * @param fetchFn Defaults to `globalThis.fetch`, looked up at each call rather than captured at
  *   import, so test doubles and interceptors (msw) installed later still see the requests.
- * @param init Fixed `fetch` options for every request, e.g. `{ redirect: 'manual' }`.
+ * @param init Fixed `fetch` options for every request, e.g. `{ redirect: 'manual' }`; and
+ *   `maxBodyBytes`, a cap on each response body: a longer one stops being read at the cap and fails
+ *   with a `ResponseTooLargeError` (a RangeError, not retried). @default no cap
  */
-export function fetchTransport(fetchFn?: typeof fetch, init?: { readonly redirect?: RequestRedirect }): Transport {
+export function fetchTransport(fetchFn?: typeof fetch, init?: FetchTransportInit): Transport {
+  const cap = init?.maxBodyBytes;
+  if (cap !== undefined && !(Number.isSafeInteger(cap) && cap >= 0)) throw new RangeError(`fetchTransport: maxBodyBytes must be a whole number of bytes >= 0; got ${String(cap)}`);
   const send: typeof fetch = fetchFn ?? ((input, init) => globalThis.fetch(input, init));
   return (request: ApiRequest) =>
     new Observable<ApiResponse<unknown>>((subscriber) => {
@@ -35,6 +39,13 @@ export function fetchTransport(fetchFn?: typeof fetch, init?: { readonly redirec
     });
 }
 
+/** The fixed options of a {@link fetchTransport}. */
+export interface FetchTransportInit {
+  readonly redirect?: RequestRedirect;
+  /** The longest response body read, in bytes. */
+  readonly maxBodyBytes?: number;
+}
+
 /**
  * One fetch and its body read for `subscriber`, and its teardown (an object with `unsubscribe`,
  * which rxjs accepts): one object per request where closures and a promise chain were several.
@@ -48,19 +59,21 @@ class Exchange {
     this.#subscriber = subscriber;
   }
 
-  async run(send: typeof fetch, request: ApiRequest, init: { readonly redirect?: RequestRedirect } | undefined): Promise<void> {
+  async run(send: typeof fetch, request: ApiRequest, init: FetchTransportInit | undefined): Promise<void> {
     let response: ApiResponse<unknown>;
     try {
       const signal = this.#controller.signal;
       const { method, headers, body } = request;
-      const answer = await send(request.url, init ? { ...init, method, headers, body, signal } : { method, headers, body, signal });
-      const read = hasJsonBody(answer, request) ? parseJsonBody(await answer.text(), answer, request) : await readBody(answer, request);
+      const answer = await send(request.url, init ? { redirect: init.redirect, method, headers, body, signal } : { method, headers, body, signal });
+      const limit = init?.maxBodyBytes;
+      const read = limit === undefined && hasJsonBody(answer, request) ? parseJsonBody(await answer.text(), answer, request) : await readBody(answer, request, limit);
       // Not redirected, the response's URL is the request's: reading `url` serialises it anew.
       response = { status: answer.status, statusText: answer.statusText, headers: answer.headers, body: read, url: (answer.redirected && answer.url) || request.url };
     } catch (error) {
       // After an unsubscribe the subscriber is closed and ignores the abort's rejection.
       this.#settled = true;
-      this.#subscriber.error(error instanceof HttpClientError ? error : new NetworkError(request.method, request.url, { cause: error }));
+      const own = error instanceof HttpClientError || error instanceof ResponseTooLargeError;
+      this.#subscriber.error(own ? error : new NetworkError(request.method, request.url, { cause: error }));
       return;
     }
     this.#settled = true;

@@ -6,26 +6,81 @@ import { isSuccessStatus } from './is-success-status.js';
 /**
  * Reads a fetch `Response` as `responseType`. Failing statuses are read leniently (JSON when it
  * parses, else text) so an `HttpError` can carry the server's explanation. A successful body that
- * is not the JSON it claims to be is an {@link HttpError} with the response's status.
+ * is not the JSON it claims to be is an {@link HttpError} with the response's status. With
+ * `maxBytes`, the body is read chunk by chunk and a longer one (or a `Content-Length` above it) is
+ * a {@link ResponseTooLargeError}: reading stops there and the rest is never downloaded.
  */
-export async function readBody(response: Response, request: Pick<ApiRequest, 'method' | 'url' | 'responseType'>): Promise<unknown> {
+export async function readBody(response: Response, request: Pick<ApiRequest, 'method' | 'url' | 'responseType'>, maxBytes?: number): Promise<unknown> {
   const { method, responseType } = request;
   if (method === 'HEAD' || response.status === 204 || response.status === 205 || response.status === 304) {
     // Not awaited: some fetch implementations (msw's, for HEAD with a body) never settle it.
     response.body?.cancel().catch(() => undefined);
     return null;
   }
-  if (!isSuccessStatus(response.status)) return parseLeniently(await response.text());
+  const text = (): Promise<string> => (maxBytes === undefined ? response.text() : readBytesUpTo(response, maxBytes).then((bytes) => new TextDecoder().decode(bytes)));
+  if (!isSuccessStatus(response.status)) return parseLeniently(await text());
+  if (maxBytes !== undefined && (responseType === 'blob' || responseType === 'arrayBuffer')) {
+    const bytes = await readBytesUpTo(response, maxBytes);
+    return responseType === 'blob' ? new Blob([bytes], { type: response.headers.get('content-type') ?? '' }) : bytes.buffer;
+  }
   switch (responseType) {
     case 'text':
-      return response.text();
+      return text();
     case 'blob':
       return response.blob();
     case 'arrayBuffer':
       return response.arrayBuffer();
     case 'json':
-      return parseJsonBody(await response.text(), response, request);
+      return parseJsonBody(await text(), response, request);
   }
+}
+
+/** A response body longer than the reader's limit; nothing past the limit was read. */
+export class ResponseTooLargeError extends RangeError {
+  override readonly name = 'ResponseTooLargeError';
+  constructor(
+    /** The limit, in bytes. */
+    readonly limit: number,
+    /** The status of the response whose body it is. */
+    readonly status: number,
+  ) {
+    super(`The response body is larger than ${limit} bytes: reading stopped there`);
+  }
+}
+
+// Chunk by chunk, so memory stays within the limit whatever the server sends; cancelling the
+// reader closes the connection (undici), so the rest is not downloaded either.
+async function readBytesUpTo(response: Response, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  const body = response.body;
+  if (declared > limit) {
+    body?.cancel().catch(() => undefined); // not awaited, as above
+    throw new ResponseTooLargeError(limit, response.status);
+  }
+  if (!body) {
+    // A stand-in Response without a stream (a test double): its text is all there is already.
+    const all = new TextEncoder().encode(await response.text());
+    if (all.byteLength > limit) throw new ResponseTooLargeError(limit, response.status);
+    return all;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => undefined);
+      throw new ResponseTooLargeError(limit, response.status);
+    }
+    chunks.push(chunk.value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** Whether `response` is a successful one with a body to read as JSON: the common case, read without {@link readBody}'s own promise. */

@@ -16,11 +16,18 @@ export function isHeaderValue(value: string): boolean {
 /**
  * Throws a TypeError naming the first header `fetch` must not see. The message names the header,
  * never its value: a value may be a credential, and undici's own error would quote it.
+ *
+ * A value must be a string. `Headers` would turn `42` into `"42"`, but it would as readily turn
+ * `undefined` into `"undefined"` and an object into `"[object Object]"`; the types say string, and
+ * a number is one `String(n)` away, so anything else is refused, naming its type.
  */
 export function checkHeaders(headers: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!isHeaderName(name)) throw new TypeError(`Invalid header name ${JSON.stringify(name.replace(/[^\x21-\x7E]/g, '?'))}: only RFC 9110 token characters are allowed`);
-    if (typeof value !== 'string' || !isHeaderValue(value)) {
+    if (typeof value !== 'string') {
+      throw new TypeError(`Invalid value for header "${name}": it must be a string, got ${value === null ? 'null' : typeof value}${typeof value === 'number' ? ` (pass String(value))` : ''}`);
+    }
+    if (!isHeaderValue(value)) {
       throw new TypeError(
         name.toLowerCase() === 'authorization'
           ? 'Invalid Authorization header: the access token contains characters not allowed in a header'

@@ -16,6 +16,7 @@ import {
 } from '../../lib/angular/index.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
+import type { RetryOption } from '../../lib/retry/retry-option.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 
@@ -438,6 +439,22 @@ describe('tokenRefreshInterceptor with HttpTestingController', () => {
       expect(orders.error).toMatchObject({ status: 503 });
     });
 
+    it('fails a request whose TRANSIENT_RETRY is no RetryOption before sending it (it used to mean the default count)', () => {
+      const { httpTesting } = setup();
+      const client = TestBed.inject(HttpClient);
+      const withRetry = (value: unknown) => record(client.get(`${API}/orders`, { context: new HttpContext().set(TRANSIENT_RETRY, value as RetryOption) }));
+
+      const word = withRetry('three');
+      const half = withRetry(1.5);
+      const typo = withRetry({ retries: 3 });
+
+      httpTesting.expectNone(`${API}/orders`);
+      expect(word.error).toEqual(new TypeError('TRANSIENT_RETRY must be false, a number of retries or a RetryBackoffConfig object; got string'));
+      expect(half.error).toEqual(new RangeError('TRANSIENT_RETRY must be a whole number of retries >= 0 (or Infinity); got 1.5'));
+      expect(typo.error).toBeInstanceOf(TypeError);
+      expect((typo.error as Error).message).toMatch(/^TRANSIENT_RETRY has no option `retries`/);
+    });
+
     it('does not retry a 4xx', () => {
       const { httpTesting, backoff } = setup();
 
@@ -454,15 +471,36 @@ describe('tokenRefreshInterceptor with HttpTestingController', () => {
 describe('tokenRefreshInterceptor without provideTokenRefresh', () => {
   afterEach(() => TestBed.resetTestingModule());
 
-  it('fails the request with an error naming the missing provider', () => {
+  it('fails the request with a TypeError naming the missing provider', () => {
     TestBed.configureTestingModule({
       providers: [provideZonelessChangeDetection(), provideHttpClient(withInterceptors([tokenRefreshInterceptor])), provideHttpClientTesting()],
     });
 
     const orders = record(TestBed.inject(OrdersService).list());
+    const thirdParty = record(TestBed.inject(HttpClient).get('https://cdn.other.test/lib.json'));
 
-    expect(orders.error).toBeInstanceOf(Error);
-    expect((orders.error as Error).message).toContain('provideTokenRefresh');
+    // Issue 21 item 7: it was a plain Error. Other origins fail too: without provideTokenRefresh's
+    // allowedOrigins no request can be told apart from one that needs the token.
+    for (const { error } of [orders, thirdParty]) {
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/^tokenRefreshInterceptor needs provideTokenRefresh\(\{ allowedOrigins, sessionConfig \}\)/);
+    }
     TestBed.inject(HttpTestingController).expectNone(() => true);
+  });
+
+  it('lets through the requests it leaves alone under any config: SKIP_TOKEN_REFRESH, or their own Authorization', () => {
+    TestBed.configureTestingModule({
+      providers: [provideZonelessChangeDetection(), provideHttpClient(withInterceptors([tokenRefreshInterceptor])), provideHttpClientTesting()],
+    });
+    const client = TestBed.inject(HttpClient);
+    const httpTesting = TestBed.inject(HttpTestingController);
+
+    const skipped = record(client.get(`${API}/status`, { context: new HttpContext().set(SKIP_TOKEN_REFRESH, true) }));
+    const own = record(client.get(`${API}/me`, { headers: { Authorization: 'Basic dTpw' } }));
+    httpTesting.expectOne(`${API}/status`).flush('up');
+    httpTesting.expectOne(`${API}/me`).flush('me');
+
+    expect([skipped.values, own.values]).toEqual([['up'], ['me']]);
+    httpTesting.verify();
   });
 });

@@ -1,9 +1,9 @@
-import { defer, of, throwError, type Observable } from 'rxjs';
+import { config as rxConfig, defer, of, throwError, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
-import { retryBackoff } from '../../lib/retry/retry-backoff.js';
+import { retryBackoff, type RetryBackoffConfig } from '../../lib/retry/retry-backoff.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 
 describe('retryBackoff', () => {
@@ -105,17 +105,42 @@ describe('retryBackoff', () => {
     });
   });
 
+  // Until issue 21 a throwing callback replaced the error being handled (this spec said "errors
+  // with what it threw"): the subscriber lost the real failure. Now the original error goes on and
+  // the callback's error is reported as RxJS reports an error it cannot deliver.
   describe('when a user callback throws', () => {
-    it('errors with what it threw instead of hanging', () => {
-      testScheduler.run(({ cold, expectObservable }) => {
-        const oops = new Error('callback failed');
-        const source = cold('-#', undefined, network);
-        const throwing = () => {
-          throw oops;
-        };
-        expectObservable(source.pipe(retryBackoff({ shouldRetry: throwing, scheduler: testScheduler }))).toBe('-#', undefined, oops);
-        expectObservable(source.pipe(retryBackoff({ onRetry: throwing, scheduler: testScheduler }))).toBe('-#', undefined, oops);
-      });
+    it('errors with the original error and reports what the callback threw to config.onUnhandledError', () => {
+      const reported = captureUnhandled(() =>
+        testScheduler.run(({ cold, expectObservable }) => {
+          const source = cold('-#', undefined, network);
+          const throwing = (what: string) => () => {
+            throw new Error(`${what} failed`);
+          };
+          expectObservable(source.pipe(retryBackoff({ shouldRetry: throwing('shouldRetry'), scheduler: testScheduler }))).toBe('-#', undefined, network);
+          expectObservable(source.pipe(retryBackoff({ onRetry: throwing('onRetry'), scheduler: testScheduler }))).toBe('-#', undefined, network);
+        }),
+      );
+      expect(reported.map((error) => (error as Error).message).sort()).toEqual(['onRetry failed', 'shouldRetry failed']);
+    });
+  });
+
+  describe('when random() returns a number outside [0, 1)', () => {
+    it('waits neither above the cap nor below 0: the original error goes on, a RangeError naming random is reported', () => {
+      const reported = captureUnhandled(() =>
+        testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+          const high = cold('-#', undefined, network);
+          const low = cold('-#', undefined, network);
+          expectObservable(high.pipe(retryBackoff({ baseDelay: 100, random: () => 5, scheduler: testScheduler }))).toBe('-#', undefined, network);
+          expectObservable(low.pipe(retryBackoff({ baseDelay: 100, random: () => -1, scheduler: testScheduler }))).toBe('-#', undefined, network);
+          expectSubscriptions(high.subscriptions).toBe('^!');
+          expectSubscriptions(low.subscriptions).toBe('^!');
+        }),
+      );
+      expect(reported).toHaveLength(2);
+      for (const error of reported) {
+        expect(error).toBeInstanceOf(RangeError);
+        expect((error as Error).message).toMatch(/`random` must return a number in \[0, 1\)/);
+      }
     });
   });
 
@@ -134,5 +159,35 @@ describe('retryBackoff', () => {
       expect(() => retryBackoff({ maxRetries: -1 })).toThrow(RangeError);
       expect(() => retryBackoff({ baseDelay: Number.NaN })).toThrow(RangeError);
     });
+
+    it('throws a RangeError naming maxRetries for a count that is not whole', () => {
+      expect(() => retryBackoff({ maxRetries: 1.5 })).toThrow(new RangeError('retryBackoff: `maxRetries` must be a whole number of retries >= 0 (or Infinity); got 1.5'));
+      expect(() => retryBackoff({ maxRetries: Infinity })).not.toThrow();
+    });
+
+    it('throws a TypeError naming the field for a value of the wrong type or an option it does not have', () => {
+      const bad = (config: unknown) => () => retryBackoff(config as RetryBackoffConfig);
+      expect(bad({ maxRetries: '3' })).toThrow(/retryBackoff: `maxRetries` must be a number of retries; got string/);
+      expect(bad({ maxDelay: '1s' })).toThrow(/`maxDelay` must be a number of ms; got string/);
+      expect(bad({ random: 0.5 })).toThrow(/`random` must be a function; got number/);
+      expect(bad({ onRetry: 'log' })).toThrow(/`onRetry` must be a function/);
+      expect(bad({ jitter: 'full' })).toThrow(/`jitter` must be a boolean/);
+      expect(bad({ scheduler: {} })).toThrow(/`scheduler` must be a SchedulerLike/);
+      expect(bad({ count: 3 })).toThrow(/retryBackoff has no option `count`/);
+      for (const config of [{ maxRetries: '3' }, { random: 0.5 }, { count: 3 }]) expect(bad(config)).toThrow(TypeError);
+    });
   });
 });
+
+/** The errors RxJS reported as undeliverable (`config.onUnhandledError`) while `run` ran. */
+function captureUnhandled(run: () => void): unknown[] {
+  const reported: unknown[] = [];
+  const previous = rxConfig.onUnhandledError;
+  rxConfig.onUnhandledError = (error) => reported.push(error);
+  try {
+    run();
+  } finally {
+    rxConfig.onUnhandledError = previous;
+  }
+  return reported;
+}

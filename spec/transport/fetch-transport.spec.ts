@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ApiRequest } from '../../lib/transport/api-request.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { fetchTransport } from '../../lib/transport/fetch-transport.js';
+import { ResponseTooLargeError } from '../../lib/transport/read-body.js';
 
 const URL_ = 'https://api.example.test/v1/items';
 
@@ -80,6 +81,44 @@ describe('fetchTransport', () => {
 
       await expect(lastValueFrom(backend(request()))).resolves.toMatchObject({ status: 200, body: { ok: true }, url: URL_ });
       expect(fetch).toHaveBeenCalledWith(URL_, expect.objectContaining({ method: 'GET' }));
+    });
+  });
+
+  describe('with maxBodyBytes', () => {
+    it('stops pulling a longer body at the cap and fails with ResponseTooLargeError, not a retried NetworkError', async () => {
+      let pulled = 0;
+      let cancelled = false;
+      // 1 MiB in 1 KiB chunks: finite, so a regression fails instead of reading forever.
+      const long = new ReadableStream<Uint8Array>({
+        pull: (controller) => {
+          pulled += 1;
+          if (pulled > 1024) controller.close();
+          else controller.enqueue(new Uint8Array(1024));
+        },
+        cancel: () => void (cancelled = true),
+      });
+      const fetch = vi.fn(async () => new Response(long, { status: 200 }));
+
+      const error = await lastValueFrom(fetchTransport(fetch, { maxBodyBytes: 4096 })(request({ responseType: 'text' }))).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ResponseTooLargeError);
+      expect(error).toMatchObject({ limit: 4096, status: 200, message: 'The response body is larger than 4096 bytes: reading stopped there' });
+      expect(cancelled).toBe(true);
+      expect(pulled).toBeLessThanOrEqual(6);
+    });
+
+    it('reads a body within the cap as before, also from a stand-in Response without a stream', async () => {
+      const fetch = vi.fn(async () => Response.json({ ok: true }));
+      const standIn = { status: 200, statusText: 'OK', headers: new Headers(), body: null, redirected: false, url: URL_, text: async () => 'x'.repeat(10) } as unknown as Response;
+
+      await expect(lastValueFrom(fetchTransport(fetch, { maxBodyBytes: 64 })(request()))).resolves.toMatchObject({ body: { ok: true } });
+      await expect(lastValueFrom(fetchTransport(async () => standIn, { maxBodyBytes: 10 })(request({ responseType: 'text' })))).resolves.toMatchObject({ body: 'x'.repeat(10) });
+      await expect(lastValueFrom(fetchTransport(async () => standIn, { maxBodyBytes: 9 })(request({ responseType: 'text' })))).rejects.toBeInstanceOf(ResponseTooLargeError);
+    });
+
+    it('is a whole number of bytes >= 0: anything else is a RangeError at once', () => {
+      expect(() => fetchTransport(undefined, { maxBodyBytes: -1 })).toThrow(new RangeError('fetchTransport: maxBodyBytes must be a whole number of bytes >= 0; got -1'));
+      expect(() => fetchTransport(undefined, { maxBodyBytes: 1.5 })).toThrow(RangeError);
     });
   });
 });
