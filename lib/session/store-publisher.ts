@@ -84,12 +84,18 @@ class Publisher implements StorePublisher {
 
   // A store that failed or did not answer gets a few more tries; after them the change stays
   // ours only (said as `store-failed`), and the next refresh under the lock writes it. An invalid
-  // answer is said at once, even when a later try gets through.
+  // answer is said at once, even when a later try gets through, and once per write.
   private tried(write$: Observable<unknown>): Observable<unknown> {
+    let said = false;
+    const say = (error: unknown, operation: 'read' | 'write'): void => {
+      if (said && error instanceof InvalidStoreAnswer) return;
+      said ||= error instanceof InvalidStoreAnswer;
+      reportStoreFailure(this.ctx, operation, error);
+    };
     return write$.pipe(
-      retry({ count: MAX_WRITE_TRIES - 1, delay: (error: unknown) => (error instanceof InvalidStoreAnswer && reportStoreFailure(this.ctx, error.operation, error), of(0)) }),
+      retry({ count: MAX_WRITE_TRIES - 1, delay: (error: unknown) => (error instanceof InvalidStoreAnswer && say(error, error.operation), of(0)) }),
       catchError((error: unknown) => {
-        reportStoreFailure(this.ctx, 'write', error);
+        say(error, error instanceof InvalidStoreAnswer ? error.operation : 'write');
         return EMPTY;
       }),
       finalize(() => this.settled()),

@@ -47,7 +47,7 @@ describe('shareAcrossTabs', () => {
 
       expect(visitor.state.tokens).toBeNull();
       expect(later.state.tokens).toBeNull();
-      expect(await firstValueFrom(later.currentToken())).toEqual({ accessToken: null, generation: 0 });
+      expect(await firstValueFrom(later.currentToken())).toMatchObject({ accessToken: null, generation: 0 });
       visitor.setTokens({ accessToken: 'bob-access', refreshToken: 'bob-refresh' });
       alice.dispose();
       expect(await firstValueFrom(visitor.refresh$)).toEqual({ accessToken: 'bob-refresh:renewed', refreshToken: 'bob-refresh' });
