@@ -77,7 +77,7 @@ class Flights implements RefreshFlights {
       return this.#path.refresh(base, (tokens) => this.#call(base, phase, tokens), phase);
     }).pipe(
       timeout({ first: refreshDeadline, with: () => (phase.landed ? of(phase.landed) : throwError(() => deadlineError(phase, refreshDeadline))), scheduler }),
-      takeUntil(ctx.stop$),
+      takeUntil(ctx.stop$.pipe(tap(() => (phase.stopped = true)))),
       throwIfEmpty(() => new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'signed-out' })),
       map((outcome) => this.#settle(base, outcome)),
       catchError((error: unknown) => this.#fail(base, error)),

@@ -1,6 +1,7 @@
-import { catchError, of, switchMap, throwError, type Observable } from 'rxjs';
+import { ReplaySubject, catchError, finalize, map, of, share, switchMap, tap, throwError, type Observable } from 'rxjs';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
-import { ownState, type RefreshOutcome, type SessionContext } from './session-context.js';
+import { outlive } from '../util/outlive.js';
+import { applyOutcome, ownState, sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
 import type { SessionState, TokenSet } from './token-set.js';
 
 /** Where a refresh is, so that a deadline can say what did not answer. */
@@ -15,6 +16,8 @@ export interface RefreshPhase {
   sent?: boolean;
   /** Set when the flight stopped listening (deadline, sign-out, dispose): no new attempt starts. */
   detached?: boolean;
+  /** Set when a sign-out or dispose stopped the flight (its deadline does not set it). */
+  stopped?: boolean;
 }
 
 /** How a flight refreshes: directly, or through the shared store under the lock. */
@@ -40,13 +43,42 @@ export function toNextState(ctx: SessionContext, generation: number, base: Sessi
     );
 }
 
-/** Refreshes without sharing: the new tokens become the next generation. */
+/**
+ * Refreshes without sharing: the new tokens become the next generation. A call the refresh
+ * deadline cut short while it was at the server runs on (within `refreshTimeout`): the server may
+ * have spent the refresh token already, and this session is the next to use it. Its answer lands
+ * in the session if nothing changed meanwhile, and a refresh of the same generation started before
+ * it came waits for it instead of sending the spent token. A sign-out or dispose cuts the call.
+ */
 export function directRefresh(ctx: SessionContext): RefreshPath {
+  let late: { readonly generation: number; readonly outcome$: Observable<RefreshOutcome> } | undefined;
   return {
-    refresh: (base, call) =>
-      call(base.tokens as TokenSet).pipe(
+    refresh(base, call, phase) {
+      if (late?.generation === base.generation) {
+        phase.current = 'token-endpoint'; // waiting for that call's answer
+        return late.outcome$;
+      }
+      const outcome$ = call(base.tokens as TokenSet).pipe(
         toNextState(ctx, base.generation + 1, base),
-        switchMap((state) => of<RefreshOutcome>({ state, kind: state.revoked ? 'revoked' : 'refreshed' })),
-      ),
+        map((state): RefreshOutcome => ({ state, kind: state.revoked ? 'revoked' : 'refreshed' })),
+        share({ connector: () => new ReplaySubject<RefreshOutcome>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: true }),
+      );
+      const detach = (): number | undefined => {
+        if (!phase.sent || phase.stopped) return undefined;
+        phase.detached = true;
+        late = { generation: base.generation, outcome$ };
+        return ctx.config.refreshTimeout;
+      };
+      return outcome$.pipe(
+        tap((outcome) => {
+          const now = ctx.state$.value;
+          if (phase.detached && !ctx.disposed && now.generation === base.generation && sameTokens(now.tokens, base.tokens)) applyOutcome(ctx, outcome);
+        }),
+        finalize(() => {
+          if (late?.outcome$ === outcome$) late = undefined;
+        }),
+        outlive(detach, ctx.config.scheduler),
+      );
+    },
   };
 }

@@ -84,18 +84,12 @@ class Publisher implements StorePublisher {
 
   // A store that failed or did not answer gets a few more tries; after them the change stays
   // ours only (said as `store-failed`), and the next refresh under the lock writes it. An invalid
-  // answer is said at once, even when a later try gets through, and once per write.
+  // answer is said at every try, even when a later one gets through: the store holds bad data.
   private tried(write$: Observable<unknown>): Observable<unknown> {
-    let said = false;
-    const say = (error: unknown, operation: 'read' | 'write'): void => {
-      if (said && error instanceof InvalidStoreAnswer) return;
-      said ||= error instanceof InvalidStoreAnswer;
-      reportStoreFailure(this.ctx, operation, error);
-    };
     return write$.pipe(
-      retry({ count: MAX_WRITE_TRIES - 1, delay: (error: unknown) => (error instanceof InvalidStoreAnswer && say(error, error.operation), of(0)) }),
+      retry({ count: MAX_WRITE_TRIES - 1, delay: (error: unknown) => (error instanceof InvalidStoreAnswer && reportStoreFailure(this.ctx, error.operation, error), of(0)) }),
       catchError((error: unknown) => {
-        say(error, error instanceof InvalidStoreAnswer ? error.operation : 'write');
+        reportStoreFailure(this.ctx, error instanceof InvalidStoreAnswer ? error.operation : 'write', error);
         return EMPTY;
       }),
       finalize(() => this.settled()),

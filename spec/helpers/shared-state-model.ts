@@ -435,7 +435,9 @@ function storePosition(store: ModelStore, server: ModelServer, change: UserChang
   const id = signInId(change.state);
   return store.history.findIndex(({ state, at }) => {
     if (!isValidState(state)) return false;
-    if (id !== undefined && signInId(state) === id) return true;
+    // With sign-in ids (rule 18) a change is found by its own id only: a sign-out the same member
+    // replaced before it was written is not "stored" as another member's later sign-out.
+    if (id !== undefined) return signInId(state) === id;
     if (change.kind === 'sign-in') return id === undefined && server.familyOf(state.tokens?.accessToken) === change.family;
     return state.change === 'sign-out' && state.tokens === null && !state.revoked && at > change.at;
   });

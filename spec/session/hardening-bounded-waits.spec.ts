@@ -63,23 +63,31 @@ describe('hardening: bounded waits', () => {
           expect(reasonOf(waiter.error)).toBe('timeout');
           expect((waiter.error as TokenRefreshError).transient).toBe(true);
         }
-        // The first 10 s attempt timed out and the retry was cut by the deadline: nothing keeps running.
-        expect(endpoint.subscriptions.every((sub) => sub.unsubscribedFrame !== Infinity && sub.unsubscribedFrame <= 20_000)).toBe(true);
+        // The first 10 s attempt timed out. The retry was at the server when the deadline ran out
+        // (it may have spent the refresh token), so it runs on to its own 10 s limit, unheard, and
+        // is not retried: nothing runs longer than one attempt's limit.
+        expect(endpoint.subscriptions).toHaveLength(2);
+        expect(endpoint.subscriptions.every((sub) => sub.unsubscribedFrame - sub.subscribedFrame === 10_000)).toBe(true);
         expectSubscriptions(endpoint.subscriptions[0] ? [endpoint.subscriptions[0]] : []).toBe('^ 9999ms !');
         expect(events.filter((e) => e.type === 'refresh-failed')).toHaveLength(1);
         expect(s.state.tokens).toEqual(userTokens('alice'));
       });
     });
 
-    it('honours a shorter refreshDeadline, and the next 401 may refresh again', () => {
+    it('honours a shorter refreshDeadline, and the next 401 may refresh again once the call still out has ended', () => {
       testScheduler.run(({ cold }) => {
         let calls = 0;
         const { session: s } = watched({ refreshDeadline: 3_000, refresh: () => (calls++, calls === 1 ? cold<TokenSet>('-') : fresh(calls)) });
         const first = record(() => s.tokenAfterRejection(0));
-        const second = record(() => s.tokenAfterRejection(0), 5_000);
+        // The first call is still at the server (until its 10 s attempt limit): a 401 meanwhile
+        // waits for it rather than sending the refresh token it may have spent, within its own deadline.
+        const meanwhile = record(() => s.tokenAfterRejection(0), 5_000);
+        const second = record(() => s.tokenAfterRejection(0), 11_000);
         testScheduler.flush();
         expect(first.at).toBe(3_000);
         expect(reasonOf(first.error)).toBe('timeout');
+        expect(meanwhile.at).toBe(8_000);
+        expect(reasonOf(meanwhile.error)).toBe('timeout');
         expect(second.value).toEqual({ accessToken: 'alice-a2', generation: 1, signIn: s.state.signIn });
         expect(calls).toBe(2);
       });

@@ -127,4 +127,50 @@ describe('a token call at the server is never thrown away (issue 21 item 3)', ()
       expect(calls).toBe(1);
     });
   });
+
+  describe('a session that shares nothing', () => {
+    // The deadline ran out while the call was at the server: the session itself is the next to
+    // use the refresh token, so the answer must land in it, and a refresh meanwhile must wait for
+    // that answer instead of sending the token the server may have spent.
+    function alone(): TokenSession {
+      endpoint = strictEndpoint(testScheduler, 80);
+      return createTokenSession({ refresh: endpoint.refresh, refreshDeadline: 50, tokens: userTokens('alice'), scheduler: testScheduler });
+    }
+
+    it('takes the answer that came after the refresh deadline', () => {
+      testScheduler.run(() => {
+        const s = alone();
+        const got = refreshIn(s, 1); // the call reaches the server at 1, the deadline runs out at 51, the answer comes at 81
+        testScheduler.flush();
+        expect(got).toEqual(['TokenRefreshError']);
+        expect(s.state.tokens).toEqual(userTokens('alice', 1));
+        expect(endpoint.calls).toEqual(['alice-r0']);
+        expect(endpoint.reuse).toBe(0);
+      });
+    });
+
+    it('a refresh while that call is still out waits for its answer, sending nothing', () => {
+      testScheduler.run(() => {
+        const s = alone();
+        refreshIn(s, 1);
+        const again = refreshIn(s, 60);
+        testScheduler.flush();
+        expect(again).toEqual(['alice-a1']);
+        expect(endpoint.calls).toEqual(['alice-r0']);
+        expect(endpoint.reuse).toBe(0);
+      });
+    });
+
+    it('dispose() during the call cuts it: nobody is left to use its answer', () => {
+      testScheduler.run(() => {
+        const s = alone();
+        const got = refreshIn(s, 1);
+        at(20, () => s.dispose());
+        testScheduler.flush();
+        expect(got).toEqual(['TokenRefreshError']);
+        expect(endpoint.calls).toEqual(['alice-r0']);
+        expect(s.state.tokens).toEqual(userTokens('alice'));
+      });
+    });
+  });
 });
