@@ -43,6 +43,10 @@ function filesUnder(dir: string, ext: string): string[] {
 }
 
 const libFiles = filesUnder('lib', '.ts');
+
+/** Whether the tarball holds `path` (package.json `files`; npm always adds the manifest). */
+const packageFiles: readonly string[] = [...(JSON.parse(read('package.json')) as { files: string[] }).files, 'package.json'];
+const shipped = (path: string): boolean => packageFiles.some((entry) => path === entry || path.startsWith(`${entry}/`));
 const docs = [...filesUnder('docs', '.md'), 'README.md', 'CHANGELOG.md'].filter((path) => existsSync(join(ROOT, path)));
 
 /** The rule numbers a text cites: "rule 7", "Rule 18", "rules 1-3, 6, 13", "rules 1 and 3". */
@@ -120,7 +124,7 @@ describe('lib/ cites the rules of the page it ships', () => {
 });
 
 describe('the docs stay inside the package', () => {
-  it('link only to files the package holds, and to anchors that exist', () => {
+  it('link only to files the package ships (package.json `files`), and to rules that exist', () => {
     const wrong = docs.flatMap((path) =>
       linksOf(path).flatMap(({ target, line }) => {
         if (/^(https?|mailto):/i.test(target)) return [];
@@ -131,6 +135,7 @@ describe('the docs stay inside the package', () => {
         const inside = relative(ROOT, resolved);
         if (inside.startsWith('..')) return [`${where} (outside the package)`];
         if (!existsSync(resolved)) return [`${where} (no such file)`];
+        if (!shipped(inside.split('\\').join('/'))) return [`${where} (not in the package's files)`];
         if (anchor?.startsWith('rule-') && inside === RULES_PAGE && !explicitAnchors(RULES_PAGE).has(anchor)) return [`${where} (no such rule)`];
         return [];
       }),
