@@ -32,7 +32,7 @@ export interface HttpClientConfig {
   readonly retry?: RetryOption;
   /**
    * The whole request's limit in ms, `false` for none: its attempts, its backoff waits and its
-   * wait for a refresh (DESIGN rule 13). A request that gives up leaves the refresh running.
+   * wait for a refresh (rule 13). A request that gives up leaves the refresh running.
    * @default 30000
    */
   readonly timeout?: number | false;

@@ -13,7 +13,7 @@ import { HttpClientError } from './http-client-error.js';
  * - `disposed`: the session was disposed;
  * - `sign-in-changed`: a request first sent with one sign-in's token would have been sent again
  *   with another sign-in's (a sign-in or sign-out while it waited for a refresh, a backoff or a
- *   late 401's retry, DESIGN rule 18): it ends instead; the message names its method and URL;
+ *   late 401's retry, rule 18): it ends instead; the message names its method and URL;
  * - `shared-state`: the token store or the refresh lock failed or did not answer in time;
  * - `refresh-function`: a custom `refresh` function failed with an error of its own.
  */

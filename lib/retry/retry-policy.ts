@@ -9,7 +9,7 @@ export const DEFAULT_RETRY: RetryBackoffConfig = { maxRetries: 2 };
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /**
- * Whether a request may be sent again after a transient error (DESIGN rule 8): an idempotent
+ * Whether a request may be sent again after a transient error (rule 8): an idempotent
  * method, an `Idempotency-Key` header, or the caller's explicit opt-in.
  */
 export function mayRetryTransient(method: string, hasIdempotencyKey: boolean, optedIn = false): boolean {

@@ -22,7 +22,7 @@ export interface SessionControls {
   /**
    * Replaces the tokens (a sign-in): wins over a refresh in flight here and in every member sharing the store. Revives a revoked session.
    * Starts a new sign-in: requests that sent the old one's token and still wait fail with `TokenRefreshError`, reason `sign-in-changed`
-   * (DESIGN rule 18). Throws a TypeError on a malformed set.
+   * (rule 18). Throws a TypeError on a malformed set.
    */
   setTokens(tokens: TokenSet): void;
   /**

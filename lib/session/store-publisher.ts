@@ -9,7 +9,7 @@ import type { SessionState } from './token-set.js';
  * outside the lock, fenced, tried again when refused, so they win over a refresh in flight
  * anywhere. Each is written as a new generation over whatever the store holds (even when it
  * seems to agree already): the store orders user changes, and the one that reaches it last is
- * the last word (DESIGN rule 18), never a member's clock. While one is on its way, notices from
+ * the last word (rule 18), never a member's clock. While one is on its way, notices from
  * other members wait: what others wrote before our change reached the store must not undo it.
  */
 export interface StorePublisher {

@@ -40,7 +40,7 @@ export interface SessionState {
   /** What produced this state. */
   readonly change: StateChange;
   /**
-   * An opaque random id of the sign-in these tokens descend from (DESIGN rule 18): every
+   * An opaque random id of the sign-in these tokens descend from (rule 18): every
    * sign-in (`setTokens`, the config's `tokens`) and sign-out makes a new one, a refresh or a
    * revocation keeps it. A request sent with one sign-in's token is never sent again with
    * another's. Absent in states stored by older versions: unknown, never a reason to fail.

@@ -5,13 +5,19 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /*
- * The size check of issue 7: no file of lib/ over 150 code lines, no function over 40. A code
- * line is a non-blank line that is not only a comment (its trimmed text does not start with
- * `//`, `/*` or `*`). A function counts every code line of its body, nested functions included:
- * a factory that returns an object of methods is as long as what a reader has to hold at once.
+ * One idea per file (issue 22; issue 7 set the first caps). A file of lib/ holds one idea, and
+ * one idea fits in about 200 code lines: over that, the spec fails. A function over 40 code lines
+ * is a warning printed with the run, not a failure: a long function is worth a second look, but
+ * splitting it only to pass a cap (4-line files, classes written around the rule) costs a reader
+ * more than it saves. Merge files that exist only to satisfy the old caps.
+ *
+ * A code line is a non-blank line that is not only a comment (its trimmed text does not start
+ * with `//`, `/*` or `*`). A function counts every code line of its body, nested functions
+ * included: a factory that returns an object of methods is as long as what a reader has to hold
+ * at once.
  */
-const MAX_FILE_LINES = 150;
-const MAX_FUNCTION_LINES = 40;
+const MAX_FILE_LINES = 200;
+const LONG_FUNCTION_LINES = 40;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,15 +37,13 @@ function codeLines(text: string): number {
 }
 
 interface Measured {
-  /** `lib/x/y.ts name`, the form of {@link NOT_YET_SPLIT}. */
-  readonly key: string;
   /** `lib/x/y.ts:12 name (N lines)`, what a reader acts on. */
   readonly report: string;
   readonly lines: number;
 }
 
 function measure(path: string, line: number, name: string, lines: number): Measured {
-  return { key: `${path} ${name}`, report: `${path}:${line} ${name} (${lines} lines)`, lines };
+  return { report: `${path}:${line} ${name} (${lines} lines)`, lines };
 }
 
 // The name a reader searches for: the function's own, or the variable or property it is assigned to.
@@ -77,19 +81,22 @@ function functionsOf(file: string): Measured[] {
 }
 
 const files = filesUnder(join(ROOT, 'lib'));
-const overLimit = files.flatMap(functionsOf).filter((fn) => fn.lines > MAX_FUNCTION_LINES);
+const longFunctions = files.flatMap(functionsOf).filter((fn) => fn.lines > LONG_FUNCTION_LINES);
 
-describe('the size of lib/', () => {
+describe('the size of lib/: one idea per file', () => {
   it(`keeps every file at or under ${MAX_FILE_LINES} code lines`, () => {
     const long = files.flatMap((file) => {
       const lines = codeLines(readFileSync(file, 'utf8'));
       return lines > MAX_FILE_LINES ? [`${relative(ROOT, file)} (${lines} lines)`] : [];
     });
-    expect(long, 'split these files').toEqual([]);
+    expect(long, 'one idea per file: split these where they hold two').toEqual([]);
   });
 
-  it(`keeps every function at or under ${MAX_FUNCTION_LINES} code lines, nested functions included`, () => {
-    const long = overLimit.map((fn) => fn.report);
-    expect(long, 'split these functions').toEqual([]);
+  it(`warns about functions over ${LONG_FUNCTION_LINES} code lines, nested functions included (a warning, not a failure)`, () => {
+    if (longFunctions.length > 0) {
+      console.warn(`Functions over ${LONG_FUNCTION_LINES} code lines (worth a second look, not a failure):\n${longFunctions.map((fn) => `  ${fn.report}`).join('\n')}`);
+    }
+    // What the warning rests on: every function was measured, and none is longer than a file may be.
+    expect(longFunctions.filter((fn) => fn.lines > MAX_FILE_LINES).map((fn) => fn.report)).toEqual([]);
   });
 });

@@ -153,13 +153,15 @@ function exportedNames(entry: string): Set<string> {
   return names;
 }
 
-/** GitHub's heading anchors. */
+/** GitHub's heading anchors, and the explicit ones (`<a id="rule-7"></a>`). */
 function anchors(doc: string): Set<string> {
   const seen = new Map<string, number>();
   const result = new Set<string>();
   let fenced = false;
   for (const line of read(doc).split('\n')) {
     if (/^\s*```/.test(line)) fenced = !fenced;
+    const explicit = fenced ? null : /^<a id="([^"]+)"><\/a>$/.exec(line.trim());
+    if (explicit) result.add(explicit[1]!);
     const heading = fenced ? null : /^#{1,6}\s+(.*)$/.exec(line);
     if (!heading) continue;
     const base = heading[1]!
