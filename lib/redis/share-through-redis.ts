@@ -45,8 +45,8 @@ export const REDIS_DEFAULTS = { lockTtl: 5_000, lockWait: 20_000, commandTimeout
 const MAX_MS = 2_147_483_647;
 
 /**
- * Shares one session's tokens among processes through Redis: spread the result into
- * `createTokenSession`. One refresh per expiry across the fleet, late writers fenced off by
+ * Shares one session's tokens among processes through Redis: give the result to
+ * `createTokenSession` as `share`. One refresh per expiry across the fleet, late writers fenced off by
  * generation, changes delivered by pub/sub (a request with a valid token makes no Redis call),
  * and Redis failures surfaced as `TokenRefreshError` reason `'shared-state'`, never as a refresh
  * without the lock. Throws at once when the client is not connected.

@@ -45,8 +45,8 @@ let warned = false;
 
 /**
  * Shares a token session between the tabs of one origin: one refresh per expiry across every
- * tab, and sign-in, sign-out and revocation in one tab reach all of them. Spread the result into
- * the session's config. The refresh lock is a Web Lock; the tokens live in the memory of the
+ * tab, and sign-in, sign-out and revocation in one tab reach all of them. Give the result to
+ * the session as `share`. The refresh lock is a Web Lock; the tokens live in the memory of the
  * open tabs and pass between them over a `BroadcastChannel` (see `persist`).
  *
  * Outside a page or web worker (server rendering, even on a runtime with Web Locks), and where
