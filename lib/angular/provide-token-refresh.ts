@@ -18,7 +18,7 @@ import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
 import type { RetryOption } from '../retry/retry-option.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../session/create-token-session.js';
 import type { SessionEvent } from '../session/session-event.js';
-import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
+import { checkDuration } from '../util/check-duration.js';
 import { INTERCEPTOR_USAGE, TOKEN_REFRESH_OPTIONS, TOKEN_REQUEST_PIPELINE, type TokenRefreshOptions } from './token-refresh-options.js';
 import { TOKEN_SESSION } from './token-session-token.js';
 
@@ -58,7 +58,7 @@ export interface TokenRefreshCommonConfig {
   readonly retry?: RetryOption;
   /**
    * The whole request's limit in ms, `false` for none: its attempts, backoff waits and wait for
-   * a refresh (DESIGN rule 13); it then fails with `RequestTimeoutError`. Angular's own per-request
+   * a refresh (rule 13); it then fails with `RequestTimeoutError`. Angular's own per-request
    * `timeout` option still limits each attempt. Runs on the `sessionConfig`'s scheduler.
    * @default 30000
    */
@@ -145,15 +145,12 @@ function resolveOptions(config: TokenRefreshConfig): TokenRefreshOptions {
   return {
     allowList: createOriginAllowList(allowedOrigins.map((origin) => originOf(origin, 'provideTokenRefresh: allowed origins'))),
     retry: { ...retry, scheduler: retry.scheduler ?? scheduler },
-    timeout: checkTimeout(config.timeout ?? 30_000),
+    timeout: checkDuration(config.timeout ?? 30_000, 'provideTokenRefresh: `timeout`', { min: 1, orFalse: true }),
     scheduler,
   };
 }
 
-function checkTimeout(value: number | false): number | false {
-  if (value === false || (typeof value === 'number' && value > 0 && value <= MAX_TIMER_DELAY)) return value;
-  throw new TypeError(`provideTokenRefresh: timeout must be a number of ms from 1 to ${MAX_TIMER_DELAY}, or false; got ${String(value)}`);
-}
+
 
 // Angular has no public way to list the interceptors of an injector. Its root interceptors (the
 // token behind withHttpTransferCache, exported as ɵHTTP_ROOT_INTERCEPTOR_FNS) run after every

@@ -1,5 +1,6 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { RefreshLock } from '../session/token-store.js';
+import { runThenRelease } from '../util/run-then-release.js';
 import { keepLease, releaseLock, type RedisLockConfig } from './redis-lock-lease.js';
 import { waitForLock } from './redis-lock-wait.js';
 import { RedisSharedStateError } from './redis-shared-state-error.js';
@@ -60,7 +61,7 @@ function runUnderLock<T>(config: RedisLockConfig, task: () => Observable<T>, sub
     acquired: () => {
       held = true;
       stopLease = keepLease(config, owner);
-      inner = subscribeTask(task, subscriber, stop);
+      inner = runThenRelease(task, subscriber, stop);
     },
     failed: (error) => {
       stop();
@@ -68,27 +69,4 @@ function runUnderLock<T>(config: RedisLockConfig, task: () => Observable<T>, sub
     },
   });
   return stop;
-}
-
-/** Subscribes to the task and forwards what it emits; its end, or a throw from `task()`, ends the run. */
-function subscribeTask<T>(task: () => Observable<T>, subscriber: Subscriber<T>, stop: () => void): Subscription | undefined {
-  let source: Observable<T>;
-  try {
-    source = task();
-  } catch (error) {
-    stop();
-    subscriber.error(error);
-    return undefined;
-  }
-  return source.subscribe({
-    next: (value) => subscriber.next(value),
-    error: (error: unknown) => {
-      stop();
-      subscriber.error(error);
-    },
-    complete: () => {
-      stop();
-      subscriber.complete();
-    },
-  });
 }

@@ -1,5 +1,6 @@
 import { shareParts, type SharedParts } from '../session/share-store.js';
 import type { RefreshLock, SharedState } from '../session/token-store.js';
+import { checkDuration } from '../util/check-duration.js';
 import { connectionOf, type RedisClientLike } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import { createRedisLock } from './redis-lock.js';
@@ -42,11 +43,9 @@ export interface ShareThroughRedisConfig {
 /** The defaults of {@link ShareThroughRedisConfig}, in one place. */
 export const REDIS_DEFAULTS = { lockTtl: 5_000, lockWait: 20_000, commandTimeout: 2_000 } as const;
 
-const MAX_MS = 2_147_483_647;
-
 /**
- * Shares one session's tokens among processes through Redis: spread the result into
- * `createTokenSession`. One refresh per expiry across the fleet, late writers fenced off by
+ * Shares one session's tokens among processes through Redis: give the result to
+ * `createTokenSession` as `share`. One refresh per expiry across the fleet, late writers fenced off by
  * generation, changes delivered by pub/sub (a request with a valid token makes no Redis call),
  * and Redis failures surfaced as `TokenRefreshError` reason `'shared-state'`, never as a refresh
  * without the lock. Throws at once when the client is not connected.
@@ -84,9 +83,5 @@ export function shareThroughRedis(config: ShareThroughRedisConfig): SharedState 
 }
 
 function duration(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_MS) {
-    throw new TypeError(`shareThroughRedis: \`${name}\` must be a number of ms from ${min} to ${MAX_MS}`);
-  }
-  return value;
+  return value === undefined ? fallback : checkDuration(value, `shareThroughRedis: \`${name}\``, { min });
 }

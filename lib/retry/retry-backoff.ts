@@ -18,7 +18,7 @@ export type { RetryBackoffConfig } from './retry-backoff-config.js';
  * 1.5`, a negative delay, an option it does not have).
  *
  * @example
- * client.get<Report>('/reports/1').pipe(retryBackoff({ maxRetries: 5, baseDelay: 1000 }))
+ * api.get<Report>('/reports/1').pipe(retryBackoff({ maxRetries: 5, baseDelay: 1000 }))
  */
 export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperatorFunction<T> {
   const { maxRetries, scheduler, delayOf } = backoffPolicy(config);

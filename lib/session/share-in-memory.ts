@@ -1,4 +1,5 @@
 import { Observable, Subject, asapScheduler, defer, of, type Subscription } from 'rxjs';
+import { runThenRelease } from '../util/run-then-release.js';
 import type { SessionState } from './token-set.js';
 import { shareStore } from './share-store.js';
 import type { RefreshLock, SharedState, TokenStore } from './token-store.js';
@@ -63,9 +64,14 @@ function createMutex(): RefreshLock {
       new Observable<T>((subscriber) => {
         let inner: Subscription | undefined;
         let holding = false;
+        const release = (): void => {
+          if (!holding) return;
+          holding = held = false;
+          grant();
+        };
         const start = (): void => {
           held = holding = true;
-          inner = defer(task).subscribe({ next: (value) => subscriber.next(value), error: (error: unknown) => subscriber.error(error), complete: () => subscriber.complete() });
+          inner = runThenRelease(task, subscriber, release);
         };
         waiting.push(start);
         grant();
@@ -73,9 +79,7 @@ function createMutex(): RefreshLock {
           inner?.unsubscribe();
           const queued = waiting.indexOf(start);
           if (queued >= 0) waiting.splice(queued, 1);
-          if (!holding) return;
-          holding = held = false;
-          grant();
+          release();
         };
       }),
   };

@@ -1,6 +1,7 @@
 import { shareInMemory } from '../session/share-in-memory.js';
 import { shareParts, type SharedParts } from '../session/share-store.js';
 import { CONNECT_SESSION, type RefreshLock, type SharedState } from '../session/token-store.js';
+import { checkDuration } from '../util/check-duration.js';
 import { createTabLock } from './tab-lock.js';
 import { createTabStore } from './tab-store.js';
 
@@ -45,8 +46,8 @@ let warned = false;
 
 /**
  * Shares a token session between the tabs of one origin: one refresh per expiry across every
- * tab, and sign-in, sign-out and revocation in one tab reach all of them. Spread the result into
- * the session's config. The refresh lock is a Web Lock; the tokens live in the memory of the
+ * tab, and sign-in, sign-out and revocation in one tab reach all of them. Give the result to
+ * the session as `share`. The refresh lock is a Web Lock; the tokens live in the memory of the
  * open tabs and pass between them over a `BroadcastChannel` (see `persist`).
  *
  * Outside a page or web worker (server rendering, even on a runtime with Web Locks), and where
@@ -68,8 +69,8 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
     throw new TypeError("shareAcrossTabs: pass a non-empty `name`, e.g. shareAcrossTabs({ name: 'my-app' })");
   }
   if (config.persist !== undefined && config.persist !== 'local') throw new TypeError("shareAcrossTabs: `persist` must be 'local' or left out");
-  const answerTimeout = duration(config.answerTimeout, 'answerTimeout') ?? TABS_DEFAULTS.answerTimeout;
-  const holdLimit = duration(config.holdLimit, 'holdLimit') ?? TABS_DEFAULTS.holdLimit;
+  const answerTimeout = duration(config.answerTimeout, 'answerTimeout', TABS_DEFAULTS.answerTimeout);
+  const holdLimit = duration(config.holdLimit, 'holdLimit', TABS_DEFAULTS.holdLimit);
 
   const locks = globalThis.navigator?.locks;
   if (!inBrowser() || typeof locks?.request !== 'function' || typeof globalThis.BroadcastChannel !== 'function') return shareNothing();
@@ -122,10 +123,8 @@ function inBrowser(): boolean {
   return typeof globalThis.document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
 }
 
-function duration(value: number | undefined, key: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'number' && value > 0 && value <= 2_147_483_647) return value;
-  throw new TypeError(`shareAcrossTabs: \`${key}\` must be a number of ms above 0`);
+function duration(value: number | undefined, key: string, fallback: number): number {
+  return value === undefined ? fallback : checkDuration(value, `shareAcrossTabs: \`${key}\``, { min: 1 });
 }
 
 // Reading `localStorage` throws where storage is blocked (sandboxed frames, some privacy modes).

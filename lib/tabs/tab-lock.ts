@@ -1,5 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
 import type { RefreshLock } from '../session/token-store.js';
+import { runThenRelease } from '../util/run-then-release.js';
 import { holdExclusive } from './hold-exclusive.js';
 
 /**
@@ -19,19 +20,7 @@ export function createTabLock(locks: LockManager, lockName: string, holdLimit: n
             new Promise<void>((resolve) => {
               done = resolve;
               if (subscriber.closed) return resolve();
-              // Release before telling the session, so a waiting tab starts as early as it can; the
-              // task has written its result to the store by then, so the next holder reads it.
-              inner = task().subscribe({
-                next: (value) => subscriber.next(value),
-                error: (error: unknown) => {
-                  resolve();
-                  subscriber.error(error);
-                },
-                complete: () => {
-                  resolve();
-                  subscriber.complete();
-                },
-              });
+              inner = runThenRelease(task, subscriber, resolve);
             }),
           failed: (error) => subscriber.error(error),
         });

@@ -68,7 +68,7 @@ interface Pending extends TestRequest {
  * @example
  * const test = createTestTransport();
  * const api = createHttpClient({ baseUrl: 'https://api.test', transport: test.transport, session });
- * api.get('/me').subscribe(…);
+ * api.get('/me').subscribe((me) => render(me));
  * test.expectOne('/me').flush({ name: 'Ada' });
  * test.verify();
  */

@@ -43,6 +43,13 @@ describe('provideTokenRefresh', () => {
     ])('throws a TypeError at once for %s', (_, config) => {
       expect(() => provideTokenRefresh(config as TokenRefreshConfig)).toThrow(TypeError);
     });
+
+    it('throws a TypeError naming `timeout` for a timeout no timer honours', () => {
+      const config = { allowedOrigins: [API], sessionConfig: revokingConfig() };
+      const message = (got: string) => new TypeError(`provideTokenRefresh: \`timeout\` must be a number of ms from 1 to 2147483647, or false; got ${got}`);
+      expect(() => provideTokenRefresh({ ...config, timeout: 0 })).toThrow(message('0'));
+      expect(() => provideTokenRefresh({ ...config, timeout: 2 ** 31 })).toThrow(message('2147483648'));
+    });
   });
 
   describe('when it creates the session from sessionConfig', () => {

@@ -9,6 +9,19 @@ import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../..
 
 const POLL = { timeout: 5_000, interval: 20 };
 
+// Checked before the client is touched, so no Redis is needed.
+describe('shareThroughRedis, when a duration is unusable', () => {
+  const client = { isOpen: true, isReady: true, sendCommand: () => undefined, duplicate: () => undefined };
+  it.each([
+    [{ lockTtl: 2 }, 'shareThroughRedis: `lockTtl` must be a number of ms from 3 to 2147483647; got 2'],
+    [{ lockWait: -1 }, 'shareThroughRedis: `lockWait` must be a number of ms from 0 to 2147483647; got -1'],
+    [{ commandTimeout: Number.NaN }, 'shareThroughRedis: `commandTimeout` must be a number of ms from 1 to 2147483647; got NaN'],
+    [{ commandTimeout: '2s' }, 'shareThroughRedis: `commandTimeout` must be a number of ms from 1 to 2147483647; got string'],
+  ])('throws a TypeError naming the option for %j', (durations, message) => {
+    expect(() => shareThroughRedis({ client, key: 'tokens:ada', ...(durations as object) })).toThrow(new TypeError(message));
+  });
+});
+
 describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('shareThroughRedis (%s)', (library) => {
   let redis: TestRedisServer;
   let app: TestClient;

@@ -11,8 +11,8 @@ describe('shareAcrossTabs', () => {
       [undefined, /non-empty `name`/],
       [{ name: '' }, /non-empty `name`/],
       [{ name: 'app', persist: 'session' }, /`persist` must be 'local'/],
-      [{ name: 'app', answerTimeout: 0 }, /`answerTimeout` must be a number of ms above 0/],
-      [{ name: 'app', holdLimit: -1 }, /`holdLimit` must be a number of ms above 0/],
+      [{ name: 'app', answerTimeout: 0 }, /shareAcrossTabs: `answerTimeout` must be a number of ms from 1 to 2147483647; got 0/],
+      [{ name: 'app', holdLimit: -1 }, /shareAcrossTabs: `holdLimit` must be a number of ms from 1 to 2147483647; got -1/],
     ])('throws a TypeError naming the field for %j', (config, message) => {
       expect(() => shareAcrossTabs(config as never)).toThrow(TypeError);
       expect(() => shareAcrossTabs(config as never)).toThrow(message);
