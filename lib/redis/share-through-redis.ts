@@ -1,4 +1,4 @@
-import { shareParts, type SharedParts } from '../session/share-store.js';
+import { shareParts, type SharedParts } from '../session/sharing/share-store.js';
 import type { RefreshLock, SharedState } from '../session/token-store.js';
 import { checkDuration } from '../util/check-duration.js';
 import { connectionOf, type RedisClientLike } from './redis-connection.js';

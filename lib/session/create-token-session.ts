@@ -8,7 +8,7 @@ import { resolveSessionConfig, type TokenSessionConfig } from './session-config.
 import { followSignIns, newSignIn, type SessionContext } from './session-context.js';
 import { createSessionControls, type SessionControls } from './session-controls.js';
 import type { SessionEvent } from './session-event.js';
-import type { StoreSync } from './store-sync.js';
+import type { StoreSync } from './sharing/store-sync.js';
 import type { TokenAccess } from './token-access.js';
 import { CONNECT_SESSION } from './token-store.js';
 import type { SessionState } from './token-set.js';

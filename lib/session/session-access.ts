@@ -4,7 +4,7 @@ import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { currentOf, type RefreshFlights } from './refresh-flight.js';
 import { needsRefreshFirst } from './refresh-margin.js';
 import { signInOf, type SessionContext } from './session-context.js';
-import type { StoreSync } from './store-sync.js';
+import type { StoreSync } from './sharing/store-sync.js';
 import type { CurrentToken, Revocable, TokenAccess } from './token-access.js';
 import type { SessionState } from './token-set.js';
 

@@ -5,7 +5,7 @@ import type { RevokeFunction } from './session-config.js';
 import { stoppedError } from './session-access.js';
 import { ownState, type SessionContext } from './session-context.js';
 import type { SessionEvent } from './session-event.js';
-import type { StoreSync } from './store-sync.js';
+import type { StoreSync } from './sharing/store-sync.js';
 import type { CurrentToken, TokenAccess } from './token-access.js';
 import type { SessionState, TokenSet } from './token-set.js';
 

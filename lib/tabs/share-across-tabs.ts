@@ -1,5 +1,5 @@
-import { shareInMemory } from '../session/share-in-memory.js';
-import { shareParts, type SharedParts } from '../session/share-store.js';
+import { shareInMemory } from '../session/sharing/share-in-memory.js';
+import { shareParts, type SharedParts } from '../session/sharing/share-store.js';
 import { CONNECT_SESSION, type RefreshLock, type SharedState } from '../session/token-store.js';
 import { checkDuration } from '../util/check-duration.js';
 import { createTabLock } from './tab-lock.js';

@@ -1,4 +1,4 @@
-import { checkSharedState } from '../session/check-shared-state.js';
+import { checkSharedState } from '../session/sharing/check-shared-state.js';
 import type { SessionState } from '../session/token-set.js';
 
 /** What tabs tell each other over the share's `BroadcastChannel`. */

@@ -1,5 +1,5 @@
 import { NEVER, Observable, Subject, defer, from, merge, of, switchMap, tap, throwError, timer, type ObservableInput } from 'rxjs';
-import { shareInMemory } from '../../lib/session/share-in-memory.js';
+import { shareInMemory } from '../../lib/session/sharing/share-in-memory.js';
 import type { SessionState } from '../../lib/session/token-set.js';
 import type { RefreshLock, TokenStore } from '../../lib/session/token-store.js';
 

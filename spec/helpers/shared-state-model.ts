@@ -8,14 +8,14 @@ import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
-import { shareStore } from '../../lib/session/share-store.js';
+import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { SessionState } from '../../lib/session/token-set.js';
 import type { SharedState } from '../../lib/session/token-store.js';
 import { createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
 import { seededRandom, skewedScheduler } from './model-clock.js';
 import { createModelServer, type ModelServer } from './model-server.js';
 import { createModelStore, type ModelStore, type Tamper } from './model-store.js';
-import { PUBLISH_BOUND } from '../../lib/session/store-publisher.js';
+import { PUBLISH_BOUND } from '../../lib/session/sharing/store-publisher.js';
 
 /** The members' `storeTimeout`. */
 const STORE_TIMEOUT = 60;

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { shareThroughRedis } from '../../lib/redis/index.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import { shareStore } from '../../lib/session/share-store.js';
+import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { SessionState } from '../../lib/session/token-set.js';
 import type { SharedState } from '../../lib/session/token-store.js';
 import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';

@@ -16,7 +16,7 @@ import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
-import { shareStore } from '../../lib/session/share-store.js';
+import { shareStore } from '../../lib/session/sharing/share-store.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { outcome } from '../helpers/outcomes.js';
 import { userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';

@@ -16,9 +16,9 @@ import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
-import { shareInMemory } from '../../lib/session/share-in-memory.js';
+import { shareInMemory } from '../../lib/session/sharing/share-in-memory.js';
 import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
-import { shareStore } from '../../lib/session/share-store.js';
+import { shareStore } from '../../lib/session/sharing/share-store.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';
 

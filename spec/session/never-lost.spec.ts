@@ -11,7 +11,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
-import { shareStore } from '../../lib/session/share-store.js';
+import { shareStore } from '../../lib/session/sharing/share-store.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { strictEndpoint, userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';
 

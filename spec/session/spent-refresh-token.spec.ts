@@ -11,7 +11,7 @@ import { of, map, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
-import { shareStore } from '../../lib/session/share-store.js';
+import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';

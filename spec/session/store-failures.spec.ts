@@ -6,7 +6,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
-import { shareStore } from '../../lib/session/share-store.js';
+import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
 import type { TokenStore } from '../../lib/session/token-store.js';
 import { createTestScheduler } from '../helpers/marbles.js';

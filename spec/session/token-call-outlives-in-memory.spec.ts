@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
-import { shareInMemory } from '../../lib/session/share-in-memory.js';
+import { shareInMemory } from '../../lib/session/sharing/share-in-memory.js';
 import { startRotatingEndpoint } from '../helpers/rotating-endpoint.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

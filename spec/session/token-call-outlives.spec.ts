@@ -9,7 +9,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import { shareStore } from '../../lib/session/share-store.js';
+import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { strictEndpoint, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';

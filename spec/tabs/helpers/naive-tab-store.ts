@@ -1,6 +1,6 @@
 import { defer, of, Subject } from 'rxjs';
 import type { SessionState } from '../../../lib/session/token-set.js';
-import { shareStore } from '../../../lib/session/share-store.js';
+import { shareStore } from '../../../lib/session/sharing/share-store.js';
 import type { RefreshLock, SharedState, TokenStore } from '../../../lib/session/token-store.js';
 import { createTabLock } from '../../../lib/tabs/tab-lock.js';
 

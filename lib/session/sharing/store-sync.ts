@@ -1,11 +1,11 @@
 import { BehaviorSubject, EMPTY, Subscription, catchError, endWith, merge, switchMap, take, timer, type Observable } from 'rxjs';
-import type { RefreshPath } from './refresh-path.js';
-import type { SessionContext } from './session-context.js';
+import type { RefreshPath } from '../refresh-path.js';
+import type { SessionContext } from '../session-context.js';
 import { SharedRefresh } from './shared-refresh.js';
 import { MAX_WRITE_TRIES, createStoreAccess, reportStoreFailure, type StoreAccess } from './store-access.js';
 import { createStorePublisher, type StorePublisher } from './store-publisher.js';
-import type { SessionState } from './token-set.js';
-import type { RefreshLock, TokenStore } from './token-store.js';
+import type { SessionState } from '../token-set.js';
+import type { RefreshLock, TokenStore } from '../token-store.js';
 
 /** The store side of a sharing session: its start, its refreshes, its sign-ins and sign-outs. */
 export interface StoreSync extends RefreshPath {

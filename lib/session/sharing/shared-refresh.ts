@@ -1,10 +1,10 @@
 import { BehaviorSubject, catchError, defer, filter, finalize, map, of, race, retry, switchMap, take, tap, throwError, type Observable } from 'rxjs';
-import { outlive } from '../util/outlive.js';
-import { toNextState, type RefreshPhase } from './refresh-path.js';
-import { SharedStateFailure } from './run-refresh.js';
-import { applyOutcome, sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
+import { outlive } from '../../util/outlive.js';
+import { toNextState, type RefreshPhase } from '../refresh-path.js';
+import { SharedStateFailure } from '../run-refresh.js';
+import { applyOutcome, sameTokens, type RefreshOutcome, type SessionContext } from '../session-context.js';
 import { MAX_WRITE_TRIES, type StoreAccess } from './store-access.js';
-import type { SessionState, TokenSet } from './token-set.js';
+import type { SessionState, TokenSet } from '../token-set.js';
 
 /**
  * One refresh through the shared store, under the lock: re-read the store and adopt a newer

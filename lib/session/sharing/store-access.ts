@@ -1,9 +1,9 @@
 import { catchError, defer, filter, map, of, switchMap, take, throwError, throwIfEmpty, timeout, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { checkSharedState } from './check-shared-state.js';
-import { SharedStateFailure } from './run-refresh.js';
-import type { SessionContext } from './session-context.js';
-import type { SessionState } from './token-set.js';
-import type { RefreshLock, TokenStore } from './token-store.js';
+import { SharedStateFailure } from '../run-refresh.js';
+import type { SessionContext } from '../session-context.js';
+import type { SessionState } from '../token-set.js';
+import type { RefreshLock, TokenStore } from '../token-store.js';
 
 /** How many times a write is tried before it counts as failed. */
 export const MAX_WRITE_TRIES = 5;

@@ -1,8 +1,8 @@
 import { Observable, Subject, asapScheduler, defer, of, type Subscription } from 'rxjs';
-import { runThenRelease } from '../util/run-then-release.js';
-import type { SessionState } from './token-set.js';
+import { runThenRelease } from '../../util/run-then-release.js';
+import type { SessionState } from '../token-set.js';
 import { shareStore } from './share-store.js';
-import type { RefreshLock, SharedState, TokenStore } from './token-store.js';
+import type { RefreshLock, SharedState, TokenStore } from '../token-store.js';
 
 /**
  * A {@link TokenStore} and {@link RefreshLock} in this process's memory, for several sessions

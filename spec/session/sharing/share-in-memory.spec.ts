@@ -1,10 +1,10 @@
 import { NEVER, Subject, defer, map, of, tap, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
-import { shareInMemory } from '../../lib/session/share-in-memory.js';
-import type { TokenSet } from '../../lib/session/token-set.js';
-import { createTestScheduler } from '../helpers/marbles.js';
+import { createTokenSession, type TokenSession } from '../../../lib/session/create-token-session.js';
+import { shareInMemory } from '../../../lib/session/sharing/share-in-memory.js';
+import type { TokenSet } from '../../../lib/session/token-set.js';
+import { createTestScheduler } from '../../helpers/marbles.js';
 
 const old: TokenSet = { accessToken: 'a0', refreshToken: 'r0' };
 const fresh: TokenSet = { accessToken: 'a1', refreshToken: 'r1' };

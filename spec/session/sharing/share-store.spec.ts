@@ -1,10 +1,10 @@
 import { Observable, Subject, defer, filter, firstValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
-import { shareInMemory } from '../../lib/session/share-in-memory.js';
-import { shareStore } from '../../lib/session/share-store.js';
-import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
-import type { RefreshLock, TokenStore } from '../../lib/session/token-store.js';
+import { createTokenSession, type TokenSession } from '../../../lib/session/create-token-session.js';
+import { shareInMemory } from '../../../lib/session/sharing/share-in-memory.js';
+import { shareStore } from '../../../lib/session/sharing/share-store.js';
+import type { SessionState, TokenSet } from '../../../lib/session/token-set.js';
+import type { RefreshLock, TokenStore } from '../../../lib/session/token-store.js';
 
 /** A store and lock of an app's own that, like most, stop working once disposed. */
 function ownStoreAndLock() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSharedState } from '../../lib/session/check-shared-state.js';
+import { checkSharedState } from '../../../lib/session/sharing/check-shared-state.js';
 
 const NOW = Date.UTC(2026, 11, 7);
 const valid = { tokens: { accessToken: 'ada-a1', refreshToken: 'ada-r1', expiresAt: NOW + 60_000 }, generation: 4, revoked: false, receivedAt: NOW, change: 'refresh' };

@@ -1,8 +1,8 @@
 import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, of, race, retry, switchMap, take, throwError, timer, type Observable } from 'rxjs';
-import { SharedStateFailure } from './run-refresh.js';
-import { adoptIfNewer, applyOutcome, isWritten, sameTokens, type SessionContext } from './session-context.js';
+import { SharedStateFailure } from '../run-refresh.js';
+import { adoptIfNewer, applyOutcome, isWritten, sameTokens, type SessionContext } from '../session-context.js';
 import { InvalidStoreAnswer, MAX_WRITE_TRIES, reportStoreFailure, type StoreAccess } from './store-access.js';
-import type { SessionState } from './token-set.js';
+import type { SessionState } from '../token-set.js';
 
 /**
  * Writes this session's sign-ins and sign-outs to the store, one at a time and in order:

@@ -5,15 +5,15 @@
 import { Subject, map, of, switchMap, throwError, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
-import { createTokenSession } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
-import { shareStore } from '../../lib/session/share-store.js';
-import { MAX_WRITE_TRIES } from '../../lib/session/store-access.js';
-import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
-import type { TokenStore } from '../../lib/session/token-store.js';
-import { createTestScheduler } from '../helpers/marbles.js';
-import { userTokens, virtualLock } from './hardening-fixtures.js';
+import { TokenRefreshError } from '../../../lib/errors/token-refresh-error.js';
+import { createTokenSession } from '../../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../../lib/session/session-event.js';
+import { shareStore } from '../../../lib/session/sharing/share-store.js';
+import { MAX_WRITE_TRIES } from '../../../lib/session/sharing/store-access.js';
+import type { SessionState, TokenSet } from '../../../lib/session/token-set.js';
+import type { TokenStore } from '../../../lib/session/token-store.js';
+import { createTestScheduler } from '../../helpers/marbles.js';
+import { userTokens, virtualLock } from '../hardening-fixtures.js';
 
 const stateOf = (tokens: TokenSet | null, generation: number): SessionState => ({ tokens, generation, revoked: false, receivedAt: 0, change: 'refresh' });
 // A value a store of one's own could answer; typed as a state, as a buggy store would claim.

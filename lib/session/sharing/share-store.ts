@@ -1,5 +1,5 @@
 import { createStoreSync } from './store-sync.js';
-import { CONNECT_SESSION, type RefreshLock, type SharedState, type TokenStore } from './token-store.js';
+import { CONNECT_SESSION, type RefreshLock, type SharedState, type TokenStore } from '../token-store.js';
 
 /** A store and a lock, as one session (or an app reading them directly) uses them. */
 export interface SharedParts<L extends RefreshLock | undefined = RefreshLock | undefined> {
