@@ -23,7 +23,7 @@ try {
   }
 
   // Only what consumers need: the build, its sources (for the maps), the docs.
-  const allowed = /^(dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|lib\/.+\.ts|docs\/.+\.md|README\.md|LICENSE|package\.json)$/;
+  const allowed = /^(dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|lib\/.+\.ts|docs\/.+\.md|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/;
   const unexpected = files.filter((file) => !allowed.test(file) || /\.spec\.ts$/.test(file));
   if (unexpected.length > 0) problems.push(`unexpected files in the tarball: ${unexpected.join(', ')}`);
   for (const required of ['LICENSE', 'README.md', 'package.json', ...ready.flatMap((entry) => [entry.js, entry.types])]) {
