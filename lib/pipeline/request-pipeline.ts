@@ -1,7 +1,13 @@
-import { Observable } from 'rxjs';
-import { passThrough } from '../util/subscribe-checked.js';
+import { defer, type Observable } from 'rxjs';
+import { authorizedAttempt } from '../auth/authorize.js';
+import { isTokenRejection } from '../auth/is-token-rejection.js';
+import { SignInPin } from '../auth/sign-in-pin.js';
+import { redactUrl } from '../util/redact-url.js';
+import { bearer } from './bearer.js';
 import type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
-import { createRequestRunner } from './request-run.js';
+import { requestDeadline } from './request-deadline.js';
+import { retryTransient } from './retry-transient.js';
+import { stopWhenSessionEnds } from './stop-when-session-ends.js';
 
 export type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
 
@@ -9,14 +15,51 @@ export type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipe
 export type RequestPipeline = <T>(request: PipelineRequest, send: SendAttempt<T>) => Observable<T>;
 
 /**
- * The ONE request pipeline, shared by `createHttpClient` and the Angular interceptor:
- * origin allow-list -> `Authorization: Bearer` -> `authorize` (one refresh at most per
- * request, DESIGN rule 7, however many transient retries it makes) -> transient retry with
- * backoff -> a stop on the session's revocation (`TokenAccess.revoked$`) -> the whole-request
- * deadline (rule 13). Retries are reported on the session's `events$` through
- * `TokenAccess.report`. The steps are in {@link createRequestRunner}.
+ * The ONE request pipeline, shared by `createHttpClient` and the Angular interceptor. Read top
+ * to bottom, one request:
+ * - the attempt: on an allowed origin it takes the session's current token (rule 5) and sends it
+ *   as `Authorization: Bearer`; a token rejection from an allowed origin `switchMap`s onto the
+ *   session's one refresh and is sent once more, once per request however many transient retries
+ *   it makes (rules 1, 2, 7), and never with another sign-in's token (rule 18);
+ * - transient errors go through {@link retryBackoff} (rules 6, 8), each retry a `request-retried`
+ *   event on the session's `events$`;
+ * - the session's end (revocation) stops it at once;
+ * - one deadline bounds it all: attempts, backoff waits and the wait for a refresh (rule 13).
  */
-export function createRequestPipeline(config: RequestPipelineConfig): RequestPipeline {
-  const run = createRequestRunner(config);
-  return <T>(request: PipelineRequest, send: SendAttempt<T>): Observable<T> => new Observable<T>((subscriber) => run(request, send, passThrough, subscriber));
+export function createRequestPipeline({ access, allowList, scheduler }: RequestPipelineConfig): RequestPipeline {
+  // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
+  const isRejection = (error: unknown): boolean => isTokenRejection(error) && allowList.allows(error.responseUrl);
+  const retryTransientOf = retryTransient(access, scheduler);
+  const authorization = bearerOnce();
+
+  return <T>(request: PipelineRequest, send: SendAttempt<T>): Observable<T> => {
+    const { method, url } = request;
+    const attempt = (token: string | null): Observable<T> => send(token === null ? null : authorization(token)).pipe(requestDeadline(request.attemptTimeout, method, url, scheduler));
+    if (!access || !request.auth || !allowList.allows(url)) {
+      return defer(() => attempt(null)).pipe(retryTransientOf(request.retry), requestDeadline(request.timeout, method, url, scheduler));
+    }
+    return defer(() => {
+      const pin = new SignInPin(method, url); // rule 18, across every attempt of this request
+      let refreshed = false; // rule 7: one refresh per request
+      const onRetry = (): void => access.report({ type: 'request-retried', method, url: redactUrl(url), reason: 'unauthorized', attempt: 1 });
+      return authorizedAttempt(access, attempt, { isRejection, mayRetry: () => !refreshed && (refreshed = true), onRetry }, pin).pipe(
+        retryTransientOf(request.retry),
+        stopWhenSessionEnds(access.revoked$),
+        requestDeadline(request.timeout, method, url, scheduler),
+      );
+    });
+  };
+}
+
+// Every request of a generation sends the same token: check its header syntax once, not per attempt.
+function bearerOnce(): (token: string) => string {
+  let last: string | undefined;
+  let value = '';
+  return (token) => {
+    if (token !== last) {
+      value = bearer(token);
+      last = token;
+    }
+    return value;
+  };
 }
