@@ -57,7 +57,7 @@ function sendThrough(pipeline: RequestPipeline, resolved: ResolvedClientConfig):
     const check = whole ? (response: ApiResponse<unknown>) => checkStatus(request, response) : (response: ApiResponse<unknown>) => checkStatus(request, response).body;
     const attempt = (authorization: string | null): Observable<unknown> =>
       transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } }).pipe(map(check));
-    return pipeline(pipelineRequest(request, defaults.retry, resolved.retry), attempt);
+    return pipeline(pipelineRequest(request, defaults, resolved.retry), attempt);
   };
 }
 
@@ -81,16 +81,18 @@ function caller(send: SendRequest, handler: RequestHandler | undefined, defaults
 }
 
 // `clientRetry` is the client's own policy object: requests that keep it share one retry operator.
-function pipelineRequest(request: ApiRequest, clientOption: ApiRequest['retry'], clientRetry: RetryBackoffConfig): PipelineRequest {
+function pipelineRequest(request: ApiRequest, defaults: RequestDefaults, clientRetry: RetryBackoffConfig): PipelineRequest {
   const idempotent = mayRetryTransient(request.method, 'idempotency-key' in request.headers, request.idempotent);
   // A per-request policy refines the client's: `{ maxRetries: 5 }` keeps the client's delays.
-  const retry = !idempotent ? undefined : request.retry === clientOption ? clientRetry : mergeRetry(clientRetry, request.retry);
+  const retry = !idempotent ? undefined : request.retry === defaults.retry ? clientRetry : mergeRetry(clientRetry, request.retry);
   return {
     method: request.method,
     url: request.url,
     auth: request.auth,
     retry,
-    timeout: checkTimeout(request.timeout, 'timeout'),
-    attemptTimeout: checkTimeout(request.attemptTimeout ?? false, 'attemptTimeout'),
+    // The client's own timeouts were checked when it was created; a request's own (or an
+    // interceptor's) is checked here.
+    timeout: request.timeout === defaults.timeout ? request.timeout : checkTimeout(request.timeout, 'timeout'),
+    attemptTimeout: request.attemptTimeout === defaults.attemptTimeout ? request.attemptTimeout : checkTimeout(request.attemptTimeout ?? false, 'attemptTimeout'),
   };
 }

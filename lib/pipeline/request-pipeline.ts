@@ -1,9 +1,10 @@
-import { defer, type Observable } from 'rxjs';
-import { authorizedAttempt } from '../auth/authorize.js';
+import { defer, identity, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
+import { authorizedAttempt, SignInPin } from '../auth/authorize.js';
 import { isTokenRejection } from '../auth/is-token-rejection.js';
-import { SignInPin } from '../auth/sign-in-pin.js';
 import { redactUrl } from '../util/redact-url.js';
 import { bearer } from './bearer.js';
+import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
+import type { TokenAccess } from '../session/token-access.js';
 import type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
 import { requestDeadline } from './request-deadline.js';
 import { retryTransient } from './retry-transient.js';
@@ -29,25 +30,39 @@ export type RequestPipeline = <T>(request: PipelineRequest, send: SendAttempt<T>
 export function createRequestPipeline({ access, allowList, scheduler }: RequestPipelineConfig): RequestPipeline {
   // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
   const isRejection = (error: unknown): boolean => isTokenRejection(error) && allowList.allows(error.responseUrl);
-  const retryTransientOf = retryTransient(access, scheduler);
+  const retryOf = retryPerConfig(access, scheduler);
+  // Built once: an operator holds no state of its own (each request has its own subscription).
+  const stopOnSessionEnd = access && stopWhenSessionEnds<unknown>(access.revoked$);
   const authorization = bearerOnce();
 
   return <T>(request: PipelineRequest, send: SendAttempt<T>): Observable<T> => {
     const { method, url } = request;
     const attempt = (token: string | null): Observable<T> => send(token === null ? null : authorization(token)).pipe(requestDeadline(request.attemptTimeout, method, url, scheduler));
     if (!access || !request.auth || !allowList.allows(url)) {
-      return defer(() => attempt(null)).pipe(retryTransientOf(request.retry), requestDeadline(request.timeout, method, url, scheduler));
+      return defer(() => attempt(null)).pipe(retryOf(request.retry), requestDeadline(request.timeout, method, url, scheduler));
     }
     return defer(() => {
       const pin = new SignInPin(method, url); // rule 18, across every attempt of this request
       let refreshed = false; // rule 7: one refresh per request
       const onRetry = (): void => access.report({ type: 'request-retried', method, url: redactUrl(url), reason: 'unauthorized', attempt: 1 });
       return authorizedAttempt(access, attempt, { isRejection, mayRetry: () => !refreshed && (refreshed = true), onRetry }, pin).pipe(
-        retryTransientOf(request.retry),
-        stopWhenSessionEnds(access.revoked$),
+        retryOf(request.retry),
+        stopOnSessionEnd as MonoTypeOperatorFunction<T>,
         requestDeadline(request.timeout, method, url, scheduler),
       );
     });
+  };
+}
+
+// One retryTransient per config object: the requests that keep the client's config share it
+// (an operator holds no state of its own; each subscription has its own count).
+function retryPerConfig(access: TokenAccess | undefined, scheduler: SchedulerLike): <T>(config: RetryBackoffConfig | undefined) => MonoTypeOperatorFunction<T> {
+  const built = new WeakMap<RetryBackoffConfig, MonoTypeOperatorFunction<unknown>>();
+  return <T>(config: RetryBackoffConfig | undefined): MonoTypeOperatorFunction<T> => {
+    if (config === undefined || config.maxRetries === 0) return identity;
+    let operator = built.get(config);
+    if (!operator) built.set(config, (operator = retryTransient(config, access, scheduler)));
+    return operator as MonoTypeOperatorFunction<T>;
   };
 }
 

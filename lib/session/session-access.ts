@@ -2,7 +2,7 @@ import { Observable, Subject, catchError, distinctUntilChanged, filter, map, mer
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { currentOf, type RefreshFlights } from './refresh-flight.js';
-import { needsRefreshFirst } from './refresh-margin.js';
+import { refreshFirstFrom } from './refresh-margin.js';
 import { signInOf, type SessionContext } from './session-context.js';
 import type { StoreSync } from './store-sync.js';
 import type { CurrentToken, TokenAccess } from './token-access.js';
@@ -25,10 +25,17 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
 
   const { scheduler, skew } = ctx.config;
   // What currentToken() emits at once: no store read pending, the session usable, no refresh first.
+  // Worked out once per state (and per sign-in alias learnt), so that a request with a valid
+  // token, the hot path, costs one look at the clock.
+  let known: { state: SessionState; aliases: number; token: CurrentToken; refreshFrom: number } | undefined;
   const tokenNow = (): CurrentToken | undefined => {
     if ((sync && !sync.ready) || ctx.disposed) return undefined;
     const current = ctx.state$.value;
-    return current.revoked || needsRefreshFirst(current, scheduler.now(), skew) ? undefined : currentOf(ctx, current);
+    if (current.revoked) return undefined;
+    if (known?.state !== current || known.aliases !== ctx.sameSignIn.size) {
+      known = { state: current, aliases: ctx.sameSignIn.size, token: currentOf(ctx, current), refreshFrom: refreshFirstFrom(current, skew) };
+    }
+    return scheduler.now() < known.refreshFrom ? known.token : undefined;
   };
   return {
     currentToken: tokenLater(ctx, flights, sync, tokenNow),

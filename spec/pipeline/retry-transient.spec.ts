@@ -33,10 +33,9 @@ describe('retryTransient', () => {
     testScheduler.run(({ expectObservable }) => {
       const { access, events } = reporting();
       const { source, counter } = flaky(2, () => new NetworkError('GET', URL));
-      const retry = retryTransient(access, testScheduler);
       const own: number[] = [];
       const config = { maxRetries: 3, baseDelay: 10, jitter: false, onRetry: (_error: unknown, attempt: number) => own.push(attempt) };
-      expectObservable(source.pipe(retry(config))).toBe('30ms (o|)', { o: 'ok' });
+      expectObservable(source.pipe(retryTransient(config, access, testScheduler))).toBe('30ms (o|)', { o: 'ok' });
       testScheduler.flush();
       expect(counter.tries).toBe(3);
       expect(own).toEqual([1, 2]); // the config's own onRetry is called too
@@ -47,33 +46,14 @@ describe('retryTransient', () => {
     });
   });
 
-  it('passes the source through for no config or maxRetries 0', () => {
-    const { access } = reporting();
-    const retry = retryTransient(access, createTestScheduler());
-    for (const config of [undefined, { maxRetries: 0 }]) {
-      const { source, counter } = flaky(1, () => new NetworkError('GET', URL));
-      const errors: unknown[] = [];
-      source.pipe(retry(config)).subscribe({ error: (error: unknown) => errors.push(error) });
-      expect([counter.tries, errors.length]).toEqual([1, 1]);
-    }
-  });
-
   it('never retries a request the sign-in pin refused, whatever shouldRetry says (rule 18)', () => {
     const { access, events } = reporting();
     const refused = new TokenRefreshError('GET /items was not sent again', { reason: 'sign-in-changed' });
     const { source, counter } = flaky(1, () => refused);
     const errors: unknown[] = [];
-    source.pipe(retryTransient(access, createTestScheduler())({ maxRetries: 3, shouldRetry: () => true })).subscribe({ error: (error: unknown) => errors.push(error) });
+    source.pipe(retryTransient({ maxRetries: 3, shouldRetry: () => true }, access, createTestScheduler())).subscribe({ error: (error: unknown) => errors.push(error) });
     expect(errors).toEqual([refused]);
     expect(counter.tries).toBe(1);
     expect(events).toEqual([]);
-  });
-
-  it('builds one operator per config object: the requests that keep the client’s config share it', () => {
-    const { access } = reporting();
-    const retry = retryTransient(access, createTestScheduler());
-    const config = { maxRetries: 1, baseDelay: 0 };
-    expect(retry(config)).toBe(retry(config));
-    expect(retry({ ...config })).not.toBe(retry(config));
   });
 });
