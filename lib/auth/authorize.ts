@@ -57,7 +57,7 @@ export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: st
               // Nothing to refresh with (signed out, no refresh token): the 401 stands.
               if (fresh.accessToken === null) return throwError(() => error);
               onRetry?.();
-              return defer(() => send(fresh.accessToken));
+              return sendSafely(send, fresh.accessToken);
             }),
           );
         }),
@@ -66,11 +66,20 @@ export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: st
   );
 }
 
-// `send(token)`, unless the pin refuses the token's sign-in (rule 18). defer: a throw of `send`
-// (a token a header cannot carry) is the observable's error.
+// `send(token)`, unless the pin refuses the token's sign-in (rule 18).
 function sendHeld<T>(pin: SignInPin, send: (accessToken: string | null) => Observable<T>, token: CurrentToken): Observable<T> {
   const refused = pin.refusal(token);
-  return refused ? throwError(() => refused) : defer(() => send(token.accessToken));
+  return refused ? throwError(() => refused) : sendSafely(send, token.accessToken);
+}
+
+// A throw of `send` (a token a header cannot carry) is the observable's error. (What `defer`
+// does, without a subscriber more per attempt.)
+function sendSafely<T>(send: (accessToken: string | null) => Observable<T>, accessToken: string | null): Observable<T> {
+  try {
+    return send(accessToken);
+  } catch (error) {
+    return throwError(() => error);
+  }
 }
 
 /**

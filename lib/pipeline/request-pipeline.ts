@@ -1,8 +1,8 @@
 import { defer, identity, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
 import { authorizedAttempt, SignInPin } from '../auth/authorize.js';
 import { isTokenRejection } from '../auth/is-token-rejection.js';
+import { isHeaderValue } from '../util/header-syntax.js';
 import { redactUrl } from '../util/redact-url.js';
-import { bearer } from './bearer.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { TokenAccess } from '../session/token-access.js';
 import type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
@@ -66,13 +66,18 @@ function retryPerConfig(access: TokenAccess | undefined, scheduler: SchedulerLik
   };
 }
 
-// Every request of a generation sends the same token: check its header syntax once, not per attempt.
+// The `Authorization` header value of a token. Every request of a generation sends the same
+// token: its header syntax is checked once, not per attempt. A token with characters a header
+// cannot carry (a control character, a line break) is a TypeError that never quotes the token:
+// sent, undici would refuse it with a message that does, and the error would land in logs.
 function bearerOnce(): (token: string) => string {
   let last: string | undefined;
   let value = '';
   return (token) => {
     if (token !== last) {
-      value = bearer(token);
+      const header = `Bearer ${token}`;
+      if (!isHeaderValue(header)) throw new TypeError('Invalid Authorization header: the access token contains characters not allowed in a header');
+      value = header;
       last = token;
     }
     return value;
