@@ -14,7 +14,7 @@ export { fetchTransport } from './transport/fetch-transport.js';
 export { createTokenSession } from './session/create-token-session.js';
 export type { TokenSession, SessionControls } from './session/create-token-session.js';
 export type { TokenSessionConfig, RefreshFunction, RevokeFunction } from './session/session-config.js';
-export type { TokenAccess, CurrentToken, Revocable, RevocationWatch } from './session/token-access.js';
+export type { TokenAccess, CurrentToken } from './session/token-access.js';
 export { shareInMemory } from './session/sharing/share-in-memory.js';
 export { shareStore } from './session/sharing/share-store.js';
 export type { TokenSet, SessionState, StateChange } from './session/token-set.js';

@@ -1,8 +1,8 @@
-import { Observable, Subscription, switchMap, throwError, type Observer } from 'rxjs';
-import { passThrough, subscribeChecked } from '../util/subscribe-checked.js';
+import { catchError, defer, switchMap, take, throwError, type Observable } from 'rxjs';
 import type { CurrentToken, TokenAccess } from '../session/token-access.js';
 import { isTokenRejection } from './is-token-rejection.js';
-import { SignInPin } from './sign-in-pin.js';
+import { TokenRefreshError } from '../errors/token-refresh-error.js';
+import { redactUrl } from '../util/redact-url.js';
 
 /** Options of {@link authorize}. */
 export interface AuthorizeConfig {
@@ -10,8 +10,8 @@ export interface AuthorizeConfig {
   readonly isRejection?: (error: unknown) => boolean;
   /**
    * Whether a rejection may still be answered with a fresh token. The request pipeline uses it to
-   * give a request ONE such retry across all its transient retries (DESIGN rule 7).
-   * @default once per subscription
+   * give a request ONE such retry across all its transient retries (rule 7).
+   * @default always: one retry per subscription
    */
   readonly mayRetry?: () => boolean;
   /** Called just before the request is sent again with a fresh token. */
@@ -24,7 +24,7 @@ export interface AuthorizeConfig {
  * of that generation and calls `send` once more. A second rejection is the caller's error: no
  * 401 loop. `send` must return a cold observable, since it may be subscribed twice. A retry
  * that would carry a token of another sign-in than the first send's (the user signed in or out
- * meanwhile, DESIGN rule 18) is not sent: the observable fails with a `TokenRefreshError`,
+ * meanwhile, rule 18) is not sent: the observable fails with a `TokenRefreshError`,
  * reason `sign-in-changed`.
  *
  * @example
@@ -33,122 +33,88 @@ export interface AuthorizeConfig {
  * })
  */
 export function authorize<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const subscription = new Subscription();
-    authorizeInto(access, { send }, passThrough, config, subscriber, subscription);
-    return subscription;
-  });
-}
-
-/** What {@link authorizeInto} sends through: an object, so the request pipeline's own needs no closure per request. */
-export interface TokenSender<R> {
-  send(accessToken: string | null): Observable<R>;
-  /** The sign-in the request is held to across its attempts (rule 18); without it, one per call of `authorizeInto`. */
-  readonly pin?: SignInPin;
+  return defer(() => authorizedAttempt(access, send, config, new SignInPin()));
 }
 
 /**
- * {@link authorize} without an observable of its own, for the request pipeline: sends for
- * `observer`, each response through `check` (a failing status becomes the error a rejection is
- * recognised in), and puts every subscription into `subscription`. The hot path is one
- * subscriber: the token (at once when the session can say it without a wait), then one send;
- * operators only after a rejection. `config`'s functions are called as its methods.
+ * One attempt of {@link authorize}, held to `pin` (rule 18): the request pipeline passes the pin
+ * of the whole request, so that no transient retry sends another sign-in's token either.
+ * The current token (rule 5), one send; on a rejection, a `switchMap` onto the session's one
+ * refresh of the generation sent (rules 1, 2), then one send more.
  */
-export function authorizeInto<R, T>(
-  access: TokenAccess,
-  sender: TokenSender<R>,
-  check: (response: R) => T,
-  config: AuthorizeConfig,
-  observer: Observer<T>,
-  subscription: Subscription,
-): void {
-  const attempt = new AuthorizedAttempt(access, sender, sender.pin ?? new SignInPin(), check, config, observer, subscription);
-  const now = access.tokenNow?.();
-  if (now) attempt.sendWith(now);
-  else subscription.add(firstToken(access, observer, attempt));
+export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
+  const { isRejection = isTokenRejection, mayRetry, onRetry } = config;
+  return access.currentToken().pipe(
+    take(1),
+    switchMap((sent) =>
+      sendHeld(pin, send, sent).pipe(
+        catchError((error: unknown) => {
+          if (sent.accessToken === null || !isRejection(error) || (mayRetry && !mayRetry())) return throwError(() => error);
+          return access.tokenAfterRejection(sent.generation).pipe(
+            switchMap((fresh) => {
+              const refused = pin.refusal(fresh);
+              if (refused) return throwError(() => refused);
+              // Nothing to refresh with (signed out, no refresh token): the 401 stands.
+              if (fresh.accessToken === null) return throwError(() => error);
+              onRetry?.();
+              return sendSafely(send, fresh.accessToken);
+            }),
+          );
+        }),
+      ),
+    ),
+  );
 }
 
-// One request's first send with the session's token, and the one retry after a rejection of it.
-class AuthorizedAttempt<R, T> implements Observer<T> {
-  readonly #access: TokenAccess;
-  readonly #sender: TokenSender<R>;
-  readonly #pin: SignInPin;
-  readonly #check: (response: R) => T;
-  readonly #config: AuthorizeConfig;
-  readonly #observer: Observer<T>;
-  readonly #subscription: Subscription;
-  #current: CurrentToken | undefined;
-
-  constructor(access: TokenAccess, sender: TokenSender<R>, pin: SignInPin, check: (response: R) => T, config: AuthorizeConfig, observer: Observer<T>, subscription: Subscription) {
-    this.#access = access;
-    this.#sender = sender;
-    this.#pin = pin;
-    this.#check = check;
-    this.#config = config;
-    this.#observer = observer;
-    this.#subscription = subscription;
-  }
-
-  sendWith(current: CurrentToken): void {
-    const refused = this.#pin.refusal(current);
-    if (refused) return this.#observer.error(refused);
-    this.#current = current;
-    this.#subscription.add(subscribeChecked(sendSafely(this.#sender, current.accessToken), this.#check, this));
-  }
-
-  next(value: T): void {
-    this.#observer.next(value);
-  }
-
-  error(error: unknown): void {
-    const config = this.#config;
-    const current = this.#current as CurrentToken;
-    const rejected = current.accessToken !== null && (config.isRejection ? config.isRejection(error) : isTokenRejection(error));
-    if (!rejected || (config.mayRetry && !config.mayRetry())) return this.#observer.error(error);
-    this.#subscription.add(subscribeChecked(afterRejection(this.#access, this.#sender, this.#pin, current.generation, error, config), this.#check, this.#observer));
-  }
-
-  complete(): void {
-    this.#observer.complete();
-  }
+// `send(token)`, unless the pin refuses the token's sign-in (rule 18).
+function sendHeld<T>(pin: SignInPin, send: (accessToken: string | null) => Observable<T>, token: CurrentToken): Observable<T> {
+  const refused = pin.refusal(token);
+  return refused ? throwError(() => refused) : sendSafely(send, token.accessToken);
 }
 
-/** `sender.send(token)`, with a throw of it (a token a header cannot carry) as the observable's error. */
-function sendSafely<R>(sender: TokenSender<R>, accessToken: string | null): Observable<R> {
+// A throw of `send` (a token a header cannot carry) is the observable's error. (What `defer`
+// does, without a subscriber more per attempt.)
+function sendSafely<T>(send: (accessToken: string | null) => Observable<T>, accessToken: string | null): Observable<T> {
   try {
-    return sender.send(accessToken);
+    return send(accessToken);
   } catch (error) {
     return throwError(() => error);
   }
 }
 
-// Waits for the session's token (a refresh or the store's first read), then sends once.
-function firstToken<T>(access: TokenAccess, observer: Observer<T>, attempt: { sendWith(current: CurrentToken): void }): Subscription {
-  let sent = false;
-  return access.currentToken().subscribe({
-    next(current) {
-      if (sent) return;
-      sent = true;
-      attempt.sendWith(current);
-    },
-    error: (error: unknown) => observer.error(error),
-    complete() {
-      if (!sent) observer.complete();
-    },
-  });
+/**
+ * What one request remembers of the sign-in whose token it sent first (rule 18): a later
+ * attempt (after a refresh, a backoff, a late 401) with a token of another sign-in, or with none
+ * after a sign-out, is refused. A request that has not sent a token yet takes whatever is current.
+ * A sign-in the session does not know (a state stored by an older version) is never refused.
+ */
+export class SignInPin {
+  readonly #method: string | undefined;
+  readonly #url: string | undefined;
+  #sent = false;
+  #signIn: string | undefined;
+
+  /** `method` and `url` name the request in the error, when known. */
+  constructor(method?: string, url?: string) {
+    this.#method = method;
+    this.#url = url;
+  }
+
+  /** `undefined` when `current` may be sent (its sign-in is pinned at the first token), else the error to end the request with. */
+  refusal(current: CurrentToken): TokenRefreshError | undefined {
+    if (!this.#sent) {
+      if (current.accessToken === null) return undefined;
+      this.#sent = true;
+      this.#signIn = current.signIn;
+      return undefined;
+    }
+    const pinned = this.#signIn;
+    if (pinned === undefined || current.signIn === undefined || current.signIn === pinned) return undefined;
+    return signInChanged(this.#method, this.#url);
+  }
 }
 
-// After a rejection of the token of `generation`: the one refresh of it, then `send` once more.
-function afterRejection<T>(access: TokenAccess, sender: TokenSender<T>, pin: SignInPin, generation: number, rejection: unknown, config: AuthorizeConfig): Observable<T> {
-  return access.tokenAfterRejection(generation).pipe(
-    switchMap((next) => {
-      // Another sign-in's token, or a sign-out, since the first send (rule 18): not sent.
-      const refused = pin.refusal(next);
-      if (refused) return throwError(() => refused);
-      // Nothing to refresh with: the 401 stands.
-      if (next.accessToken === null) return throwError(() => rejection);
-      config.onRetry?.();
-      return sendSafely(sender, next.accessToken);
-    }),
-  );
+function signInChanged(method: string | undefined, url: string | undefined): TokenRefreshError {
+  const request = method === undefined || url === undefined ? 'The request' : `${method} ${redactUrl(url)}`;
+  return new TokenRefreshError(`${request} was not sent again: the user signed in or out while it waited`, { reason: 'sign-in-changed' });
 }

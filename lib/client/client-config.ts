@@ -112,9 +112,6 @@ function sessionLack(session: unknown): string | undefined {
   const method = SESSION_METHODS.find((name) => typeof members[name] !== 'function');
   if (method !== undefined) return `it has no ${method}() method`;
   if (typeof (members.revoked$ as { subscribe?: unknown } | undefined)?.subscribe !== 'function') return 'its revoked$ is not an observable';
-  if (members.tokenNow !== undefined && typeof members.tokenNow !== 'function') return 'its tokenNow is not a method';
-  const watch = members.revocations as { add?: unknown; remove?: unknown } | undefined;
-  if (watch !== undefined && (typeof watch?.add !== 'function' || typeof watch.remove !== 'function')) return 'its revocations has no add() and remove()';
   return undefined;
 }
 

@@ -1,6 +1,6 @@
-import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
+import { Observable, map } from 'rxjs';
 import type { PipelineRequest } from '../pipeline/pipeline-request.js';
-import { createRequestRunner, type RunRequest } from '../pipeline/request-run.js';
+import { createRequestPipeline, type RequestPipeline } from '../pipeline/request-pipeline.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
@@ -24,14 +24,14 @@ export type { HttpClientConfig } from './client-config.js';
  */
 export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   const resolved = resolveClientConfig(config);
-  const run = createRequestRunner({ access: resolved.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
-  const send = sendThrough(run, resolved);
+  const pipeline = createRequestPipeline({ access: resolved.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
+  const send = sendThrough(pipeline, resolved);
   const interceptors = config.interceptors ?? [];
   // With interceptors, each sees the whole ApiResponse; without, the call runs the pipeline itself.
   const handler =
     interceptors.length === 0
       ? undefined
-      : interceptors.reduceRight<RequestHandler>((next, interceptor) => (request) => interceptor(request, next), (request) => new Observable<ApiResponse<unknown>>((subscriber) => send(request, true, subscriber)));
+      : interceptors.reduceRight<RequestHandler>((next, interceptor) => (request) => interceptor(request, next), (request) => send(request, true) as Observable<ApiResponse<unknown>>);
   const call = caller(send, handler, resolved.defaults);
   // The overloads of RxHttpClient differ only in types; one implementation serves them all.
   const client = {
@@ -46,18 +46,18 @@ export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   return client as RxHttpClient;
 }
 
-/** Runs one ApiRequest for `subscriber`, emitting the checked response, or its body unless `whole`. */
-type SendRequest = (request: ApiRequest, whole: boolean, subscriber: Subscriber<unknown>) => Unsubscribable;
+/** One ApiRequest through the pipeline: the checked response, or its body unless `whole`. */
+type SendRequest = (request: ApiRequest, whole: boolean) => Observable<unknown>;
 
 // The adapter: an ApiRequest through the shared pipeline, each attempt over the transport, each
-// response through checkStatus.
-function sendThrough(run: RunRequest, resolved: ResolvedClientConfig): SendRequest {
+// response through checkStatus (inside the attempt: a 401 is the error a rejection is seen in).
+function sendThrough(pipeline: RequestPipeline, resolved: ResolvedClientConfig): SendRequest {
   const { defaults, transport } = resolved;
-  return (request, whole, subscriber) => {
-    const attempt = (authorization: string | null): Observable<ApiResponse<unknown>> =>
-      transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } });
+  return (request, whole) => {
     const check = whole ? (response: ApiResponse<unknown>) => checkStatus(request, response) : (response: ApiResponse<unknown>) => checkStatus(request, response).body;
-    return run(pipelineRequest(request, defaults.retry, resolved.retry), attempt, check, subscriber);
+    const attempt = (authorization: string | null): Observable<unknown> =>
+      transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } }).pipe(map(check));
+    return pipeline(pipelineRequest(request, defaults, resolved.retry), attempt);
   };
 }
 
@@ -68,7 +68,7 @@ function caller(send: SendRequest, handler: RequestHandler | undefined, defaults
     const whole = options.observe === 'response';
     return new Observable<unknown>((subscriber) => {
       const request = buildRequest(defaults, method, url, body, options);
-      if (!handler) return send(request, whole, subscriber);
+      if (!handler) return send(request, whole).subscribe(subscriber);
       const response$ = handler(request);
       if (whole) return response$.subscribe(subscriber);
       return response$.subscribe({
@@ -81,16 +81,18 @@ function caller(send: SendRequest, handler: RequestHandler | undefined, defaults
 }
 
 // `clientRetry` is the client's own policy object: requests that keep it share one retry operator.
-function pipelineRequest(request: ApiRequest, clientOption: ApiRequest['retry'], clientRetry: RetryBackoffConfig): PipelineRequest {
+function pipelineRequest(request: ApiRequest, defaults: RequestDefaults, clientRetry: RetryBackoffConfig): PipelineRequest {
   const idempotent = mayRetryTransient(request.method, 'idempotency-key' in request.headers, request.idempotent);
   // A per-request policy refines the client's: `{ maxRetries: 5 }` keeps the client's delays.
-  const retry = !idempotent ? undefined : request.retry === clientOption ? clientRetry : mergeRetry(clientRetry, request.retry);
+  const retry = !idempotent ? undefined : request.retry === defaults.retry ? clientRetry : mergeRetry(clientRetry, request.retry);
   return {
     method: request.method,
     url: request.url,
     auth: request.auth,
     retry,
-    timeout: checkTimeout(request.timeout, 'timeout'),
-    attemptTimeout: checkTimeout(request.attemptTimeout ?? false, 'attemptTimeout'),
+    // The client's own timeouts were checked when it was created; a request's own (or an
+    // interceptor's) is checked here.
+    timeout: request.timeout === defaults.timeout ? request.timeout : checkTimeout(request.timeout, 'timeout'),
+    attemptTimeout: request.attemptTimeout === defaults.attemptTimeout ? request.attemptTimeout : checkTimeout(request.attemptTimeout ?? false, 'attemptTimeout'),
   };
 }

@@ -1,6 +1,6 @@
 import { redactUrl } from '../util/redact-url.js';
 
-/** The origins that may receive the access token (DESIGN rule 9). */
+/** The origins that may receive the access token (rule 9). */
 export interface OriginAllowList {
   /** Whether `url` (absolute) is on an allowed origin. Malformed URLs are not. */
   allows(url: string): boolean;

@@ -1,7 +1,14 @@
-import { Observable } from 'rxjs';
-import { passThrough } from '../util/subscribe-checked.js';
+import { defer, identity, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
+import { authorizedAttempt, SignInPin } from '../auth/authorize.js';
+import { isTokenRejection } from '../auth/is-token-rejection.js';
+import { isHeaderValue } from '../util/header-syntax.js';
+import { redactUrl } from '../util/redact-url.js';
+import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
+import type { TokenAccess } from '../session/token-access.js';
 import type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
-import { createRequestRunner } from './request-run.js';
+import { requestDeadline } from './request-deadline.js';
+import { retryTransient } from './retry-transient.js';
+import { stopWhenSessionEnds } from './stop-when-session-ends.js';
 
 export type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
 
@@ -9,14 +16,70 @@ export type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipe
 export type RequestPipeline = <T>(request: PipelineRequest, send: SendAttempt<T>) => Observable<T>;
 
 /**
- * The ONE request pipeline, shared by `createHttpClient` and the Angular interceptor:
- * origin allow-list -> `Authorization: Bearer` -> `authorize` (one refresh at most per
- * request, DESIGN rule 7, however many transient retries it makes) -> transient retry with
- * backoff -> a stop on the session's revocation (`TokenAccess.revoked$`) -> the whole-request
- * deadline (rule 13). Retries are reported on the session's `events$` through
- * `TokenAccess.report`. The steps are in {@link createRequestRunner}.
+ * The ONE request pipeline, shared by `createHttpClient` and the Angular interceptor. Read top
+ * to bottom, one request:
+ * - the attempt: on an allowed origin it takes the session's current token (rule 5) and sends it
+ *   as `Authorization: Bearer`; a token rejection from an allowed origin `switchMap`s onto the
+ *   session's one refresh and is sent once more, once per request however many transient retries
+ *   it makes (rules 1, 2, 7), and never with another sign-in's token (rule 18);
+ * - transient errors go through {@link retryBackoff} (rules 6, 8), each retry a `request-retried`
+ *   event on the session's `events$`;
+ * - the session's end (revocation) stops it at once;
+ * - one deadline bounds it all: attempts, backoff waits and the wait for a refresh (rule 13).
  */
-export function createRequestPipeline(config: RequestPipelineConfig): RequestPipeline {
-  const run = createRequestRunner(config);
-  return <T>(request: PipelineRequest, send: SendAttempt<T>): Observable<T> => new Observable<T>((subscriber) => run(request, send, passThrough, subscriber));
+export function createRequestPipeline({ access, allowList, scheduler }: RequestPipelineConfig): RequestPipeline {
+  // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
+  const isRejection = (error: unknown): boolean => isTokenRejection(error) && allowList.allows(error.responseUrl);
+  const retryOf = retryPerConfig(access, scheduler);
+  // Built once: an operator holds no state of its own (each request has its own subscription).
+  const stopOnSessionEnd = access && stopWhenSessionEnds<unknown>(access.revoked$);
+  const authorization = bearerOnce();
+
+  return <T>(request: PipelineRequest, send: SendAttempt<T>): Observable<T> => {
+    const { method, url } = request;
+    const attempt = (token: string | null): Observable<T> => send(token === null ? null : authorization(token)).pipe(requestDeadline(request.attemptTimeout, method, url, scheduler));
+    if (!access || !request.auth || !allowList.allows(url)) {
+      return defer(() => attempt(null)).pipe(retryOf(request.retry), requestDeadline(request.timeout, method, url, scheduler));
+    }
+    return defer(() => {
+      const pin = new SignInPin(method, url); // rule 18, across every attempt of this request
+      let refreshed = false; // rule 7: one refresh per request
+      const onRetry = (): void => access.report({ type: 'request-retried', method, url: redactUrl(url), reason: 'unauthorized', attempt: 1 });
+      return authorizedAttempt(access, attempt, { isRejection, mayRetry: () => !refreshed && (refreshed = true), onRetry }, pin).pipe(
+        retryOf(request.retry),
+        stopOnSessionEnd as MonoTypeOperatorFunction<T>,
+        requestDeadline(request.timeout, method, url, scheduler),
+      );
+    });
+  };
+}
+
+// One retryTransient per config object: the requests that keep the client's config share it
+// (an operator holds no state of its own; each subscription has its own count).
+function retryPerConfig(access: TokenAccess | undefined, scheduler: SchedulerLike): <T>(config: RetryBackoffConfig | undefined) => MonoTypeOperatorFunction<T> {
+  const built = new WeakMap<RetryBackoffConfig, MonoTypeOperatorFunction<unknown>>();
+  return <T>(config: RetryBackoffConfig | undefined): MonoTypeOperatorFunction<T> => {
+    if (config === undefined || config.maxRetries === 0) return identity;
+    let operator = built.get(config);
+    if (!operator) built.set(config, (operator = retryTransient(config, access, scheduler)));
+    return operator as MonoTypeOperatorFunction<T>;
+  };
+}
+
+// The `Authorization` header value of a token. Every request of a generation sends the same
+// token: its header syntax is checked once, not per attempt. A token with characters a header
+// cannot carry (a control character, a line break) is a TypeError that never quotes the token:
+// sent, undici would refuse it with a message that does, and the error would land in logs.
+function bearerOnce(): (token: string) => string {
+  let last: string | undefined;
+  let value = '';
+  return (token) => {
+    if (token !== last) {
+      const header = `Bearer ${token}`;
+      if (!isHeaderValue(header)) throw new TypeError('Invalid Authorization header: the access token contains characters not allowed in a header');
+      value = header;
+      last = token;
+    }
+    return value;
+  };
 }

@@ -37,9 +37,17 @@ export function arrivedExpired(state: SessionState): boolean {
  * not arrive expired.
  */
 export function needsRefreshFirst(state: SessionState, now: number, skew: number): boolean {
+  return now >= refreshFirstFrom(state, skew);
+}
+
+/**
+ * From when on {@link needsRefreshFirst} holds for `state` (it changes with the clock alone):
+ * `-Infinity` for a refresh token without an access token, `Infinity` for never.
+ */
+export function refreshFirstFrom(state: SessionState, skew: number): number {
   const tokens = state.tokens;
-  if (!tokens?.refreshToken || state.revoked) return false;
-  if (tokens.accessToken === undefined) return true;
+  if (!tokens?.refreshToken || state.revoked) return Infinity;
+  if (tokens.accessToken === undefined) return -Infinity;
   const expiresAt = tokens.expiresAt;
-  return expiresAt !== undefined && expiresAt - now <= refreshMargin(state, skew) && !arrivedExpired(state);
+  return expiresAt === undefined || arrivedExpired(state) ? Infinity : expiresAt - refreshMargin(state, skew);
 }

@@ -2,59 +2,48 @@ import { Observable, Subject, catchError, distinctUntilChanged, filter, map, mer
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { currentOf, type RefreshFlights } from './refresh-flight.js';
-import { needsRefreshFirst } from './refresh-margin.js';
+import { refreshFirstFrom } from './refresh-margin.js';
 import { signInOf, type SessionContext } from './session-context.js';
 import type { StoreSync } from './sharing/store-sync.js';
-import type { CurrentToken, Revocable, TokenAccess } from './token-access.js';
+import type { CurrentToken, TokenAccess } from './token-access.js';
 import type { SessionState } from './token-set.js';
 
 /**
  * The protocol side of a session, what requests use. A request with a valid token is the hot
  * path: once the store (if any) has been read, `currentToken()` answers in the subscribe call
- * itself, and a request joins the session's set of those to revoke: no subscription, no operator.
+ * itself, with no operator.
  */
 export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined): TokenAccess {
   const revoked = new Subject<void>();
-  const watched = new Set<Revocable>();
   ctx.state$
     .pipe(
       map((s) => s.revoked),
       distinctUntilChanged(),
       filter(Boolean),
     )
-    .subscribe({
-      next: () => {
-        revokeAll(watched);
-        revoked.next();
-      },
-      complete: () => revoked.complete(),
-    });
+    .subscribe({ next: () => revoked.next(), complete: () => revoked.complete() });
 
   const { scheduler, skew } = ctx.config;
   // What currentToken() emits at once: no store read pending, the session usable, no refresh first.
+  // Worked out once per state (and per sign-in alias learnt), so that a request with a valid
+  // token, the hot path, costs one look at the clock.
+  let known: { state: SessionState; aliases: number; token: CurrentToken; refreshFrom: number } | undefined;
   const tokenNow = (): CurrentToken | undefined => {
     if ((sync && !sync.ready) || ctx.disposed) return undefined;
     const current = ctx.state$.value;
-    return current.revoked || needsRefreshFirst(current, scheduler.now(), skew) ? undefined : currentOf(ctx, current);
+    if (current.revoked) return undefined;
+    if (known?.state !== current || known.aliases !== ctx.sameSignIn.size) {
+      known = { state: current, aliases: ctx.sameSignIn.size, token: currentOf(ctx, current), refreshFrom: refreshFirstFrom(current, skew) };
+    }
+    return scheduler.now() < known.refreshFrom ? known.token : undefined;
   };
   return {
     currentToken: tokenLater(ctx, flights, sync, tokenNow),
-    tokenNow,
     tokenAfterRejection: (generation) => tokenAfterRejection(ctx, flights, generation),
     report: (event) => ctx.events.next(event),
     // Emits at once for a session revoked already, like the state it watches.
     revoked$: new Observable<void>((subscriber) => (ctx.state$.value.revoked ? subscriber.next() : revoked.subscribe(subscriber))),
-    revocations: {
-      add: (request) => (ctx.state$.value.revoked ? request.revoke() : void watched.add(request)),
-      remove: (request) => void watched.delete(request),
-    },
   };
-}
-
-// A copy: a request that a handler of the revocation starts asks the session anew (`add`: signed
-// in again meanwhile, it goes on), and one that a stop before it ended is skipped.
-function revokeAll(watched: Set<Revocable>): void {
-  for (const request of [...watched]) if (watched.delete(request)) request.revoke();
 }
 
 /**

@@ -26,7 +26,6 @@ describe('createHttpClient', () => {
       );
       expect(withSession({ ...access(), tokenAfterRejection: undefined })).toThrow(/`session`.*it has no tokenAfterRejection\(\) method/);
       expect(withSession({ ...access(), revoked$: undefined })).toThrow(/`session`.*its revoked\$ is not an observable/);
-      expect(withSession({ ...access(), revocations: {} })).toThrow(/`session`.*its revocations has no add\(\) and remove\(\)/);
       expect(withSession('token')).toThrow(/`session`.*got string/);
       for (const session of [{}, 'token', { ...access(), report: 1 }]) expect(withSession(session)).toThrow(TypeError);
     });

@@ -1,10 +1,10 @@
-import { NEVER, Observable, Subject, of, throwError, type Subscriber } from 'rxjs';
+import { NEVER, Observable, Subject, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { revocationWatch, type Revocable } from '../../lib/pipeline/revocation-watch.js';
+import { stopWhenSessionEnds } from '../../lib/pipeline/stop-when-session-ends.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
-import type { CurrentToken, RevocationWatch, TokenAccess } from '../../lib/session/token-access.js';
+import type { CurrentToken, TokenAccess } from '../../lib/session/token-access.js';
 
 const BASE = 'https://api.test';
 
@@ -44,14 +44,14 @@ function revocableAccess() {
   };
 }
 
-describe('requests in flight stop on a revocation through one watch per client', () => {
-  it('stops all 200 requests in flight, with one subscription to revoked$ between them, released when they end', () => {
+describe('requests in flight stop on the session\'s end (stopWhenSessionEnds in the pipeline)', () => {
+  it('stops all 200 requests in flight, each watching revoked$ until it ends', () => {
     const session = revocableAccess();
     const api = createHttpClient({ baseUrl: BASE, session: session.access, transport: () => NEVER, timeout: false });
     const errors: unknown[] = [];
     for (let i = 0; i < 200; i++) api.get(`/items/${i}`).subscribe({ error: (error: unknown) => errors.push(error) });
-    expect(session.subscriptions).toBe(1);
-    expect(session.watchers).toBe(1);
+    expect(session.subscriptions).toBe(200);
+    expect(session.watchers).toBe(200);
 
     session.revoke();
 
@@ -105,35 +105,30 @@ describe('requests in flight stop on a revocation through one watch per client',
   });
 });
 
-describe("a session's own watch (TokenAccess.revocations)", () => {
+describe("a session's revoked$ in the pipeline", () => {
   const tokens = { accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt: Date.now() + 3_600_000 };
 
-  /** A session whose refresh ends it (invalid_grant), its watch counted, and `revoked$` refused. */
+  /** A session whose refresh ends it (invalid_grant), the subscriptions to its `revoked$` counted. */
   function revocableSession() {
     const session = createTokenSession({ tokens, refresh: () => throwError(() => new TokenRevokedError()), refreshAhead: false });
-    const watch = session.revocations as RevocationWatch;
     const counts = { added: 0, removed: 0 };
     const access: TokenAccess = {
-      ...session,
-      tokenNow: () => session.tokenNow?.(),
-      revoked$: new Observable<void>(() => {
-        throw new Error('the pipeline subscribed to revoked$ although the session has its own watch');
-      }),
-      revocations: {
-        add(request) {
-          counts.added++;
-          watch.add(request);
-        },
-        remove(request) {
+      currentToken: () => session.currentToken(),
+      tokenAfterRejection: (generation) => session.tokenAfterRejection(generation),
+      report: (event) => session.report(event),
+      revoked$: new Observable<void>((subscriber) => {
+        counts.added++;
+        const inner = session.revoked$.subscribe(subscriber);
+        return () => {
           counts.removed++;
-          watch.remove(request);
-        },
-      },
+          inner.unsubscribe();
+        };
+      }),
     };
     return { session, access, counts, revoke: () => session.refresh$.subscribe({ error: () => undefined }) };
   }
 
-  it('stops all 200 requests in flight on invalid_grant, with no subscription to revoked$, and lets each go when it ends', () => {
+  it('stops all 200 requests in flight on invalid_grant, and lets each go when it ends', () => {
     const { access, counts, revoke } = revocableSession();
     const api = createHttpClient({ baseUrl: BASE, session: access, transport: () => NEVER, timeout: false });
     const errors: unknown[] = [];
@@ -147,17 +142,17 @@ describe("a session's own watch (TokenAccess.revocations)", () => {
     expect(counts).toEqual({ added: 200, removed: 200 });
   });
 
-  it('revokes what is watched once, in the order it joined, and nothing that left', () => {
-    const { session, revoke } = revocableSession();
-    const watch = session.revocations as RevocationWatch;
+  it('stops what is in flight once, in the order it started, and nothing that left', () => {
+    const { session, access, revoke } = revocableSession();
+    const api = createHttpClient({ baseUrl: BASE, session: access, transport: () => NEVER, timeout: false });
     const calls: string[] = [];
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => ({ revoke: () => calls.push(name) }));
-    for (const request of [a, b, c]) watch.add(request as { revoke(): void });
-    watch.remove(b as { revoke(): void });
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => api.get(`/${name}`).subscribe({ error: () => calls.push(name) }));
+    b?.unsubscribe();
     revoke();
     session.setTokens(tokens);
     revoke();
     expect(calls).toEqual(['a', 'c']);
+    expect([a?.closed, c?.closed]).toEqual([true, true]);
   });
 
   it('lets go of requests that complete, fail or are unsubscribed, and revokes none of them later', () => {
@@ -177,11 +172,11 @@ describe("a session's own watch (TokenAccess.revocations)", () => {
   });
 
   it('fails a request started on a revoked session at once, and one a handler starts after signing in again goes on', () => {
-    const { session, access, revoke } = revocableSession();
+    const { session, revoke } = revocableSession();
     let sent = 0;
     const api = createHttpClient({
       baseUrl: BASE,
-      session: access,
+      session,
       transport: () => {
         sent++;
         return NEVER;
@@ -212,65 +207,52 @@ describe("a session's own watch (TokenAccess.revocations)", () => {
   });
 });
 
-describe('revocationWatch', () => {
-  class Stop implements Revocable {
-    constructor(readonly revoke: () => void) {}
-  }
-
-  it('calls each stop once per revocation, in the order they joined, until removed, and subscribes only while something is watched', () => {
-    const revocations = new Subject<void>();
-    const watch = revocationWatch(revocations);
+describe('stopWhenSessionEnds', () => {
+  it('fails each source in flight with TokenRevokedError, in the order they started, and watches only while they run', () => {
+    const ended = new Subject<void>();
     const calls: string[] = [];
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Stop(() => calls.push(name))) as [Stop, Stop, Stop];
-    watch.add(a);
-    watch.add(b);
-    watch.add(c);
-    expect(revocations.observed).toBe(true);
-    revocations.next();
-    watch.remove(b);
-    revocations.next();
-    watch.remove(a);
-    watch.remove(c);
-    watch.remove(c); // twice is harmless
-    expect(revocations.observed).toBe(false);
-    revocations.next();
-    expect(calls).toEqual(['a', 'b', 'c', 'a', 'c']);
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => NEVER.pipe(stopWhenSessionEnds(ended)).subscribe({ error: (error: unknown) => calls.push(`${name} ${error instanceof TokenRevokedError}`) }));
+    expect(ended.observed).toBe(true);
+    b?.unsubscribe();
+    ended.next();
+    expect(calls).toEqual(['a true', 'c true']);
+    expect([a?.closed, c?.closed]).toEqual([true, true]);
+    expect(ended.observed).toBe(false);
+    ended.next(); // nothing left to stop
+    expect(calls).toEqual(['a true', 'c true']);
   });
 
-  it('skips a request that a stop before it ended, and still stops the ones after it', () => {
-    const revocations = new Subject<void>();
-    const watch = revocationWatch(revocations);
+  it('skips a source that a stop before it ended, and still stops the ones after it', () => {
+    const ended = new Subject<void>();
     const calls: string[] = [];
-    const b = new Stop(() => calls.push('b'));
-    const c = new Stop(() => calls.push('c'));
-    const a = new Stop(() => {
-      calls.push('a');
-      watch.remove(a);
-      watch.remove(b); // e.g. the app unsubscribes a sibling request when the first one fails
-    });
-    for (const s of [a, b, c]) watch.add(s);
-    revocations.next();
+    const subscriptions: { unsubscribe(): void }[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      subscriptions.push(
+        NEVER.pipe(stopWhenSessionEnds(ended)).subscribe({
+          error() {
+            calls.push(name);
+            if (name === 'a') subscriptions[1]?.unsubscribe(); // e.g. the app unsubscribes a sibling request when the first one fails
+          },
+        }),
+      );
+    }
+    ended.next();
     expect(calls).toEqual(['a', 'c']);
   });
 
-  it('keeps no subscription when revoked$ emits synchronously and the only watcher leaves in its stop', () => {
-    let subscriber: Subscriber<void> | undefined;
+  it('never subscribes the source when the session has ended already, and keeps no subscription', () => {
     let unsubscribed = 0;
+    let subscribed = 0;
     const revoked$ = new Observable<void>((s) => {
-      subscriber = s;
       s.next();
       return () => unsubscribed++;
     });
-    const watch = revocationWatch(revoked$);
-    let stops = 0;
-    const only: Stop = new Stop(() => {
-      stops++;
-      watch.remove(only);
-    });
-    watch.add(only);
-    watch.remove(only);
-    expect(stops).toBe(1);
+    const source = new Observable<never>(() => void subscribed++);
+    const errors: unknown[] = [];
+    const subscription = source.pipe(stopWhenSessionEnds(revoked$)).subscribe({ error: (error: unknown) => errors.push(error) });
+    expect(errors).toEqual([new TokenRevokedError()]);
+    expect(subscribed).toBe(0);
     expect(unsubscribed).toBe(1);
-    expect(subscriber?.closed).toBe(true);
+    expect(subscription.closed).toBe(true);
   });
 });

@@ -1,0 +1,27 @@
+import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
+import { RequestError } from '../errors/request-error.js';
+import { TokenRefreshError } from '../errors/token-refresh-error.js';
+import { isTransientError } from '../retry/is-transient-error.js';
+import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import type { TokenAccess } from '../session/token-access.js';
+
+/**
+ * {@link retryBackoff} as the request pipeline runs it (rules 6, 8): `config` is the request's,
+ * already merged and checked for idempotency. Each retry is a `request-retried` event through
+ * `access.report`; the waits run on the config's scheduler, else `scheduler` (the pipeline's). A
+ * request that the sign-in pin refused (rule 18) is never retried, whatever a custom
+ * `shouldRetry` says. Like `retryBackoff`, it checks `config` when built: build it once per config.
+ */
+export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAccess | undefined, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
+  const { shouldRetry = isTransientError, onRetry } = config;
+  return retryBackoff<T>({
+    ...config,
+    scheduler: config.scheduler ?? scheduler,
+    shouldRetry: (error, attempt) => !(error instanceof TokenRefreshError && error.reason === 'sign-in-changed') && shouldRetry(error, attempt),
+    onRetry: (error, attempt, delay) => {
+      onRetry?.(error, attempt, delay);
+      // The event takes its method and URL from the error it retries.
+      if (access && error instanceof RequestError) access.report({ type: 'request-retried', method: error.method, url: error.url, reason: 'transient', attempt });
+    },
+  });
+}

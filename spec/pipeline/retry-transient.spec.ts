@@ -1,0 +1,59 @@
+import { defer, of, throwError } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { NetworkError } from '../../lib/errors/network-error.js';
+import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
+import { retryTransient } from '../../lib/pipeline/retry-transient.js';
+import type { RequestRetriedEvent } from '../../lib/session/session-event.js';
+import type { TokenAccess } from '../../lib/session/token-access.js';
+import { createTestScheduler } from '../helpers/marbles.js';
+
+const URL = 'https://api.test/items';
+
+function reporting(): { access: TokenAccess; events: RequestRetriedEvent[] } {
+  const events: RequestRetriedEvent[] = [];
+  const access: TokenAccess = {
+    currentToken: () => of({ accessToken: 'token', generation: 1 }),
+    tokenAfterRejection: () => of({ accessToken: 'token', generation: 1 }),
+    report: (event) => events.push(event),
+    revoked$: of(),
+  };
+  return { access, events };
+}
+
+/** Fails `failures` times with `error`, then emits 'ok'; counts its subscriptions. */
+function flaky(failures: number, error: () => unknown) {
+  const counter = { tries: 0 };
+  const source = defer(() => (++counter.tries <= failures ? throwError(error) : of('ok')));
+  return { source, counter };
+}
+
+describe('retryTransient', () => {
+  it('retries a transient error on the pipeline scheduler, reporting each retry as a request-retried event', () => {
+    const testScheduler = createTestScheduler();
+    testScheduler.run(({ expectObservable }) => {
+      const { access, events } = reporting();
+      const { source, counter } = flaky(2, () => new NetworkError('GET', URL));
+      const own: number[] = [];
+      const config = { maxRetries: 3, baseDelay: 10, jitter: false, onRetry: (_error: unknown, attempt: number) => own.push(attempt) };
+      expectObservable(source.pipe(retryTransient(config, access, testScheduler))).toBe('30ms (o|)', { o: 'ok' });
+      testScheduler.flush();
+      expect(counter.tries).toBe(3);
+      expect(own).toEqual([1, 2]); // the config's own onRetry is called too
+      expect(events).toEqual([
+        { type: 'request-retried', method: 'GET', url: URL, reason: 'transient', attempt: 1 },
+        { type: 'request-retried', method: 'GET', url: URL, reason: 'transient', attempt: 2 },
+      ]);
+    });
+  });
+
+  it('never retries a request the sign-in pin refused, whatever shouldRetry says (rule 18)', () => {
+    const { access, events } = reporting();
+    const refused = new TokenRefreshError('GET /items was not sent again', { reason: 'sign-in-changed' });
+    const { source, counter } = flaky(1, () => refused);
+    const errors: unknown[] = [];
+    source.pipe(retryTransient({ maxRetries: 3, shouldRetry: () => true }, access, createTestScheduler())).subscribe({ error: (error: unknown) => errors.push(error) });
+    expect(errors).toEqual([refused]);
+    expect(counter.tries).toBe(1);
+    expect(events).toEqual([]);
+  });
+});
