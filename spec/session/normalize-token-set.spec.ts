@@ -1,9 +1,13 @@
 // lib/session/normalize-token-set.ts: the checks every token set passes where it enters.
 import { asyncScheduler, defer, firstValueFrom, lastValueFrom, of } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestScheduler } from 'rxjs/testing';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
-import { createTokenSession } from '../../lib/session/create-token-session.js';
+import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../lib/session/session-event.js';
+import { createTestScheduler } from '../helpers/marbles.js';
 import { errorOf } from '../helpers/outcomes.js';
+import { t0 } from './session-fixtures.js';
 
 // Issue 8, items 1, 11 and 12 (and the setTokens half of item 5): tokens whose life is over on
 // arrival never drive a refresh loop, expiry given in seconds is refused, a refresh token alone
@@ -94,5 +98,29 @@ describe('hardening: malformed tokens are refused where they enter', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('super-secret');
     }
+  });
+});
+
+describe('createTokenSession', () => {
+  let testScheduler: TestScheduler;
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+
+  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
+    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
+    const events: SessionEvent[] = [];
+    created.events$.subscribe((event) => events.push(event));
+    return { session: created, events };
+  }
+
+  describe('when the token endpoint sends no new refresh token', () => {
+    it('keeps the old refresh token in the same step as the new access token', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const { session: s } = session({ refresh: () => cold('-(t|)', { t: { accessToken: 'access-1' } }) });
+        s.tokenAfterRejection(0).subscribe();
+        expectObservable(s.tokens$).toBe('ab', { a: t0, b: { accessToken: 'access-1', refreshToken: 'refresh-0' } });
+      });
+    });
   });
 });

@@ -1,6 +1,6 @@
 // lib/session/refresh-flight.ts: the one refresh of a generation (rules 1-3, 6, 13). Its deadline,
 // the waiters that leave it, and tokens whose life is over when they arrive (no refresh loop).
-import { map, mergeMap, type Observable, takeUntil, timer } from 'rxjs';
+import { defer, map, mergeMap, type Observable, Subject, takeUntil, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
@@ -10,6 +10,7 @@ import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { userTokens, virtualLock, virtualStore } from '../helpers/virtual-store.js';
+import { t0, t1, t2 } from './session-fixtures.js';
 
 // Issue 8, items 1, 11 and 12 (and the setTokens half of item 5): tokens whose life is over on
 // arrival never drive a refresh loop, expiry given in seconds is refused, a refresh token alone
@@ -353,3 +354,74 @@ describe('hardening: bounded waits', () => {
 function reasonOf(error: unknown) {
   return error instanceof TokenRefreshError ? error.reason : String(error);
 }
+
+describe('createTokenSession', () => {
+  let testScheduler: TestScheduler;
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+
+  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
+    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
+    const events: SessionEvent[] = [];
+    created.events$.subscribe((event) => events.push(event));
+    return { session: created, events };
+  }
+  const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+
+  describe('when callers overlap an in-flight refresh', () => {
+    it('subscribes to the token endpoint once and replays to all', () => {
+      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('---(t|)', { t: t1 });
+        const { session: s } = session({ refresh: () => endpoint });
+        const callers = hot('a-b', { a: 0, b: 0 });
+        expectObservable(callers.pipe(mergeMap((generation) => token(s.tokenAfterRejection(generation))))).toBe('---(xx)', { x: 'access-1' });
+        expectSubscriptions(endpoint.subscriptions).toBe('^--!');
+      });
+    });
+
+    it('passes the current refresh token to the refresh function', () => {
+      testScheduler.run(({ cold }) => {
+        const seen: string[] = [];
+        const { session: s } = session({
+          refresh: (refreshToken) => {
+            seen.push(refreshToken);
+            return cold('-(t|)', { t: seen.length === 1 ? t1 : t2 });
+          },
+        });
+        s.tokenAfterRejection(0).subscribe();
+        testScheduler.schedule(() => s.tokenAfterRejection(1).subscribe(), 5);
+        testScheduler.flush();
+        expect(seen).toEqual(['refresh-0', 'refresh-1']);
+        expect(s.state.tokens).toEqual(t2);
+        expect(s.state.generation).toBe(2);
+      });
+    });
+  });
+
+  describe('when every waiter unsubscribes mid-refresh', () => {
+    it('still completes the refresh and stores both rotated tokens', () => {
+      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-----(t|)', { t: t1 });
+        const { session: s } = session({ refresh: () => endpoint });
+        const leave = hot('--x');
+        expectObservable(s.tokenAfterRejection(0).pipe(takeUntil(leave))).toBe('--|');
+        expectObservable(s.tokens$).toBe('a----b', { a: t0, b: t1 });
+        expectSubscriptions(endpoint.subscriptions).toBe('^----!');
+      });
+    });
+
+    it('serves the next request the stored token with no refresh', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-----(t|)', { t: t1 });
+        const { session: s } = session({ refresh: () => endpoint });
+        const leave = new Subject<void>();
+        s.tokenAfterRejection(0).pipe(takeUntil(leave)).subscribe();
+        testScheduler.schedule(() => leave.next(), 1);
+        const later = defer(() => token(s.currentToken()));
+        expectObservable(testScheduler.createColdObservable('10ms x').pipe(mergeMap(() => later))).toBe('10ms y', { y: 'access-1' });
+        expectSubscriptions(endpoint.subscriptions).toBe('^----!');
+      });
+    });
+  });
+});

@@ -1,6 +1,6 @@
 // lib/session/session-controls.ts: what the app uses (setTokens, signOut, dispose), here
 // signOut({ revoke: true }) (RFC 7009 revocation at the server, best effort).
-import { NEVER, throwError } from 'rxjs';
+import { map, NEVER, of, throwError } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
@@ -10,6 +10,7 @@ import { shareStore } from '../../lib/session/sharing/share-store.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { outcome } from '../helpers/outcomes.js';
 import { userOf, userTokens, virtualLock, virtualStore } from '../helpers/virtual-store.js';
+import { stopped, t0, t1, t2 } from './session-fixtures.js';
 
 // Issue 8, item 4 and rule 13: every wait of a session is bounded. A token endpoint that never
 // answers, a store whose read or write never settles, a lock never granted: every waiter fails
@@ -179,3 +180,96 @@ describe('hardening: signOut({ revoke: true })', () => {
 function reasonOf(error: unknown) {
   return error instanceof TokenRefreshError ? error.reason : String(error);
 }
+
+describe('createTokenSession', () => {
+  let testScheduler: TestScheduler;
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+
+  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
+    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
+    const events: SessionEvent[] = [];
+    created.events$.subscribe((event) => events.push(event));
+    return { session: created, events };
+  }
+
+  describe('when signed out', () => {
+    it('hands out no token, and refresh$ fails', () => {
+      const { session: s } = session({ tokens: null, refresh: () => of(t1) });
+      let grant: unknown;
+      s.currentToken().subscribe((g) => (grant = g));
+      expect(grant).toEqual({ accessToken: null, generation: 0, signIn: expect.any(String) });
+      let error: unknown;
+      s.refresh$.subscribe({ error: (e: unknown) => (error = e) });
+      expect(error).toBeInstanceOf(TokenRefreshError);
+    });
+
+    it('stops a running refresh and fails its waiters', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-----(t|)', { t: t1 });
+        const { session: s } = session({ refresh: () => endpoint });
+        testScheduler.schedule(() => s.signOut(), 2);
+        expectObservable(s.tokenAfterRejection(0)).toBe('--#', undefined, stopped);
+        expectSubscriptions(endpoint.subscriptions).toBe('^-!');
+        expectObservable(s.tokens$).toBe('a-b', { a: t0, b: null });
+      });
+    });
+  });
+
+  describe('when setTokens is called during a refresh', () => {
+    it('keeps the set tokens and answers the waiters with them at once, marked as another sign-in (the pipeline refuses to send them, rule 18); the refresh runs to its end', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold('-----(t|)', { t: t1 });
+        const { session: s } = session({ refresh: () => endpoint });
+        const before = s.state.signIn;
+        testScheduler.schedule(() => s.setTokens(t2), 2);
+        expectObservable(s.tokenAfterRejection(0).pipe(map(({ accessToken, signIn }) => [accessToken, signIn === before]))).toBe('--(a|)', { a: ['access-2', false] });
+        expectSubscriptions(endpoint.subscriptions).toBe('^----!');
+        expectObservable(s.tokens$).toBe('a-b', { a: t0, b: t2 });
+      });
+    });
+
+    it('keeps the sign-in id across a refresh and makes a new one on each sign-in and sign-out', () => {
+      testScheduler.run(({ cold }) => {
+        const { session: s } = session({ refresh: () => cold('-(t|)', { t: t1 }) });
+        const ids = [s.state.signIn];
+        s.tokenAfterRejection(0).subscribe();
+        testScheduler.flush();
+        ids.push(s.state.signIn);
+        s.setTokens(t2);
+        ids.push(s.state.signIn);
+        s.signOut();
+        ids.push(s.state.signIn);
+        expect(s.state.generation).toBe(3);
+        expect(ids[0]).toMatch(/^[0-9a-z]+(\.[0-9a-z]+){3}$/);
+        expect(ids[1]).toBe(ids[0]);
+        expect(new Set(ids).size).toBe(3);
+      });
+    });
+  });
+
+  describe('setTokens', () => {
+    it('bumps the generation and rejects malformed sets with a TypeError that quotes no token', () => {
+      const { session: s, events } = session({ refresh: () => of(t1) });
+      s.setTokens(t2);
+      expect(s.state.generation).toBe(1);
+      expect(events).toEqual([{ type: 'tokens-changed', generation: 1, change: 'sign-in', origin: 'local' }]);
+      expect(() => s.setTokens({ accessToken: '' })).toThrow(TypeError);
+      expect(() => s.setTokens({ accessToken: 'secret-a', refreshToken: 5 as unknown as string })).toThrow(/refreshToken/);
+      expect(() => s.setTokens({ accessToken: 'secret-a', expiresAt: Number.NaN })).toThrow(/expiresAt/);
+      try {
+        s.setTokens({ accessToken: 'secret-a', refreshToken: 5 as unknown as string });
+      } catch (error) {
+        expect((error as Error).message).not.toContain('secret-a');
+      }
+    });
+
+    it('reads expiresAt from a JWT access token without one', () => {
+      const payload = btoa(JSON.stringify({ exp: 1_900_000_000 })).replace(/=+$/, '');
+      const { session: s } = session({ refresh: () => of(t1) });
+      s.setTokens({ accessToken: `eyJhbGciOiJub25lIn0.${payload}.sig`, refreshToken: 'r' });
+      expect(s.state.tokens?.expiresAt).toBe(1_900_000_000_000);
+    });
+  });
+});
