@@ -1,7 +1,9 @@
 // lib/testing/fake-server/abortable-wait.ts: a hanging request answers its abort, even once only its signal holds it.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
+import { apiRequest, tokenRequest } from '../fake-authorization-server-fixtures.js';
 import { post, refreshRequestWith, signedIn } from './fake-server-fixtures.js';
 
 describe('createFakeAuthorizationServer attack scripts', () => {
@@ -26,6 +28,79 @@ describe('createFakeAuthorizationServer attack scripts', () => {
 
       await expect(token).rejects.toMatchObject({ name: 'AbortError' });
       await expect(revocation).rejects.toMatchObject({ name: 'AbortError' });
+    });
+  });
+});
+
+// The configured delays (once in fake-authorization-server.spec.ts).
+describe('createFakeAuthorizationServer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  describe('when delays are configured', () => {
+    it('answers the token endpoint only after tokenDelay', async () => {
+      vi.useFakeTimers();
+      const server = createFakeAuthorizationServer({ tokenDelay: 50 });
+      const { refreshToken } = server.signIn();
+      const settled = vi.fn();
+
+      server.handle(tokenRequest(refreshToken)).then(settled);
+      await vi.advanceTimersByTimeAsync(49);
+      expect(settled).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1);
+
+      expect(settled).toHaveBeenCalledWith(expect.objectContaining({ status: 200 }));
+    });
+
+    it('stops waiting when the token request aborts, clears its timer and changes nothing', async () => {
+      vi.useFakeTimers();
+      const server = createFakeAuthorizationServer({ tokenDelay: 50 });
+      const { refreshToken } = server.signIn();
+      const controller = new AbortController();
+
+      const pending = server.handle(tokenRequest(refreshToken, { signal: controller.signal }));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(vi.getTimerCount()).toBe(1);
+      controller.abort();
+
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      expect(vi.getTimerCount()).toBe(0);
+      expect(server.stats.refreshGrants).toBe(0);
+      expect(server.issuedRefreshTokens).toEqual([refreshToken]);
+    });
+
+    it('delays API answers by apiDelay unless the request sets ?delay', async () => {
+      vi.useFakeTimers();
+      const server = createFakeAuthorizationServer({ apiDelay: 50 });
+      const { accessToken } = server.signIn();
+      const slow = vi.fn();
+      const fast = vi.fn();
+
+      server.handle(apiRequest('/api/me', accessToken)).then(slow);
+      server.handle(apiRequest('/api/me?delay=0', accessToken)).then(fast);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(fast).toHaveBeenCalledWith(expect.objectContaining({ status: 200 }));
+      expect(slow).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(50);
+
+      expect(slow).toHaveBeenCalledWith(expect.objectContaining({ status: 200 }));
+    });
+
+    it('stops waiting when an API request aborts and clears its timer', async () => {
+      vi.useFakeTimers();
+      const server = createFakeAuthorizationServer();
+      const { accessToken } = server.signIn();
+      const controller = new AbortController();
+      const reason = new Error('unsubscribed');
+
+      const pending = server.handle(apiRequest('/api/me?delay=40', accessToken, { signal: controller.signal }));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(vi.getTimerCount()).toBe(1);
+      controller.abort(reason);
+
+      await expect(pending).rejects.toBe(reason);
+      expect(vi.getTimerCount()).toBe(0);
     });
   });
 });
