@@ -28,7 +28,6 @@ const SPEC_GAPS: readonly string[] = [
   'errors/request-timeout-error.ts',
   'errors/token-refresh-error.ts',
   'errors/token-revoked-error.ts',
-  'oauth2/parse-token-response.ts',
   'redis/aes-gcm-codec.ts',
   'redis/redis-commands.ts',
   'redis/redis-connection.ts',

@@ -253,36 +253,6 @@ describe('oauth2RefreshGrant', () => {
       expectNoSecrets(error, ['r1']);
     });
   });
-
-  describe('when the answer is not a valid token response', () => {
-    it.each([
-      ['an HTML page', () => HttpResponse.html('<html><body>Sign in</body></html>'), /not JSON.*text\/html/],
-      ['a JSON array', () => HttpResponse.json([{ access_token: 'a2-secret' }]), /not an object/],
-      ['no access_token', () => HttpResponse.json({ token_type: 'Bearer', refresh_token: 'r2-secret' }), /no access_token/],
-      ['a numeric access_token', () => HttpResponse.json({ access_token: 12345 }), /access_token/],
-      ['a numeric refresh_token', () => HttpResponse.json({ access_token: 'a2-secret', refresh_token: 67890 }), /refresh_token/],
-      ['an expires_in of "abc"', () => HttpResponse.json({ access_token: 'a2-secret', expires_in: 'abc' }), /expires_in/],
-    ])('errors for %s with a non-transient TokenRefreshError naming the problem', async (_name, answer, problem) => {
-      tokenEndpoint(answer);
-
-      const error = await errorOf(grant()('r1-old'));
-
-      expect(error).toBeInstanceOf(TokenRefreshError);
-      expect(error).toMatchObject({ transient: false });
-      expect((error as Error).message).toMatch(problem);
-      expectNoSecrets(error, ['r1-old', 'a2-secret', 'r2-secret', '12345', '67890']);
-    });
-
-    it('errors for an empty-string expires_in rather than reading it as 0 s (an always-expired token)', async () => {
-      tokenEndpoint(() => HttpResponse.json({ access_token: 'a2', expires_in: '' }));
-
-      const error = await errorOf(grant()('r1'));
-
-      expect(error).toBeInstanceOf(TokenRefreshError);
-      expect((error as Error).message).toMatch(/expires_in/);
-    });
-  });
-
   describe('when refreshing', () => {
     it('sends the refresh token only to the token URL, in the body', async () => {
       const everywhere: { url: string; authorization: string | null; body: string }[] = [];
