@@ -43,8 +43,6 @@ const SPEC_GAPS: readonly string[] = [
   'session/token-store.ts',
   'tabs/generation-locks.ts',
   'tabs/hold-exclusive.ts',
-  'tabs/tab-lock.ts',
-  'tabs/tab-store.ts',
   'testing/fake-server/random-token.ts',
   'testing/fake-server/responses.ts',
   'transport/check-status.ts',
