@@ -30,8 +30,6 @@ const SPEC_GAPS: readonly string[] = [
   'errors/token-revoked-error.ts',
   'redis/redis-commands.ts',
   'redis/redis-connection.ts',
-  'redis/redis-lock-lease.ts',
-  'redis/redis-lock-wait.ts',
   'redis/redis-scripts.ts',
   'redis/redis-shared-state-error.ts',
   'retry/check-retry-config.ts',
