@@ -24,7 +24,6 @@ const SPEC_GAPS: readonly string[] = [
   'errors/http-client-error.ts',
   'errors/http-error.ts',
   'errors/network-error.ts',
-  'errors/request-error.ts',
   'errors/request-timeout-error.ts',
   'errors/token-refresh-error.ts',
   'errors/token-revoked-error.ts',
