@@ -3,13 +3,14 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { asyncScheduler, lastValueFrom, type SchedulerLike } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { oauth2RefreshGrant, type OAuth2RefreshGrantConfig } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { errorOf } from '../helpers/outcomes.js';
+import { oauth2RefreshGrant, type OAuth2RefreshGrantConfig } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../lib/session/session-event.js';
+import { errorOf } from '../helpers/outcomes.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 
@@ -56,7 +57,6 @@ function tokenEndpoint(answer: () => Response): Seen[] {
 function grant(config: Partial<OAuth2RefreshGrantConfig> = {}) {
   return oauth2RefreshGrant({ tokenUrl: TOKEN_URL, scheduler: clock, ...config });
 }
-
 
 function expectNoSecrets(error: unknown, secrets: readonly string[]): void {
   const renderings = [JSON.stringify(error), String(error), (error as Error).message, inspect(error, { depth: 6 })];
@@ -253,36 +253,6 @@ describe('oauth2RefreshGrant', () => {
       expectNoSecrets(error, ['r1']);
     });
   });
-
-  describe('when the answer is not a valid token response', () => {
-    it.each([
-      ['an HTML page', () => HttpResponse.html('<html><body>Sign in</body></html>'), /not JSON.*text\/html/],
-      ['a JSON array', () => HttpResponse.json([{ access_token: 'a2-secret' }]), /not an object/],
-      ['no access_token', () => HttpResponse.json({ token_type: 'Bearer', refresh_token: 'r2-secret' }), /no access_token/],
-      ['a numeric access_token', () => HttpResponse.json({ access_token: 12345 }), /access_token/],
-      ['a numeric refresh_token', () => HttpResponse.json({ access_token: 'a2-secret', refresh_token: 67890 }), /refresh_token/],
-      ['an expires_in of "abc"', () => HttpResponse.json({ access_token: 'a2-secret', expires_in: 'abc' }), /expires_in/],
-    ])('errors for %s with a non-transient TokenRefreshError naming the problem', async (_name, answer, problem) => {
-      tokenEndpoint(answer);
-
-      const error = await errorOf(grant()('r1-old'));
-
-      expect(error).toBeInstanceOf(TokenRefreshError);
-      expect(error).toMatchObject({ transient: false });
-      expect((error as Error).message).toMatch(problem);
-      expectNoSecrets(error, ['r1-old', 'a2-secret', 'r2-secret', '12345', '67890']);
-    });
-
-    it('errors for an empty-string expires_in rather than reading it as 0 s (an always-expired token)', async () => {
-      tokenEndpoint(() => HttpResponse.json({ access_token: 'a2', expires_in: '' }));
-
-      const error = await errorOf(grant()('r1'));
-
-      expect(error).toBeInstanceOf(TokenRefreshError);
-      expect((error as Error).message).toMatch(/expires_in/);
-    });
-  });
-
   describe('when refreshing', () => {
     it('sends the refresh token only to the token URL, in the body', async () => {
       const everywhere: { url: string; authorization: string | null; body: string }[] = [];
@@ -305,6 +275,51 @@ describe('oauth2RefreshGrant', () => {
       expect(everywhere[0]!.url).not.toContain('r1-unique');
       expect(everywhere[0]!.authorization).toBeNull();
       expect(everywhere[0]!.body).toContain('refresh_token=r1-unique');
+    });
+  });
+});
+
+// Secrets in what the token endpoint answers and in the config (issue 8; these were in secrets-and-revocation.spec.ts).
+const REFRESH = 'rt+/secret=value';
+const SECRET = 'client-secret-1';
+
+describe('oauth2RefreshGrant', () => {
+  describe('when the token endpoint echoes the posted form in its error body', () => {
+    it.each([
+      ['as text', (form: string) => new HttpResponse(`bad request: ${form}`, { status: 400 })],
+      ['as JSON', (form: string) => HttpResponse.json({ error: 'invalid_request', received: Object.fromEntries(new URLSearchParams(form)) }, { status: 400 })],
+      ['on a 503', (form: string) => new HttpResponse(`busy, try again: ${form}`, { status: 503 })],
+    ])('keeps the refresh token and the client secret out of the error, its cause chain and the events (%s)', async (_kind, answer) => {
+      server.use(http.post(TOKEN_URL, async ({ request }) => answer(await request.text())));
+      const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', clientSecret: SECRET });
+      const session = createTokenSession({ tokens: { accessToken: 'at', refreshToken: REFRESH }, refresh, refreshRetry: { maxRetries: 0 } });
+      const events: SessionEvent[] = [];
+      session.events$.subscribe((e) => events.push(e));
+
+      const error = await lastValueFrom(session.refresh$).catch((e: unknown) => e);
+
+      const printed = `${inspect(error, { depth: 10 })}\n${inspect(events, { depth: 10 })}\n${JSON.stringify(events)}`;
+      for (const secret of [REFRESH, encodeURIComponent(REFRESH), SECRET]) expect(printed).not.toContain(secret);
+      expect(printed).toContain('***');
+      session.dispose();
+    });
+  });
+
+  describe('when tokenUrl carries credentials', () => {
+    it('throws a TypeError at once that names the fix and quotes no credential', () => {
+      const call = () => oauth2RefreshGrant({ tokenUrl: 'https://web:hunter2@auth.example.test/oauth/token' });
+      expect(call).toThrow(TypeError);
+      expect(call).toThrow(/must not contain credentials.*clientSecret/);
+      expect(call).not.toThrow(/hunter2/);
+    });
+  });
+
+  describe('when tokenUrl is not a URL', () => {
+    it.each([undefined, '', '/oauth/token', 42])('throws a TypeError for %s', (tokenUrl) => {
+      expect(() => oauth2RefreshGrant({ tokenUrl: tokenUrl as string })).toThrow(TypeError);
+    });
+    it('throws a TypeError for a missing config', () => {
+      expect(() => oauth2RefreshGrant(undefined as never)).toThrow(/pass a config object/);
     });
   });
 });

@@ -1,10 +1,10 @@
 import { firstValueFrom, from, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aesGcmCodec, RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
+import { RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
 import type { SessionState } from '../../lib/session/token-set.js';
-import { errorOf } from '../helpers/outcomes.js';
 import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
 import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { errorOf } from '../helpers/outcomes.js';
 
 const state = (generation: number, accessToken = `at-${generation}`, refreshToken = `rt-${generation}`): SessionState => ({
   tokens: { accessToken, refreshToken, expiresAt: Date.now() + 60_000 },
@@ -85,39 +85,6 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis token store (%s)', (l
     expect((await seen).map((s) => s.generation)).toEqual([1, 2]);
     writer.dispose?.();
     reader.dispose?.();
-  });
-
-  it('keeps all names of one key in one hash tag, for Redis Cluster', async () => {
-    const { store, lock } = shareThroughRedis({ client: a.client, key });
-    await write(store, state(1), 0);
-    expect(await redis.command('EXISTS', `{${key}}:state`)).toBe(':1');
-    store.dispose?.();
-    lock.dispose?.();
-    expect(() => shareThroughRedis({ client: a.client, key: 'tokens:{42}' })).toThrow(TypeError);
-  });
-
-  it('encrypts the stored set with the AES-GCM codec; another key or a moved value does not decrypt', async () => {
-    const secret = crypto.getRandomValues(new Uint8Array(32));
-    const sealed = shareThroughRedis({ client: a.client, key, codec: aesGcmCodec(secret) }).store;
-    const secretSet = state(1, 'at-secret', 'rt-secret');
-    await write(sealed, secretSet, 0);
-    const raw = await redis.command('HGET', `{${key}}:state`, 'd');
-    expect(raw).not.toContain('rt-secret');
-    expect(await read(sealed)).toEqual(secretSet);
-
-    const wrongKey = shareThroughRedis({ client: b.client, key, codec: aesGcmCodec(crypto.getRandomValues(new Uint8Array(32))) }).store;
-    const error = await errorOf(from(wrongKey.read() as Promise<unknown>));
-    expect(error).toBeInstanceOf(RedisSharedStateError);
-    expect((error as RedisSharedStateError).operation).toBe('decode');
-
-    // The ciphertext is bound to its key: copied to another user's key it is refused.
-    const other = `${key}:copy`;
-    const value = raw.split('\r\n')[1] as string;
-    await redis.command('HSET', `{${other}}:state`, 'g', '1', 'd', value);
-    const moved = shareThroughRedis({ client: b.client, key: other, codec: aesGcmCodec(secret) }).store;
-    expect(await errorOf(from(moved.read() as Promise<unknown>))).toBeInstanceOf(RedisSharedStateError);
-    for (const s of [sealed, wrongKey, moved]) s.dispose?.();
-    expect(() => aesGcmCodec(new Uint8Array(16))).toThrow(TypeError);
   });
 
   it('fails fast with an error naming Redis while Redis is down, and works again once it is back', async () => {

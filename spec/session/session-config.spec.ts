@@ -1,6 +1,8 @@
 import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
+import type { TokenSet } from '../../lib/session/token-set.js';
+import { t1 } from './session-fixtures.js';
 
 // Issue 21, item 7: the session's refresh backoff takes retryBackoff's options and is checked
 // by the same check, at creation.
@@ -32,6 +34,16 @@ describe('createTokenSession', () => {
     it('throws a TypeError naming it, the range and what it got', () => {
       expect(session({ skew: '30s' })).toThrow(new TypeError('createTokenSession: `skew` must be a number of ms from 0 to 2147483647; got string'));
       expect(session({ storeTimeout: -1 })).toThrow(/`storeTimeout` must be a number of ms from 0 to 2147483647; got -1/);
+    });
+  });
+});
+
+describe('createTokenSession', () => {
+  describe('config validation', () => {
+    it('throws a TypeError for a missing refresh function or a negative skew', () => {
+      expect(() => createTokenSession({} as TokenSessionConfig)).toThrow(TypeError);
+      expect(() => createTokenSession({ refresh: () => of(t1), skew: -1 })).toThrow(/skew/);
+      expect(() => createTokenSession({ refresh: () => of(t1), tokens: { accessToken: 3 } as unknown as TokenSet })).toThrow(TypeError);
     });
   });
 });

@@ -1,17 +1,15 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+// lib/tabs/share-across-tabs.ts in Chromium tabs: the fallback where Web Locks are missing. The store
+// and lock themselves are proven in tab-store.spec.ts and tab-lock.spec.ts.
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionState } from '../../lib/session/token-set.js';
-import { POLL, call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
-import { raceHandovers } from './helpers/handover-race.js';
+import { call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
 import { startTabServers, type TabServers } from './helpers/tab-servers.js';
 
-// The store and lock of rx-token-http/tabs against their contract (lib/session/token-store.ts), in
-// real Chromium tabs: each page is a renderer process of its own, as tabs are.
 describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)', { timeout: 60_000 }, () => {
   let browser: Browser;
   let servers: TabServers;
   let context: BrowserContext | undefined;
-  let name = 0;
 
   beforeAll(async () => {
     [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
@@ -25,103 +23,12 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
     context = undefined;
   });
 
-  async function tabs(count: number, config: Record<string, unknown> = {}): Promise<Page[]> {
-    context ??= await browser.newContext();
-    const share = { name: `contract-${++name}`, ...config };
-    return Promise.all(
-      Array.from({ length: count }, async () => {
-        const page = await context!.newPage();
-        await page.goto(servers.appUrl);
-        await call(page, 'open', share as never);
-        return page;
-      }),
-    );
-  }
-
   const state = (generation: number, accessToken = `a${generation}`): SessionState => ({
     tokens: { accessToken, refreshToken: `r${generation}` },
     generation,
     revoked: false,
     receivedAt: 1,
     change: 'refresh',
-  });
-
-  describe('store', () => {
-    it('reads null before anything was written', async () => {
-      const [a] = await tabs(1);
-      expect(await call(a!, 'read')).toBeNull();
-    });
-
-    it('lets another tab read what one tab wrote, at once (it asks the tab that has it)', async () => {
-      const [a, b] = await tabs(2);
-      expect(await call(a!, 'write', state(1), 0)).toEqual(state(1));
-      expect(await call(b!, 'read')).toEqual(state(1));
-    });
-
-    it('refuses a write whose expected generation is not the shared one, and answers with the shared state', async () => {
-      const [a, b] = await tabs(2);
-      await call(a!, 'write', state(1), 0);
-      await call(a!, 'write', state(2), 1);
-      expect(await call(b!, 'write', state(2, 'stale'), 1)).toEqual(state(2));
-      expect(await call(b!, 'write', state(1, 'stale'), 0)).toEqual(state(2));
-      expect(await call(a!, 'read')).toEqual(state(2));
-    });
-
-    it('accepts exactly one of five concurrent writes from five tabs with the same expected generation', async () => {
-      const pages = await tabs(5);
-      await call(pages[0]!, 'write', state(1), 0);
-      const answers = await Promise.all(pages.map((page, i) => call(page, 'write', state(2, `tab${i}`), 1)));
-      const winner = answers[0]!;
-      expect(answers.every((answer) => answer.generation === 2 && answer.tokens?.accessToken === winner.tokens?.accessToken)).toBe(true);
-      const reads = await Promise.all(pages.map((page) => call(page, 'read')));
-      expect(reads.every((read) => read?.tokens?.accessToken === winner.tokens?.accessToken)).toBe(true);
-    });
-
-    it('tells every other tab of a write on changes$', async () => {
-      const pages = await tabs(3);
-      await call(pages[0]!, 'write', state(1), 0);
-      await call(pages[0]!, 'write', state(2), 1);
-      await expect.poll(() => Promise.all(pages.slice(1).map((page) => page.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen))), POLL).toEqual([
-        [1, 2],
-        [1, 2],
-      ]);
-      expect(await pages[0]!.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen)).toEqual([]);
-    });
-
-    it('does not learn a state message whose tokens fail the checks of a token response (issue 21, item 5)', async () => {
-      const pages = await tabs(2);
-      await call(pages[0]!, 'write', state(1), 0);
-      await expect.poll(() => pages[1]!.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen), POLL).toEqual([1]);
-      // Any script of the origin can post on the channel: a newer generation whose access token is a number.
-      await pages[1]!.evaluate((channel) => {
-        const tampered = { type: 'state', state: { tokens: { accessToken: 42, refreshToken: 'r2' }, generation: 2, revoked: false, receivedAt: 1, change: 'refresh' } };
-        const sender = new BroadcastChannel(channel);
-        sender.postMessage(tampered);
-        sender.close();
-      }, `rx-token-http:contract-${name}`);
-      // A valid write after it is heard, so the tampered one had its chance to arrive first.
-      await call(pages[0]!, 'write', state(2), 1);
-      await expect.poll(() => pages[1]!.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen), POLL).toEqual([1, 2]);
-      for (const page of pages) expect(await call(page, 'read')).toEqual(state(2));
-    });
-
-    it('starts a tab opened later from the open tabs, and forgets the state when every tab that knew it closed', async () => {
-      const [a] = await tabs(1);
-      await call(a!, 'write', state(1), 0);
-      const [b] = await tabs(1, { name: `contract-${name}` });
-      expect(await call(b!, 'read')).toEqual(state(1));
-      await a!.close();
-      await b!.close();
-      const [c] = await tabs(1, { name: `contract-${name}` });
-      expect(await call(c!, 'read')).toBeNull();
-    });
-
-    it('keeps two names on one origin apart', async () => {
-      const [a] = await tabs(1, { name: 'app-one' });
-      const [b] = await tabs(1, { name: 'app-two' });
-      await call(a!, 'write', state(1), 0);
-      expect(await call(b!, 'read')).toBeNull();
-    });
   });
 
   describe('where Web Locks are missing', () => {
@@ -140,58 +47,6 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
       expect(await call(b!, 'read')).toBeNull();
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/no Web Locks or BroadcastChannel.*each session refreshes on its own/);
-    });
-  });
-
-  describe('the lock handover race', () => {
-    // Under the lock each round reads, "calls the token endpoint" (0-5 ms), writes generation + 1,
-    // and releases; the next holder must read that write. A store that trusted the order of
-    // BroadcastChannel messages (or localStorage) against the lock release reads a stale copy here.
-    it('never lets the next holder read an older generation than the last write (300 handovers, busy tabs)', async () => {
-      const pages = await tabs(5);
-      await call(pages[0]!, 'write', state(1), 0);
-      const race = await raceHandovers(pages, 60);
-      // Every step read the generation written by the step before it: the 300 writes form one chain.
-      expect(race.staleReads).toBe(0);
-      expect(race.written).toEqual(Array.from({ length: 300 }, (_, i) => i + 2));
-    });
-  });
-
-  describe('lock', () => {
-    it('runs one task at a time across tabs', async () => {
-      const pages = await tabs(4);
-      await call(pages[0]!, 'write', state(1), 0);
-      const results = await Promise.all(pages.flatMap((page, i) => [0, 1, 2].map(() => call(page, 'lockedStep', { holdMs: 3, tag: `t${i}` }))));
-      const spans = results.map((r) => [r.start, r.end] as const).sort((x, y) => x[0] - y[0]);
-      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
-    });
-
-    it('is taken from a tab whose main thread stays blocked past holdLimit', async () => {
-      const [a, b] = await tabs(2, { holdLimit: 300 });
-      const heldAt = await call(a!, 'holdAndBlock', 4_000);
-      const acquiredAt = await call(b!, 'acquireAt');
-      // b got the lock while a was still blocked (a's clock and b's are the machine's one clock).
-      expect(acquiredAt).toBeLessThan(heldAt + 4_000);
-    });
-
-    it('is taken from a tab the browser froze while holding it', async () => {
-      const [a, b] = await tabs(2, { holdLimit: 300 });
-      await call(a!, 'holdForever');
-      const cdp = await context!.newCDPSession(a!);
-      await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
-      try {
-        expect(typeof (await call(b!, 'acquireAt'))).toBe('number');
-      } finally {
-        await cdp.send('Page.setWebLifecycleState', { state: 'active' });
-      }
-    });
-
-    it('is released when the tab holding it closes', async () => {
-      const [a, b] = await tabs(2);
-      await call(a!, 'holdForever');
-      const waiting = call(b!, 'acquireAt');
-      await a!.close();
-      expect(typeof (await waiting)).toBe('number');
     });
   });
 });

@@ -1,10 +1,12 @@
-import { Observable, Subject, defer, filter, firstValueFrom, of, throwError } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { defer, filter, firstValueFrom, Observable, of, Subject, throwError } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { oauth2RefreshGrant } from '../../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession } from '../../../lib/session/create-token-session.js';
 import { shareInMemory } from '../../../lib/session/sharing/share-in-memory.js';
 import { shareStore } from '../../../lib/session/sharing/share-store.js';
 import type { SessionState, TokenSet } from '../../../lib/session/token-set.js';
 import type { RefreshLock, TokenStore } from '../../../lib/session/token-store.js';
+import type { RunningOAuth2Server } from '../../../scripts/oauth2-server.js';
 
 /** A store and lock of an app's own that, like most, stop working once disposed. */
 function ownStoreAndLock() {
@@ -63,6 +65,46 @@ describe('shareStore', () => {
     it('throws a TypeError naming the contract', () => {
       expect(() => shareStore({} as TokenStore)).toThrow(TypeError);
       expect(() => shareStore({ read: () => of(null), write: () => of<SessionState>({ tokens: null, generation: 0, revoked: false, receivedAt: 0, change: 'sign-out' }) }, {} as RefreshLock)).toThrow(/`lock` needs `run\(task\)`/);
+    });
+  });
+});
+
+describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
+  let running: RunningOAuth2Server | undefined;
+  const sessions: TokenSession[] = [];
+  afterEach(async () => {
+    for (const s of sessions.splice(0)) s.dispose();
+    await running?.close();
+    running = undefined;
+  });
+
+  describe('when a store is passed the way it is not meant to be', () => {
+    const refresh = oauth2RefreshGrant({ tokenUrl: 'https://auth.test/oauth/token' });
+    const { store, lock } = shareInMemory();
+
+    it('says how to pass a bare store and lock: through shareStore', () => {
+      const bare = { refresh, store, lock } as unknown as Parameters<typeof createTokenSession>[0];
+      expect(() => createTokenSession(bare)).toThrow(new TypeError('createTokenSession: pass a store and lock as `share: shareStore(store, lock)`'));
+    });
+
+    it('refuses a `share` that did not come from a sharing helper', () => {
+      const forged = { refresh, share: { store, lock } } as unknown as Parameters<typeof createTokenSession>[0];
+      expect(() => createTokenSession(forged)).toThrow(/`share` must come from shareStore\(\)/);
+    });
+
+    it('refuses a store or lock without its methods, naming the contract', () => {
+      expect(() => shareStore({ read: () => [null] } as unknown as TokenStore)).toThrow(/needs `read\(\)` and `write\(next, expected\)`/);
+      expect(() => shareStore(store, {} as never)).toThrow(/`lock` needs `run\(task\)`/);
+    });
+
+    it('shares through your own store with shareStore, lock optional', async () => {
+      const mine = shareStore(store);
+      const a = createTokenSession({ refresh, tokens: { accessToken: 'a-1', refreshToken: 'r-1' }, share: mine });
+      const b = createTokenSession({ refresh, share: mine });
+      sessions.push(a, b);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(b.state.tokens?.accessToken).toBe('a-1');
+      expect(mine.lock).toBeUndefined();
     });
   });
 });

@@ -13,7 +13,7 @@ import { MAX_WRITE_TRIES } from '../../../lib/session/sharing/store-access.js';
 import type { SessionState, TokenSet } from '../../../lib/session/token-set.js';
 import type { TokenStore } from '../../../lib/session/token-store.js';
 import { createTestScheduler } from '../../helpers/marbles.js';
-import { userTokens, virtualLock } from '../hardening-fixtures.js';
+import { userTokens, virtualLock } from '../../helpers/virtual-store.js';
 
 const stateOf = (tokens: TokenSet | null, generation: number): SessionState => ({ tokens, generation, revoked: false, receivedAt: 0, change: 'refresh' });
 // A value a store of one's own could answer; typed as a state, as a buggy store would claim.

@@ -1,3 +1,14 @@
+// lib/session/sharing/store-publisher.ts: sign-in and sign-out writes, ordered by the store and
+// outliving a dispose, and the change notices of other members.
+import type { SchedulerLike } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../../lib/session/session-event.js';
+import { shareStore } from '../../../lib/session/sharing/share-store.js';
+import { createTestScheduler } from '../../helpers/marbles.js';
+import { strictEndpoint, userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from '../../helpers/virtual-store.js';
+
 // Issue 21 items 2 and 3, DESIGN rule 18: a sign-in or sign-out, once setTokens/signOut returned,
 // is never lost (not to a dispose() right after it, not to a member that thinks the store already
 // agrees, not to members' clocks).
@@ -6,16 +17,6 @@
 // store; (2b) a member already signed out skipped its sign-out as "already there" while another
 // member's sign-in was on its way; (2c) "the later one wins" compared the members' own clocks
 // (`receivedAt`), so a member whose clock runs 2 s ahead won over a sign-out made after it.
-import type { SchedulerLike } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
-import { shareStore } from '../../lib/session/sharing/share-store.js';
-import { createTestScheduler } from '../helpers/marbles.js';
-import { strictEndpoint, userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';
-
-/** The test scheduler as seen by a member whose clock runs `ahead` ms ahead of the others. */
 function skewed(scheduler: TestScheduler, ahead: number): SchedulerLike {
   return { now: () => scheduler.now() + ahead, schedule: (work, delay, state) => scheduler.schedule(work as never, delay, state) };
 }

@@ -1,3 +1,5 @@
+// lib/oauth2/oauth2-revocation.ts: RFC 7009 revocation at the server, alone and through
+// signOut({ revoke: true }).
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -6,58 +8,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 const REVOKE_URL = 'https://auth.example.test/oauth/revoke';
 const REFRESH = 'rt+/secret=value';
-const SECRET = 'client-secret-1';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
-
-describe('oauth2RefreshGrant', () => {
-  describe('when the token endpoint echoes the posted form in its error body', () => {
-    it.each([
-      ['as text', (form: string) => new HttpResponse(`bad request: ${form}`, { status: 400 })],
-      ['as JSON', (form: string) => HttpResponse.json({ error: 'invalid_request', received: Object.fromEntries(new URLSearchParams(form)) }, { status: 400 })],
-      ['on a 503', (form: string) => new HttpResponse(`busy, try again: ${form}`, { status: 503 })],
-    ])('keeps the refresh token and the client secret out of the error, its cause chain and the events (%s)', async (_kind, answer) => {
-      server.use(http.post(TOKEN_URL, async ({ request }) => answer(await request.text())));
-      const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', clientSecret: SECRET });
-      const session = createTokenSession({ tokens: { accessToken: 'at', refreshToken: REFRESH }, refresh, refreshRetry: { maxRetries: 0 } });
-      const events: SessionEvent[] = [];
-      session.events$.subscribe((e) => events.push(e));
-
-      const error = await lastValueFrom(session.refresh$).catch((e: unknown) => e);
-
-      const printed = `${inspect(error, { depth: 10 })}\n${inspect(events, { depth: 10 })}\n${JSON.stringify(events)}`;
-      for (const secret of [REFRESH, encodeURIComponent(REFRESH), SECRET]) expect(printed).not.toContain(secret);
-      expect(printed).toContain('***');
-      session.dispose();
-    });
-  });
-
-  describe('when tokenUrl carries credentials', () => {
-    it('throws a TypeError at once that names the fix and quotes no credential', () => {
-      const call = () => oauth2RefreshGrant({ tokenUrl: 'https://web:hunter2@auth.example.test/oauth/token' });
-      expect(call).toThrow(TypeError);
-      expect(call).toThrow(/must not contain credentials.*clientSecret/);
-      expect(call).not.toThrow(/hunter2/);
-    });
-  });
-
-  describe('when tokenUrl is not a URL', () => {
-    it.each([undefined, '', '/oauth/token', 42])('throws a TypeError for %s', (tokenUrl) => {
-      expect(() => oauth2RefreshGrant({ tokenUrl: tokenUrl as string })).toThrow(TypeError);
-    });
-    it('throws a TypeError for a missing config', () => {
-      expect(() => oauth2RefreshGrant(undefined as never)).toThrow(/pass a config object/);
-    });
-  });
-});
 
 describe('oauth2Revocation', () => {
   it('posts the refresh token with its type hint, as the client, and emits once on 200 (RFC 7009)', async () => {

@@ -1,9 +1,6 @@
+// lib/testing/fake-server/protected-api.ts: the fake's API side, `authorize` for your own API and the `api` handler.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createFakeAuthorizationServer,
-  type FakeApiHandler,
-  type FakeAuthorizationServer,
-} from '../../lib/testing/fake-authorization-server.js';
+import { createFakeAuthorizationServer, type FakeApiHandler, type FakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
 
 const ORIGIN = 'https://api.example.test';
 

@@ -1,3 +1,4 @@
+// lib/redis/subscriber-hub.ts: one subscriber connection for every session of a process, over a real redis-server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shareThroughRedis } from '../../lib/redis/index.js';
 import { subscriberStats } from '../../lib/redis/subscriber-hub.js';

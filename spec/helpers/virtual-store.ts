@@ -1,4 +1,4 @@
-// Spec-local store and lock for the hardening specs: driven by a (test) scheduler, with knobs
+// A store and lock for the session specs: driven by a (test) scheduler, with knobs
 // for the ways a real shared store misbehaves (slow, silent, notices that overtake answers).
 import { NEVER, Observable, ReplaySubject, Subject, defer, map, of, throwError, timer, type SchedulerLike } from 'rxjs';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';

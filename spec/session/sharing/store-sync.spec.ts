@@ -1,3 +1,22 @@
+// lib/session/sharing/store-sync.ts: a session sharing a TokenStore and RefreshLock: its start
+// from the store, sign-ins and sign-outs against a refresh in flight, change notices, and the
+// store failing outside a refresh.
+import { inspect } from 'node:util';
+import { EMPTY, firstValueFrom, map, NEVER, type Observable, of, type SchedulerLike, Subject, switchMap, throwError, timer } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NetworkError } from '../../../lib/errors/network-error.js';
+import { TokenRefreshError } from '../../../lib/errors/token-refresh-error.js';
+import { TokenRevokedError } from '../../../lib/errors/token-revoked-error.js';
+import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../../lib/session/session-event.js';
+import { shareInMemory } from '../../../lib/session/sharing/share-in-memory.js';
+import { shareStore } from '../../../lib/session/sharing/share-store.js';
+import type { SessionState, TokenSet } from '../../../lib/session/token-set.js';
+import type { TokenStore } from '../../../lib/session/token-store.js';
+import { createTestScheduler } from '../../helpers/marbles.js';
+import { userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from '../../helpers/virtual-store.js';
+
 // Issue 8, item 2 and "Shared state": sessions sharing a store never mix users, sign-in and
 // sign-out win over a refresh in flight (in the store too), the generation belongs to the store,
 // writes are fenced, and events say where a change came from without ever carrying a token.
@@ -8,19 +27,6 @@
 // sign-out and left live tokens in the store, (c) a session created later started at generation
 // 0 and its sign-out (1) and sign-in (2) were ignored by an older session at 3; `tokens-changed`
 // had no `origin`. (The old store contract cannot even express `write(next, expected)`.)
-import { inspect } from 'node:util';
-import { firstValueFrom, map, throwError, timer, type Observable, type SchedulerLike } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError } from '../../lib/errors/network-error.js';
-import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
-import { shareInMemory } from '../../lib/session/sharing/share-in-memory.js';
-import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
-import { shareStore } from '../../lib/session/sharing/share-store.js';
-import { createTestScheduler } from '../helpers/marbles.js';
-import { userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from './hardening-fixtures.js';
 
 /** A rotating token endpoint: each call answers after `latency` ms with the next tokens of the same user. */
 function rotatingEndpoint(scheduler: SchedulerLike, latency: number | (() => number)) {
@@ -532,4 +538,271 @@ describe('hardening: two sessions sharing shareInMemory() (real async)', () => {
       b.dispose();
     });
   }
+});
+
+// From the bounded waits of issue 8, item 4 and rule 13 (see spec/session/refresh-flight.spec.ts).
+describe('hardening: bounded waits', () => {
+  let testScheduler: TestScheduler;
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+
+  /** Subscribes at `at` and records when and how it ended. */
+  function record(source: () => Observable<unknown>, at = 0) {
+    const result: { at?: number; value?: unknown; error?: unknown } = {};
+    testScheduler.schedule(() => {
+      source().subscribe({
+        next: (value) => (result.value = value),
+        error: (error: unknown) => ((result.at = testScheduler.now()), (result.error = error)),
+        complete: () => (result.at = testScheduler.now()),
+      });
+    }, Math.max(0, at - testScheduler.now())); // `at` is absolute virtual time
+    return result;
+  }
+
+  function watched(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>): { session: TokenSession; events: SessionEvent[] } {
+    const session = createTokenSession({ tokens: userTokens('alice'), scheduler: testScheduler, ...config });
+    const events: SessionEvent[] = [];
+    session.events$.subscribe((event) => events.push(event));
+    return { session, events };
+  }
+
+  const fresh = (n: number): Observable<TokenSet> => timer(10, testScheduler).pipe(map(() => userTokens('alice', n)));
+
+  describe('a shared store or lock that never answers', () => {
+    function shared(store: VirtualStore, lock = virtualLock()) {
+      const result = watched({ refresh: fresh.bind(null, 1), share: shareStore(store, lock), refreshDeadline: 5_000 });
+      testScheduler.flush(); // the session's start: first read, initial write
+      return result;
+    }
+
+    it('a read that never settles during a refresh: TokenRefreshError reason shared-state at refreshDeadline', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler);
+        const { session: s } = shared(store);
+        store.knobs.readDelay = 'never';
+        const start = testScheduler.now();
+        const waiter = record(() => s.tokenAfterRejection(s.state.generation), start);
+        testScheduler.flush();
+        expect(waiter.at).toBe(start + 5_000);
+        expect(reasonOf(waiter.error)).toBe('shared-state');
+      });
+    });
+
+    it('a write that never settles after the token endpoint answered: the waiters get the new tokens by the deadline, not an error', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler);
+        const { session: s } = shared(store);
+        store.knobs.applyDelay = 'never';
+        const start = testScheduler.now();
+        const before = s.state.tokens?.refreshToken;
+        const waiter = record(() => s.tokenAfterRejection(s.state.generation), start);
+        testScheduler.flush();
+        // The old refresh token is spent once the endpoint answered: dropping the answer would lose the session.
+        expect(waiter.error).toBeUndefined();
+        expect(waiter.at).toBeLessThanOrEqual(start + 5_000);
+        expect(s.state.tokens?.refreshToken).not.toBe(before);
+      });
+    });
+
+    it('a lock never granted: reason shared-state at refreshDeadline, and the token endpoint is never called', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler);
+        let calls = 0;
+        const { session: s } = watched({ refresh: () => (calls++, fresh(1)), share: shareStore(store, virtualLock({ grant: false })), refreshDeadline: 5_000 });
+        testScheduler.flush();
+        const start = testScheduler.now();
+        const waiters = [record(() => s.tokenAfterRejection(s.state.generation), start), record(() => s.refresh$, start + 100)];
+        testScheduler.flush();
+        for (const waiter of waiters) {
+          expect(waiter.at).toBe(start + 5_000);
+          expect(reasonOf(waiter.error)).toBe('shared-state');
+        }
+        expect(calls).toBe(0);
+      });
+    });
+
+    it('a first read that never settles holds requests for storeTimeout (default 1 s), then they go on', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler, { readDelay: 'never' });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
+        const requests = [0, 300, 999].map((at) => record(() => s.currentToken(), at));
+        const later = record(() => s.currentToken(), 2_000);
+        testScheduler.flush();
+        for (const request of requests) {
+          expect(request.at).toBe(1_000);
+          expect(request.value).toEqual({ accessToken: 'alice-a0', generation: 0, signIn: s.state.signIn });
+        }
+        expect(later.at).toBe(2_000);
+      });
+    });
+
+    // Found by shared-state.property: a session (a reopened tab) whose first read was lost
+    // started without the tokens the store held, and stayed apart from the store for good.
+    it('a first read that never settles is asked again after storeTimeout, and the session starts from the store', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler, { readDelay: 'never' });
+        store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
+        store.knobs.readDelay = 0;
+        const request = record(() => s.currentToken());
+        testScheduler.flush();
+        expect(request.at).toBe(1_000);
+        expect(request.value).toEqual({ accessToken: 'bob-a0', generation: 1 });
+        expect(s.state.tokens).toEqual(userTokens('bob'));
+        expect(store.reads).toBe(2);
+        expect(store.writes).toEqual([]); // the session wrote nothing over bob
+      });
+    });
+
+    it('a first read that never settles holds requests for a configured storeTimeout', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler, { readDelay: 'never' });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()), storeTimeout: 250 });
+        const request = record(() => s.currentToken());
+        testScheduler.flush();
+        expect(request.at).toBe(250);
+      });
+    });
+
+    it('in steady state a request makes no store or lock call', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler);
+        const lock = virtualLock();
+        const { session: s } = watched({ tokens: { ...userTokens('alice'), expiresAt: 3_600_000 }, refresh: () => fresh(1), share: shareStore(store, lock) });
+        testScheduler.flush();
+        const before = { reads: store.reads, writes: store.writes.length, runs: lock.runs };
+        for (let i = 0; i < 100; i++) s.currentToken().subscribe();
+        testScheduler.flush();
+        expect({ reads: store.reads, writes: store.writes.length, runs: lock.runs }).toEqual(before);
+      });
+    });
+
+    it('dispose() releases the store and the lock', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler);
+        const lock = virtualLock();
+        const released: string[] = [];
+        Object.assign(store, { dispose: () => released.push('store') });
+        Object.assign(lock, { dispose: () => released.push('lock') });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, lock) });
+        s.dispose();
+        expect(released.sort()).toEqual(['lock', 'store']);
+      });
+    });
+  });
+
+  describe('dispose while requests wait for the first read of the store', () => {
+    it('fails them with TokenRefreshError reason disposed, not a silent completion', () => {
+      testScheduler.run(() => {
+        const store = virtualStore(testScheduler, { readDelay: 'never' });
+        const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
+        const request = record(() => s.currentToken());
+        testScheduler.schedule(() => s.dispose(), 100);
+        testScheduler.flush();
+        expect(request.at).toBe(100);
+        expect(reasonOf(request.error)).toBe('disposed');
+      });
+    });
+  });
+});
+
+function reasonOf(error: unknown) {
+  return error instanceof TokenRefreshError ? error.reason : String(error);
+}
+
+// A shared store that fails outside a refresh (the session's first read, a sign-in or sign-out
+// write, the change notices) used to be swallowed: the session went on, alone, without a word.
+// Each now says so on events$ as `store-failed`, naming the operation, never a token.
+const refreshed: TokenSet = { accessToken: 'alice-access-9', refreshToken: 'alice-refresh-9' };
+const storeDown = new Error('ECONNREFUSED 127.0.0.1:6379');
+
+function session(store: TokenStore, testScheduler: TestScheduler, tokens: TokenSet | null = userTokens('alice')) {
+  const s = createTokenSession({ tokens, refresh: () => of(refreshed), share: shareStore(store, virtualLock()), scheduler: testScheduler });
+  const events: SessionEvent[] = [];
+  s.events$.subscribe((event) => events.push(event));
+  return { s, events, failures: () => events.filter((e) => e.type === 'store-failed') };
+}
+
+describe('a shared store that fails outside a refresh', () => {
+  let testScheduler: TestScheduler;
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+
+  it('says so when the first read fails, and goes on with the tokens it was given', () => {
+    testScheduler.run(({ flush }) => {
+      // A network store: the refusal arrives a moment later, as from a socket.
+      const store: TokenStore = { read: () => timer(5, testScheduler).pipe(switchMap(() => throwError(() => storeDown))), write: () => NEVER };
+      const { s, failures } = session(store, testScheduler);
+      flush();
+      expect(failures()).toMatchObject([{ type: 'store-failed', operation: 'read', error: { message: "The token store's read failed: ECONNREFUSED 127.0.0.1:6379", cause: storeDown } }]);
+      expect(s.state.tokens?.accessToken).toBe(userTokens('alice').accessToken);
+    });
+  });
+
+  it('says so when a sign-in cannot be written after its retries, and keeps the sign-in here', () => {
+    testScheduler.run(({ flush }) => {
+      const store: TokenStore = { read: () => of(null), write: () => throwError(() => storeDown) };
+      const { s, failures } = session(store, testScheduler, null);
+      flush();
+      expect(failures()).toEqual([]);
+      s.setTokens(userTokens('bob'));
+      flush();
+      expect(failures()).toMatchObject([{ operation: 'write', error: { cause: storeDown } }]);
+      expect(s.state.tokens?.accessToken).toBe(userTokens('bob').accessToken);
+    });
+  });
+
+  it('says so when the change notices fail, so an app can recreate the session', () => {
+    testScheduler.run(({ flush }) => {
+      const changes = new Subject<SessionState>();
+      const store: TokenStore = { read: () => of(null), write: (next) => of(next), changes$: changes };
+      const { failures } = session(store, testScheduler);
+      flush();
+      changes.error(storeDown);
+      expect(failures()).toMatchObject([{ operation: 'changes', error: { message: "The token store's change notices failed", cause: storeDown } }]);
+    });
+  });
+
+  it('says nothing when the store works, and no event carries a token', () => {
+    testScheduler.run(({ flush }) => {
+      let current: SessionState | null = null;
+      const store: TokenStore = { read: () => of(current), write: (next) => ((current = next), of(next)), changes$: EMPTY };
+      const { s, events, failures } = session(store, testScheduler);
+      flush();
+      s.setTokens(userTokens('bob'));
+      s.signOut();
+      flush();
+      expect(failures()).toEqual([]);
+      expect(JSON.stringify(events)).not.toMatch(/access|refresh-\d|refresh-[a-z]/);
+    });
+  });
+  describe('a store that fails at once, while createTokenSession runs', () => {
+    // A read that throws (storage the browser denies, a client not connected) fails before the
+    // caller could subscribe to events$; the event waits for the caller's synchronous turn.
+    it('still says the read failed to whoever subscribed right after creating the session', async () => {
+      const denied = new Error('SecurityError: the operation is insecure');
+      const store: TokenStore = {
+        read: () => {
+          throw denied;
+        },
+        write: () => NEVER,
+      };
+      const { s, failures } = session(store, createTestScheduler());
+      expect(failures()).toEqual([]); // not yet: the caller's turn is not over
+      await Promise.resolve();
+      expect(failures()).toMatchObject([{ type: 'store-failed', operation: 'read', error: { cause: denied } }]);
+      expect(s.state.tokens?.accessToken).toBe(userTokens('alice').accessToken);
+      s.dispose();
+    });
+
+    it('and the change notices that fail at once', async () => {
+      const store: TokenStore = { read: () => of(null), write: (next) => of(next), changes$: throwError(() => storeDown) };
+      const { s, failures } = session(store, createTestScheduler());
+      await Promise.resolve();
+      expect(failures()).toMatchObject([{ type: 'store-failed', operation: 'changes', error: { cause: storeDown } }]);
+      s.dispose();
+    });
+  });
 });

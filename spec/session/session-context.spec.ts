@@ -1,0 +1,81 @@
+// lib/session/session-context.ts: how an outcome is applied and said on events$.
+import { map, mergeMap, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
+import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../lib/session/session-event.js';
+import type { TokenSet } from '../../lib/session/token-set.js';
+import { createTestScheduler } from '../helpers/marbles.js';
+import { t0, t1, t2 } from './session-fixtures.js';
+
+describe('createTokenSession', () => {
+  let testScheduler: TestScheduler;
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+
+  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
+    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
+    const events: SessionEvent[] = [];
+    created.events$.subscribe((event) => events.push(event));
+    return { session: created, events };
+  }
+  const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+
+  describe('when the refresh token is revoked', () => {
+    it('fails every waiter with TokenRevokedError in the same frame and says so once', () => {
+      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        const revoked = new TokenRevokedError();
+        const endpoint = cold<TokenSet>('---#', undefined, revoked);
+        const { session: s, events } = session({ refresh: () => endpoint });
+        const callers = hot('ab-c', { a: 0, b: 0, c: 0 });
+        expectObservable(callers.pipe(mergeMap((g) => s.tokenAfterRejection(g)))).toBe('---#', undefined, revoked);
+        expectObservable(s.tokens$).toBe('a--b', { a: t0, b: null });
+        expectSubscriptions(endpoint.subscriptions).toBe('^--!');
+        testScheduler.flush();
+        expect(events.filter((e) => e.type === 'session-revoked')).toHaveLength(1);
+        expect(s.state.revoked).toBe(true);
+      });
+    });
+
+    it('fails later requests at once without calling the refresh function', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const endpoint = cold<TokenSet>('-#', undefined, new TokenRevokedError());
+        const { session: s, events } = session({ refresh: () => endpoint });
+        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
+        const later = testScheduler.createColdObservable('5ms x');
+        expectObservable(later.pipe(mergeMap(() => s.currentToken()))).toBe('5ms #', undefined, new TokenRevokedError());
+        expectObservable(later.pipe(mergeMap(() => s.tokenAfterRejection(s.state.generation)))).toBe('5ms #', undefined, new TokenRevokedError());
+        expectSubscriptions(endpoint.subscriptions).toBe('^!');
+        testScheduler.flush();
+        expect(events.filter((e) => e.type === 'session-revoked')).toHaveLength(1);
+      });
+    });
+
+    it('comes back to life with setTokens', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const { session: s } = session({ refresh: () => cold('-#', undefined, new TokenRevokedError()) });
+        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
+        testScheduler.schedule(() => s.setTokens(t2), 3);
+        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.currentToken())));
+        expectObservable(later).toBe('5ms a', { a: 'access-2' });
+      });
+    });
+  });
+
+  describe('events$', () => {
+    it('reports a refresh from start to success without any token in it', () => {
+      testScheduler.run(({ cold }) => {
+        const { session: s, events } = session({ refresh: () => cold('-(t|)', { t: { ...t1, expiresAt: 5_000 } }) });
+        s.tokenAfterRejection(0).subscribe();
+        testScheduler.flush();
+        expect(events).toEqual([
+          { type: 'refresh-started', generation: 0 },
+          { type: 'refresh-succeeded', generation: 1, expiresAt: 5_000 },
+        ]);
+        expect(JSON.stringify(events)).not.toMatch(/access-|refresh-[01]/);
+      });
+    });
+  });
+});

@@ -1,0 +1,86 @@
+// lib/tabs/tab-lock.ts: the tabs' lock, in real Chromium tabs.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionState } from '../../lib/session/token-set.js';
+import { call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
+import { startTabServers, type TabServers } from './helpers/tab-servers.js';
+
+// The store and lock of rx-token-http/tabs against their contract (lib/session/token-store.ts), in
+// real Chromium tabs: each page is a renderer process of its own, as tabs are.
+describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)', { timeout: 60_000 }, () => {
+  let browser: Browser;
+  let servers: TabServers;
+  let context: BrowserContext | undefined;
+  let name = 0;
+
+  beforeAll(async () => {
+    [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await servers?.close();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+
+  async function tabs(count: number, config: Record<string, unknown> = {}): Promise<Page[]> {
+    context ??= await browser.newContext();
+    const share = { name: `contract-${++name}`, ...config };
+    return Promise.all(
+      Array.from({ length: count }, async () => {
+        const page = await context!.newPage();
+        await page.goto(servers.appUrl);
+        await call(page, 'open', share as never);
+        return page;
+      }),
+    );
+  }
+
+  const state = (generation: number, accessToken = `a${generation}`): SessionState => ({
+    tokens: { accessToken, refreshToken: `r${generation}` },
+    generation,
+    revoked: false,
+    receivedAt: 1,
+    change: 'refresh',
+  });
+
+  describe('lock', () => {
+    it('runs one task at a time across tabs', async () => {
+      const pages = await tabs(4);
+      await call(pages[0]!, 'write', state(1), 0);
+      const results = await Promise.all(pages.flatMap((page, i) => [0, 1, 2].map(() => call(page, 'lockedStep', { holdMs: 3, tag: `t${i}` }))));
+      const spans = results.map((r) => [r.start, r.end] as const).sort((x, y) => x[0] - y[0]);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    });
+
+    it('is taken from a tab whose main thread stays blocked past holdLimit', async () => {
+      const [a, b] = await tabs(2, { holdLimit: 300 });
+      const heldAt = await call(a!, 'holdAndBlock', 4_000);
+      const acquiredAt = await call(b!, 'acquireAt');
+      // b got the lock while a was still blocked (a's clock and b's are the machine's one clock).
+      expect(acquiredAt).toBeLessThan(heldAt + 4_000);
+    });
+
+    it('is taken from a tab the browser froze while holding it', async () => {
+      const [a, b] = await tabs(2, { holdLimit: 300 });
+      await call(a!, 'holdForever');
+      const cdp = await context!.newCDPSession(a!);
+      await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+      try {
+        expect(typeof (await call(b!, 'acquireAt'))).toBe('number');
+      } finally {
+        await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+      }
+    });
+
+    it('is released when the tab holding it closes', async () => {
+      const [a, b] = await tabs(2);
+      await call(a!, 'holdForever');
+      const waiting = call(b!, 'acquireAt');
+      await a!.close();
+      expect(typeof (await waiting)).toBe('number');
+    });
+  });
+});

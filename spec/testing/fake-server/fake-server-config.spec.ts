@@ -1,0 +1,35 @@
+// lib/testing/fake-server/fake-server-config.ts: paths and durations, with their checks.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
+import { apiRequest, apiStatus, ORIGIN } from '../fake-authorization-server-fixtures.js';
+
+describe('createFakeAuthorizationServer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  describe('when paths are configured', () => {
+    it('serves the custom token path and API prefix and 404s everything else', async () => {
+      const server = createFakeAuthorizationServer({ tokenPath: '/connect/token', apiPrefix: '/v2/' });
+      const { accessToken, refreshToken } = server.signIn();
+
+      const token = await server.handle(
+        new Request(`${ORIGIN}/connect/token`, {
+          method: 'POST',
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        }),
+      );
+      const missing = await server.handle(apiRequest('/api/me', accessToken));
+
+      expect(token.status).toBe(200);
+      expect(await apiStatus(server, accessToken, '/v2/me')).toBe(200);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ error: 'not_found' });
+    });
+
+    it('rejects a prefix without slashes and negative durations', () => {
+      expect(() => createFakeAuthorizationServer({ apiPrefix: '/api' })).toThrow(TypeError);
+      expect(() => createFakeAuthorizationServer({ tokenDelay: -1 })).toThrow(RangeError);
+    });
+  });
+});
