@@ -50,7 +50,6 @@ const SPEC_GAPS: readonly string[] = [
   'util/outlive.ts',
   'util/redact-url.ts',
   'util/report-unhandled-error.ts',
-  'util/subscribe-checked.ts',
   'util/url-credentials.ts',
 ];
 
