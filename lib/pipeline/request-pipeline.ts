@@ -31,7 +31,7 @@ export function createRequestPipeline({ access, allowList, scheduler }: RequestP
   // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
   const isRejection = (error: unknown): boolean => isTokenRejection(error) && allowList.allows(error.responseUrl);
   const retryOf = retryPerConfig(access, scheduler);
-  // Built once: an operator holds no state of its own (each request has its own subscription).
+  // Built once: the requests in flight share one subscription to the session's end.
   const stopOnSessionEnd = access && stopWhenSessionEnds<unknown>(access.revoked$);
   const authorization = bearerOnce();
 
