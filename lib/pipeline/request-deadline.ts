@@ -1,4 +1,4 @@
-import { Observable, identity, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, asyncScheduler, identity, type MonoTypeOperatorFunction, type SchedulerLike, type TeardownLogic } from 'rxjs';
 import { RequestTimeoutError } from '../errors/request-timeout-error.js';
 
 /**
@@ -10,13 +10,22 @@ import { RequestTimeoutError } from '../errors/request-timeout-error.js';
  *
  * `takeUntil(timer(limit, scheduler))` written out: one subscriber and one scheduled action
  * per request instead of five objects, a profile's worth with 64 requests in flight (see
- * bench/analysis.md, "The request path as RxJS composition").
+ * bench/analysis.md, "The request path as RxJS composition"). On the default `asyncScheduler` the
+ * action is a plain `setTimeout`: rxjs's `AsyncAction` arms a `setInterval` and keeps an action
+ * object alive per request meanwhile (bench/analysis.md, "Issue 22, R5").
  */
 export function requestDeadline<T>(limit: number | false, method: string, url: string, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
   if (limit === false) return identity;
   return (source) =>
     new Observable<T>((subscriber) => {
-      subscriber.add(scheduler.schedule(() => subscriber.error(new RequestTimeoutError(method, url, limit)), limit));
+      subscriber.add(after(limit, () => subscriber.error(new RequestTimeoutError(method, url, limit)), scheduler));
       if (!subscriber.closed) subscriber.add(source.subscribe(subscriber));
     });
+}
+
+// `scheduler.schedule(work, ms)`, as one `setTimeout` on the default scheduler.
+function after(ms: number, work: () => void, scheduler: SchedulerLike): TeardownLogic {
+  if (scheduler !== asyncScheduler) return scheduler.schedule(work, ms);
+  const timer = setTimeout(work, ms);
+  return () => clearTimeout(timer);
 }
