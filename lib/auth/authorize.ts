@@ -36,6 +36,9 @@ export function authorize<T>(access: TokenAccess, send: (accessToken: string | n
   return defer(() => authorizedAttempt(access, send, config, new SignInPin()));
 }
 
+// Built once: `take` keeps its count per subscription, not in the operator.
+const firstToken = take<CurrentToken>(1);
+
 /**
  * One attempt of {@link authorize}, held to `pin` (rule 18): the request pipeline passes the pin
  * of the whole request, so that no transient retry sends another sign-in's token either.
@@ -46,7 +49,7 @@ export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: st
   // `config`'s methods are called on it: the pipeline passes an object of its own per request.
   const isRejection = config.isRejection ?? isTokenRejection;
   return access.currentToken().pipe(
-    take(1),
+    firstToken,
     switchMap((sent) =>
       sendHeld(pin, send, sent).pipe(
         catchError((error: unknown) => {
