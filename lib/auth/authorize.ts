@@ -36,6 +36,9 @@ export function authorize<T>(access: TokenAccess, send: (accessToken: string | n
   return defer(() => authorizedAttempt(access, send, config, new SignInPin()));
 }
 
+// Built once: `take` keeps its count per subscription, not in the operator.
+const firstToken = take<CurrentToken>(1);
+
 /**
  * One attempt of {@link authorize}, held to `pin` (rule 18): the request pipeline passes the pin
  * of the whole request, so that no transient retry sends another sign-in's token either.
@@ -43,20 +46,21 @@ export function authorize<T>(access: TokenAccess, send: (accessToken: string | n
  * refresh of the generation sent (rules 1, 2), then one send more.
  */
 export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
-  const { isRejection = isTokenRejection, mayRetry, onRetry } = config;
+  // `config`'s methods are called on it: the pipeline passes an object of its own per request.
+  const isRejection = config.isRejection ?? isTokenRejection;
   return access.currentToken().pipe(
-    take(1),
+    firstToken,
     switchMap((sent) =>
       sendHeld(pin, send, sent).pipe(
         catchError((error: unknown) => {
-          if (sent.accessToken === null || !isRejection(error) || (mayRetry && !mayRetry())) return throwError(() => error);
+          if (sent.accessToken === null || !isRejection(error) || (config.mayRetry && !config.mayRetry())) return throwError(() => error);
           return access.tokenAfterRejection(sent.generation).pipe(
             switchMap((fresh) => {
               const refused = pin.refusal(fresh);
               if (refused) return throwError(() => refused);
               // Nothing to refresh with (signed out, no refresh token): the 401 stands.
               if (fresh.accessToken === null) return throwError(() => error);
-              onRetry?.();
+              config.onRetry?.();
               return sendSafely(send, fresh.accessToken);
             }),
           );

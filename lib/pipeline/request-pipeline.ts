@@ -1,5 +1,5 @@
 import { defer, identity, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
-import { authorizedAttempt, SignInPin } from '../auth/authorize.js';
+import { authorizedAttempt, SignInPin, type AuthorizeConfig } from '../auth/authorize.js';
 import { isTokenRejection } from '../auth/is-token-rejection.js';
 import { isHeaderValue } from '../util/header-syntax.js';
 import { redactUrl } from '../util/redact-url.js';
@@ -31,7 +31,7 @@ export function createRequestPipeline({ access, allowList, scheduler }: RequestP
   // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
   const isRejection = (error: unknown): boolean => isTokenRejection(error) && allowList.allows(error.responseUrl);
   const retryOf = retryPerConfig(access, scheduler);
-  // Built once: an operator holds no state of its own (each request has its own subscription).
+  // Built once: the requests in flight share one subscription to the session's end.
   const stopOnSessionEnd = access && stopWhenSessionEnds<unknown>(access.revoked$);
   const authorization = bearerOnce();
 
@@ -43,15 +43,36 @@ export function createRequestPipeline({ access, allowList, scheduler }: RequestP
     }
     return defer(() => {
       const pin = new SignInPin(method, url); // rule 18, across every attempt of this request
-      let refreshed = false; // rule 7: one refresh per request
-      const onRetry = (): void => access.report({ type: 'request-retried', method, url: redactUrl(url), reason: 'unauthorized', attempt: 1 });
-      return authorizedAttempt(access, attempt, { isRejection, mayRetry: () => !refreshed && (refreshed = true), onRetry }, pin).pipe(
+      return authorizedAttempt(access, attempt, new OneRefresh(access, isRejection, method, url), pin).pipe(
         retryOf(request.retry),
         stopOnSessionEnd as MonoTypeOperatorFunction<T>,
         requestDeadline(request.timeout, method, url, scheduler),
       );
     });
   };
+}
+
+// Rule 7: a request answers ONE token rejection with a fresh token, however many transient
+// retries it makes, and reports it. One object per request, where closures made four.
+class OneRefresh implements AuthorizeConfig {
+  readonly #access: TokenAccess;
+  readonly #method: string;
+  readonly #url: string;
+  #used = false;
+
+  constructor(access: TokenAccess, readonly isRejection: (error: unknown) => boolean, method: string, url: string) {
+    this.#access = access;
+    this.#method = method;
+    this.#url = url;
+  }
+
+  mayRetry(): boolean {
+    return !this.#used && (this.#used = true);
+  }
+
+  onRetry(): void {
+    this.#access.report({ type: 'request-retried', method: this.#method, url: redactUrl(this.#url), reason: 'unauthorized', attempt: 1 });
+  }
 }
 
 // One retryTransient per config object: the requests that keep the client's config share it
