@@ -10,7 +10,7 @@ import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { userTokens, virtualLock, virtualStore } from '../helpers/virtual-store.js';
-import { t0, t1, t2 } from './session-fixtures.js';
+import { session, t0, t1, t2, testScheduler, token, useTestScheduler } from './session-fixtures.js';
 
 // Issue 8, items 1, 11 and 12 (and the setTokens half of item 5): tokens whose life is over on
 // arrival never drive a refresh loop, expiry given in seconds is refused, a refresh token alone
@@ -356,18 +356,7 @@ function reasonOf(error: unknown) {
 }
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
-  const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+  useTestScheduler();
 
   describe('when callers overlap an in-flight refresh', () => {
     it('subscribes to the token endpoint once and replays to all', () => {
