@@ -1,12 +1,12 @@
-// What the specs of the Redis store and lock share: one redis-server per describe with two clients
-// of one library on it, a fresh key before each test, and the state they write.
+// What the Redis specs share: one redis-server per describe with two clients of one library on it
+// (or one, `app`), a fresh key before each test, and the state they write.
 import { firstValueFrom, from } from 'rxjs';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { SessionState } from '../../lib/session/token-set.js';
 import { connectClient, type Library, type TestClient } from '../../scripts/fleet/clients.js';
 import { startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
 
-// Live bindings, set by the hooks of `useRedisPair` for the describe that runs.
+// Live bindings, set by the hooks of `useRedisPair` or `useRedisApp` for the describe that runs.
 export let redis: TestRedisServer;
 export let a: TestClient;
 export let b: TestClient;
@@ -14,6 +14,8 @@ export let b: TestClient;
 export let key: string;
 /** The lock's Redis name for `key`. */
 export let lockKey: string;
+/** The one client of `useRedisApp`. */
+export let app: TestClient;
 
 /** Starts redis-server and connects `a` and `b` before the describe; a fresh `key` before each test. */
 export function useRedisPair(library: Library, prefix: 'tokens' | 'lock'): void {
@@ -29,6 +31,18 @@ export function useRedisPair(library: Library, prefix: 'tokens' | 'lock'): void 
   beforeEach(() => {
     key = `${prefix}:${library}:${++n}`;
     lockKey = `{${key}}:lock`;
+  });
+}
+
+/** Starts redis-server and connects one client, `app`, before the describe. */
+export function useRedisApp(library: Library): void {
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    app = await connectClient(library, redis.url);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
   });
 }
 
