@@ -7,10 +7,11 @@ import { Injectable, inject, provideZonelessChangeDetection } from '@angular/cor
 import { TestBed } from '@angular/core/testing';
 import { debounceTime, distinctUntilChanged, NEVER, switchMap, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { provideTokenRefresh, tokenRefreshInterceptor } from '../../lib/angular/index.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
+import { verifyAndResetAfterEach } from './angular-fixtures.js';
 
 /* product-search.service.ts */
 
@@ -47,13 +48,7 @@ describe('ProductSearch', () => {
   beforeEach(() => {
     testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
-  afterEach(() => {
-    try {
-      TestBed.inject(HttpTestingController).verify();
-    } finally {
-      TestBed.resetTestingModule();
-    }
-  });
+  verifyAndResetAfterEach();
 
   /** The app's providers, with the token endpoint and the clock under the test's control. */
   function configure(tokens: TokenSet, tokenEndpoint: Observable<TokenSet>) {

@@ -5,9 +5,10 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { of, VirtualTimeScheduler, type Observable } from 'rxjs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { provideTokenRefresh, tokenRefreshInterceptor } from '../../lib/angular/index.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
+import { verifyAndResetAfterEach } from './angular-fixtures.js';
 
 const API = 'https://api.example.test';
 const UNAUTHORIZED = { status: 401, statusText: 'Unauthorized' };
@@ -34,13 +35,7 @@ function setup(withInterceptor = true) {
 }
 
 describe('tokenRefreshInterceptor hardening (issue 8)', () => {
-  afterEach(() => {
-    try {
-      TestBed.inject(HttpTestingController).verify();
-    } finally {
-      TestBed.resetTestingModule();
-    }
-  });
+  verifyAndResetAfterEach();
 
   it('#3 refreshes at most once per request through 401, 503, 401, 503, …: the second 401 is the error', () => {
     const { refresh, backoff, http, httpTesting } = setup();

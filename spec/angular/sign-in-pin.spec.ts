@@ -5,10 +5,11 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Subject, VirtualTimeScheduler, type Observable } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { provideTokenRefresh, TOKEN_SESSION, tokenRefreshInterceptor } from '../../lib/angular/index.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
+import { verifyAndResetAfterEach } from './angular-fixtures.js';
 
 // DESIGN rule 18 through the Angular interceptor: a request sent as alice is never sent as bob.
 const API = 'https://api.example.test';
@@ -58,13 +59,7 @@ function expectSignInChanged(error: unknown): void {
 }
 
 describe('tokenRefreshInterceptor keeps a request\'s sign-in (DESIGN rule 18)', () => {
-  afterEach(() => {
-    try {
-      TestBed.inject(HttpTestingController).verify();
-    } finally {
-      TestBed.resetTestingModule();
-    }
-  });
+  verifyAndResetAfterEach();
 
   it('does not send a request 401\'d as alice again as bob when bob signs in during the refresh', () => {
     const { session, http, httpTesting, answerRefresh } = setup();

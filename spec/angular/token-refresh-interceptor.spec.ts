@@ -19,6 +19,7 @@ import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import type { RetryOption } from '../../lib/retry/retry-option.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
+import { verifyAndResetAfterEach } from './angular-fixtures.js';
 
 const API = 'https://api.example.test';
 const UNAUTHORIZED = { status: 401, statusText: 'Unauthorized' };
@@ -108,13 +109,7 @@ function setup(overrides: { tokens?: TokenSet; allowedOrigins?: string[]; retry?
 const bearer = (token: string) => `Bearer ${token}`;
 
 describe('tokenRefreshInterceptor with HttpTestingController', () => {
-  afterEach(() => {
-    try {
-      TestBed.inject(HttpTestingController).verify();
-    } finally {
-      TestBed.resetTestingModule();
-    }
-  });
+  verifyAndResetAfterEach();
 
   describe('when the token is valid', () => {
     it('sends it to the allowed origin as a Bearer header', () => {

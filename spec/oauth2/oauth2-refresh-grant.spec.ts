@@ -1,67 +1,18 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { asyncScheduler, lastValueFrom, type SchedulerLike } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lastValueFrom, type SchedulerLike } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { oauth2RefreshGrant, type OAuth2RefreshGrantConfig } from '../../lib/oauth2/oauth2-refresh-grant.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { errorOf } from '../helpers/outcomes.js';
+import { expectNoSecrets, grant, server, TOKEN_URL, tokenEndpoint, useTokenServer } from './token-endpoint-fixtures.js';
 
-const TOKEN_URL = 'https://auth.example.test/oauth/token';
-
-const server = setupServer();
-
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
-
-/** A clock frozen at 1 000 ms; timers go to the real async scheduler. */
-const clock: SchedulerLike = {
-  now: () => 1_000,
-  schedule: asyncScheduler.schedule.bind(asyncScheduler),
-};
-
-interface Seen {
-  method: string;
-  url: string;
-  contentType: string | null;
-  accept: string | null;
-  authorization: string | null;
-  form: Record<string, string>;
-}
-
-/** Answers the token endpoint with `answer` and records what it received. */
-function tokenEndpoint(answer: () => Response): Seen[] {
-  const seen: Seen[] = [];
-  server.use(
-    http.post(TOKEN_URL, async ({ request }) => {
-      seen.push({
-        method: request.method,
-        url: request.url,
-        contentType: request.headers.get('content-type'),
-        accept: request.headers.get('accept'),
-        authorization: request.headers.get('authorization'),
-        form: Object.fromEntries(new URLSearchParams(await request.text())),
-      });
-      return answer();
-    }),
-  );
-  return seen;
-}
-
-function grant(config: Partial<OAuth2RefreshGrantConfig> = {}) {
-  return oauth2RefreshGrant({ tokenUrl: TOKEN_URL, scheduler: clock, ...config });
-}
-
-function expectNoSecrets(error: unknown, secrets: readonly string[]): void {
-  const renderings = [JSON.stringify(error), String(error), (error as Error).message, inspect(error, { depth: 6 })];
-  for (const text of renderings) for (const secret of secrets) expect(text).not.toContain(secret);
-}
+useTokenServer();
 
 /** RFC 6749 Appendix B: application/x-www-form-urlencoded, as URLSearchParams writes it. */
 function formEncode(value: string): string {

@@ -1,42 +1,14 @@
 // lib/redis/aes-gcm-codec.ts: the stored set sealed with AES-GCM, bound to its key, against a real redis-server.
-import { firstValueFrom, from } from 'rxjs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { from } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { aesGcmCodec, RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
-import type { SessionState } from '../../lib/session/token-set.js';
-import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
-import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { LIBRARIES } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled } from '../../scripts/fleet/redis-server.js';
 import { errorOf } from '../helpers/outcomes.js';
-
-const state = (generation: number, accessToken = `at-${generation}`, refreshToken = `rt-${generation}`): SessionState => ({
-  tokens: { accessToken, refreshToken, expiresAt: Date.now() + 60_000 },
-  generation,
-  revoked: false,
-  receivedAt: Date.now(),
-  change: 'refresh',
-});
-
-const read = (store: { read(): unknown }) => firstValueFrom(from(store.read() as Promise<SessionState | null>));
-const write = (store: { write(next: SessionState, expected: number): unknown }, next: SessionState, expected: number) =>
-  firstValueFrom(from(store.write(next, expected) as Promise<SessionState>));
+import { a, b, key, read, redis, state, useRedisPair, write } from './redis-fixtures.js';
 
 describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis token store (%s)', (library) => {
-  let redis: TestRedisServer;
-  let a: TestClient;
-  let b: TestClient;
-  let n = 0;
-  let key: string;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await Promise.all([connectClient(library, redis.url), connectClient(library, redis.url)]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await redis?.stop();
-  });
-  beforeEach(() => {
-    key = `tokens:${library}:${++n}`;
-  });
+  useRedisPair(library, 'tokens');
 
   it('encrypts the stored set with the AES-GCM codec; another key or a moved value does not decrypt', async () => {
     const secret = crypto.getRandomValues(new Uint8Array(32));

@@ -1,31 +1,14 @@
 // lib/redis/redis-lock-lease.ts: the lock's lease, extended while its task runs and released only by its holder,
 // against a real redis-server.
 import { defer, lastValueFrom, map, of, Subject, timer } from 'rxjs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shareThroughRedis } from '../../lib/redis/index.js';
-import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
-import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { LIBRARIES } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled } from '../../scripts/fleet/redis-server.js';
+import { a, b, key, lockKey, redis, useRedisPair } from './redis-fixtures.js';
 
 describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis refresh lock (%s)', (library) => {
-  let redis: TestRedisServer;
-  let a: TestClient;
-  let b: TestClient;
-  let n = 0;
-  let key: string;
-  let lockKey: string;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await Promise.all([connectClient(library, redis.url), connectClient(library, redis.url)]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await redis?.stop();
-  });
-  beforeEach(() => {
-    key = `lock:${library}:${++n}`;
-    lockKey = `{${key}}:lock`;
-  });
+  useRedisPair(library, 'lock');
 
   it('extends the lease while the task runs, so a slow task keeps others out past lockTtl', async () => {
     const first = shareThroughRedis({ client: a.client, key, lockTtl: 600 }).lock;

@@ -1,31 +1,14 @@
 // lib/redis/redis-lock-wait.ts: waiting for the lock, bounded by lockWait, against a real redis-server.
 import { of } from 'rxjs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
-import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
-import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { LIBRARIES } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled } from '../../scripts/fleet/redis-server.js';
 import { errorOf } from '../helpers/outcomes.js';
+import { a, key, lockKey, redis, useRedisPair } from './redis-fixtures.js';
 
 describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis refresh lock (%s)', (library) => {
-  let redis: TestRedisServer;
-  let a: TestClient;
-  let b: TestClient;
-  let n = 0;
-  let key: string;
-  let lockKey: string;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await Promise.all([connectClient(library, redis.url), connectClient(library, redis.url)]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await redis?.stop();
-  });
-  beforeEach(() => {
-    key = `lock:${library}:${++n}`;
-    lockKey = `{${key}}:lock`;
-  });
+  useRedisPair(library, 'lock');
 
   it('gives up after lockWait with a typed error naming Redis', async () => {
     await redis.command('SET', lockKey, 'someone-else', 'PX', '10000');

@@ -1,30 +1,13 @@
 import { defer, firstValueFrom, lastValueFrom, map, Observable, of, Subject } from 'rxjs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisSharedStateError, shareThroughRedis } from '../../lib/redis/index.js';
-import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
-import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { LIBRARIES } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled } from '../../scripts/fleet/redis-server.js';
 import { errorOf } from '../helpers/outcomes.js';
+import { a, b, key, lockKey, redis, useRedisPair } from './redis-fixtures.js';
 
 describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('Redis refresh lock (%s)', (library) => {
-  let redis: TestRedisServer;
-  let a: TestClient;
-  let b: TestClient;
-  let n = 0;
-  let key: string;
-  let lockKey: string;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await Promise.all([connectClient(library, redis.url), connectClient(library, redis.url)]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await redis?.stop();
-  });
-  beforeEach(() => {
-    key = `lock:${library}:${++n}`;
-    lockKey = `{${key}}:lock`;
-  });
+  useRedisPair(library, 'lock');
 
   it('runs one task at a time across clients: the second starts after the first released', async () => {
     const first = shareThroughRedis({ client: a.client, key }).lock;

@@ -1,11 +1,12 @@
 import { filter, firstValueFrom, of } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shareThroughRedis } from '../../lib/redis/index.js';
 import { subscriberStats } from '../../lib/redis/subscriber-hub.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
-import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
-import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { LIBRARIES } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled } from '../../scripts/fleet/redis-server.js';
+import { app, useRedisApp } from './redis-fixtures.js';
 
 const POLL = { timeout: 5_000, interval: 20 };
 
@@ -23,18 +24,8 @@ describe('shareThroughRedis, when a duration is unusable', () => {
 });
 
 describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('shareThroughRedis (%s)', (library) => {
-  let redis: TestRedisServer;
-  let app: TestClient;
+  useRedisApp(library);
   let n = 0;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    app = await connectClient(library, redis.url);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await redis?.stop();
-  });
 
   /** Sessions on one share, with a token endpoint that counts its calls. */
   function sessionsOn(share: ReturnType<typeof shareThroughRedis>) {

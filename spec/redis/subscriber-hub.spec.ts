@@ -1,10 +1,11 @@
 // lib/redis/subscriber-hub.ts: one subscriber connection for every session of a process, over a real redis-server.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shareThroughRedis } from '../../lib/redis/index.js';
 import { subscriberStats } from '../../lib/redis/subscriber-hub.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
-import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
-import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { LIBRARIES } from '../../scripts/fleet/clients.js';
+import { redisSpecsEnabled, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
+import { app, redis, useRedisApp } from './redis-fixtures.js';
 
 const SESSIONS = 1_000;
 const refresh = () => Promise.reject(new Error('no refresh expected'));
@@ -12,17 +13,7 @@ const connections = async (redis: TestRedisServer) => (await redis.command('CLIE
 const channels = async (redis: TestRedisServer) => Number(/^\*(\d+)/.exec(await redis.command('PUBSUB', 'CHANNELS', '*'))?.[1]);
 
 describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('1,000 sessions in one process (%s)', (library) => {
-  let redis: TestRedisServer;
-  let app: TestClient;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    app = await connectClient(library, redis.url);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await redis?.stop();
-  });
+  useRedisApp(library);
 
   it('share one subscriber connection, and leave no connection, channel or listener behind once disposed', async () => {
     const emitter = app.client as unknown as { eventNames(): (string | symbol)[]; listenerCount(event: string | symbol): number };

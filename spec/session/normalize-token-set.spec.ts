@@ -1,13 +1,10 @@
 // lib/session/normalize-token-set.ts: the checks every token set passes where it enters.
 import { asyncScheduler, defer, firstValueFrom, lastValueFrom, of } from 'rxjs';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
-import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
-import { createTestScheduler } from '../helpers/marbles.js';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
 import { errorOf } from '../helpers/outcomes.js';
-import { t0 } from './session-fixtures.js';
+import { session, t0, testScheduler, useTestScheduler } from './session-fixtures.js';
 
 // Issue 8, items 1, 11 and 12 (and the setTokens half of item 5): tokens whose life is over on
 // arrival never drive a refresh loop, expiry given in seconds is refused, a refresh token alone
@@ -102,17 +99,7 @@ describe('hardening: malformed tokens are refused where they enter', () => {
 });
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
+  useTestScheduler();
 
   describe('when the token endpoint sends no new refresh token', () => {
     it('keeps the old refresh token in the same step as the new access token', () => {

@@ -1,25 +1,14 @@
 // lib/session/refresh-ahead.ts: the optional timer that refreshes before expiry.
 import type { SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
+import { describe, expect, it } from 'vitest';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { createTestScheduler } from '../helpers/marbles.js';
-import { t0, t1 } from './session-fixtures.js';
+import { session, t0, t1, testScheduler, useTestScheduler } from './session-fixtures.js';
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
+  useTestScheduler();
 
   describe('when refreshAhead is on', () => {
     it('refreshes on a timer before expiry, with no request', () => {

@@ -4,13 +4,12 @@ import { defer, map, mergeMap, type Observable, Subject, takeUntil, timer } from
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
-import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
+import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { userTokens, virtualLock, virtualStore } from '../helpers/virtual-store.js';
-import { t0, t1, t2 } from './session-fixtures.js';
+import { fresh, record, session, t0, t1, t2, testScheduler, token, useTestScheduler, watched } from './session-fixtures.js';
 
 // Issue 8, items 1, 11 and 12 (and the setTokens half of item 5): tokens whose life is over on
 // arrival never drive a refresh loop, expiry given in seconds is refused, a refresh token alone
@@ -231,32 +230,7 @@ describe('hardening: tokens whose life is over on arrival', () => {
 // requests forever (no `storeTimeout`, no deadline around the lock); `signOut` took no options
 // and the config had no `revoke`.
 describe('hardening: bounded waits', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  /** Subscribes at `at` and records when and how it ended. */
-  function record(source: () => Observable<unknown>, at = 0) {
-    const result: { at?: number; value?: unknown; error?: unknown } = {};
-    testScheduler.schedule(() => {
-      source().subscribe({
-        next: (value) => (result.value = value),
-        error: (error: unknown) => ((result.at = testScheduler.now()), (result.error = error)),
-        complete: () => (result.at = testScheduler.now()),
-      });
-    }, Math.max(0, at - testScheduler.now())); // `at` is absolute virtual time
-    return result;
-  }
-
-  function watched(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>): { session: TokenSession; events: SessionEvent[] } {
-    const session = createTokenSession({ tokens: userTokens('alice'), scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    session.events$.subscribe((event) => events.push(event));
-    return { session, events };
-  }
-
-  const fresh = (n: number): Observable<TokenSet> => timer(10, testScheduler).pipe(map(() => userTokens('alice', n)));
+  useTestScheduler();
 
   describe('a token endpoint that never answers', () => {
     it('fails every waiter with TokenRefreshError (reason timeout) at the default refreshDeadline of 20 s', () => {
@@ -356,18 +330,7 @@ function reasonOf(error: unknown) {
 }
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
-  const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+  useTestScheduler();
 
   describe('when callers overlap an in-flight refresh', () => {
     it('subscribes to the token endpoint once and replays to all', () => {

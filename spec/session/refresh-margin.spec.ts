@@ -1,26 +1,11 @@
 // lib/session/refresh-margin.ts: when a token is due (rule 5).
-import { map, mergeMap, type Observable } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, it } from 'vitest';
+import { mergeMap } from 'rxjs';
+import { describe, it } from 'vitest';
 import { NetworkError } from '../../lib/errors/network-error.js';
-import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
-import { createTestScheduler } from '../helpers/marbles.js';
-import { t0, t1 } from './session-fixtures.js';
+import { session, t0, t1, testScheduler, token, useTestScheduler } from './session-fixtures.js';
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
-  const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+  useTestScheduler();
 
   describe('when the access token expires within the skew', () => {
     it('refreshes before handing out the token (no 401 round trip)', () => {

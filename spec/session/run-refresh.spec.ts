@@ -1,31 +1,16 @@
 // lib/session/run-refresh.ts: one call of the refresh function, its per-attempt timeout and
 // backoff, and the failure taxonomy (reason).
-import { map, mergeMap, type Observable, of, throwError } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { mergeMap, type Observable, of, throwError } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
-import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
-import { createTestScheduler } from '../helpers/marbles.js';
-import { t0, t1 } from './session-fixtures.js';
+import { session, t0, t1, testScheduler, token, useTestScheduler } from './session-fixtures.js';
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
-  const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+  useTestScheduler();
 
   describe('when the refresh fails transiently', () => {
     it('retries with backoff and recovers', () => {

@@ -1,25 +1,10 @@
 // lib/session/session-access.ts: what a request asks of the session (currentToken, tokenAfterRejection).
-import { map, mergeMap, type Observable, of } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
-import { createTestScheduler } from '../helpers/marbles.js';
-import { t0, t1 } from './session-fixtures.js';
+import { mergeMap, of } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { session, t1, testScheduler, token, useTestScheduler } from './session-fixtures.js';
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
-  const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+  useTestScheduler();
 
   describe('when a 401 arrives for a generation the session has left (late 401)', () => {
     it('emits the current token at once without a second refresh', () => {

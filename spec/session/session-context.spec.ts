@@ -1,27 +1,12 @@
 // lib/session/session-context.ts: how an outcome is applied and said on events$.
-import { map, mergeMap, type Observable } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { mergeMap } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
-import { createTestScheduler } from '../helpers/marbles.js';
-import { t0, t1, t2 } from './session-fixtures.js';
+import { session, t0, t1, t2, testScheduler, token, useTestScheduler } from './session-fixtures.js';
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
-  const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+  useTestScheduler();
 
   describe('when the refresh token is revoked', () => {
     it('fails every waiter with TokenRevokedError in the same frame and says so once', () => {

@@ -10,7 +10,7 @@ import { shareStore } from '../../lib/session/sharing/share-store.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 import { outcome } from '../helpers/outcomes.js';
 import { userOf, userTokens, virtualLock, virtualStore } from '../helpers/virtual-store.js';
-import { stopped, t0, t1, t2 } from './session-fixtures.js';
+import { session, stopped, t0, t1, t2, testScheduler, useTestScheduler } from './session-fixtures.js';
 
 // Issue 8, item 4 and rule 13: every wait of a session is bounded. A token endpoint that never
 // answers, a store whose read or write never settles, a lock never granted: every waiter fails
@@ -182,17 +182,7 @@ function reasonOf(error: unknown) {
 }
 
 describe('createTokenSession', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
-    const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    created.events$.subscribe((event) => events.push(event));
-    return { session: created, events };
-  }
+  useTestScheduler();
 
   describe('when signed out', () => {
     it('hands out no token, and refresh$ fails', () => {

@@ -1,9 +1,64 @@
-// The token sets and the stop error the session specs share (once the top of create-token-session.spec.ts).
+// What the session specs share (once the top of create-token-session.spec.ts): the token sets, the
+// stop error, and the marble scheduler with the session factory on it.
+import { map, type Observable, timer } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { beforeEach } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
+import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
+import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
+import { createTestScheduler } from '../helpers/marbles.js';
+import { userTokens } from '../helpers/virtual-store.js';
 
 export const t0: TokenSet = { accessToken: 'access-0', refreshToken: 'refresh-0' };
 export const t1: TokenSet = { accessToken: 'access-1', refreshToken: 'refresh-1' };
 export const t2: TokenSet = { accessToken: 'access-2', refreshToken: 'refresh-2' };
 
 export const stopped = new TokenRefreshError('The session was signed out or disposed during the refresh', { reason: 'signed-out' });
+
+/**
+ * The marble scheduler of the running test. A describe calls `useTestScheduler()` once; its tests
+ * read `testScheduler` (a live binding: a fresh scheduler before each test).
+ */
+export let testScheduler: TestScheduler;
+
+export function useTestScheduler(): void {
+  beforeEach(() => {
+    testScheduler = createTestScheduler();
+  });
+}
+
+/** A session on `testScheduler`, from `t0` unless told, with the events it emits. */
+export function session(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>) {
+  const created = createTokenSession({ tokens: t0, scheduler: testScheduler, ...config });
+  const events: SessionEvent[] = [];
+  created.events$.subscribe((event) => events.push(event));
+  return { session: created, events };
+}
+
+/** The access token of each grant. */
+export const token = (grant$: Observable<{ accessToken: string | null }>) => grant$.pipe(map((grant) => grant.accessToken));
+
+/** Subscribes at `at` and records when and how it ended. */
+export function record(source: () => Observable<unknown>, at = 0) {
+  const result: { at?: number; value?: unknown; error?: unknown } = {};
+  testScheduler.schedule(() => {
+    source().subscribe({
+      next: (value) => (result.value = value),
+      error: (error: unknown) => ((result.at = testScheduler.now()), (result.error = error)),
+      complete: () => (result.at = testScheduler.now()),
+    });
+  }, Math.max(0, at - testScheduler.now())); // `at` is absolute virtual time
+  return result;
+}
+
+/** Alice's session on `testScheduler`, with the events it emits. */
+export function watched(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>): { session: TokenSession; events: SessionEvent[] } {
+  const session = createTokenSession({ tokens: userTokens('alice'), scheduler: testScheduler, ...config });
+  const events: SessionEvent[] = [];
+  session.events$.subscribe((event) => events.push(event));
+  return { session, events };
+}
+
+/** Alice's tokens numbered `n`, 10 ms after the call, as a token endpoint would answer. */
+export const fresh = (n: number): Observable<TokenSet> => timer(10, testScheduler).pipe(map(() => userTokens('alice', n)));

@@ -1,34 +1,18 @@
 // lib/tabs/share-across-tabs.ts in Chromium tabs: the fallback where Web Locks are missing. The store
 // and lock themselves are proven in tab-store.spec.ts and tab-lock.spec.ts.
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionState } from '../../lib/session/token-set.js';
-import { call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
-import { startTabServers, type TabServers } from './helpers/tab-servers.js';
+import type { BrowserContext } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { call, skipBrowserSpecs } from './helpers/chromium.js';
+import { browser, servers, state, useChromiumTabs } from './tab-fixtures.js';
 
 describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)', { timeout: 60_000 }, () => {
-  let browser: Browser;
-  let servers: TabServers;
+  useChromiumTabs();
+  // A context of its own, not tab-fixtures' one: the tests here open and assign it themselves.
   let context: BrowserContext | undefined;
 
-  beforeAll(async () => {
-    [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await servers?.close();
-  });
   afterEach(async () => {
     await context?.close();
     context = undefined;
-  });
-
-  const state = (generation: number, accessToken = `a${generation}`): SessionState => ({
-    tokens: { accessToken, refreshToken: `r${generation}` },
-    generation,
-    revoked: false,
-    receivedAt: 1,
-    change: 'refresh',
   });
 
   describe('where Web Locks are missing', () => {

@@ -1,50 +1,12 @@
 // lib/tabs/tab-lock.ts: the tabs' lock, in real Chromium tabs.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionState } from '../../lib/session/token-set.js';
-import { call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
-import { startTabServers, type TabServers } from './helpers/tab-servers.js';
+import { describe, expect, it } from 'vitest';
+import { call, skipBrowserSpecs } from './helpers/chromium.js';
+import { context, state, tabs, useChromiumTabs } from './tab-fixtures.js';
 
 // The store and lock of rx-token-http/tabs against their contract (lib/session/token-store.ts), in
 // real Chromium tabs: each page is a renderer process of its own, as tabs are.
 describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)', { timeout: 60_000 }, () => {
-  let browser: Browser;
-  let servers: TabServers;
-  let context: BrowserContext | undefined;
-  let name = 0;
-
-  beforeAll(async () => {
-    [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await servers?.close();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-
-  async function tabs(count: number, config: Record<string, unknown> = {}): Promise<Page[]> {
-    context ??= await browser.newContext();
-    const share = { name: `contract-${++name}`, ...config };
-    return Promise.all(
-      Array.from({ length: count }, async () => {
-        const page = await context!.newPage();
-        await page.goto(servers.appUrl);
-        await call(page, 'open', share as never);
-        return page;
-      }),
-    );
-  }
-
-  const state = (generation: number, accessToken = `a${generation}`): SessionState => ({
-    tokens: { accessToken, refreshToken: `r${generation}` },
-    generation,
-    revoked: false,
-    receivedAt: 1,
-    change: 'refresh',
-  });
+  useChromiumTabs();
 
   describe('lock', () => {
     it('runs one task at a time across tabs', async () => {

@@ -1,25 +1,18 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { POLL, call, launchChromium, skipBrowserSpecs } from './helpers/chromium.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { POLL, call, skipBrowserSpecs } from './helpers/chromium.js';
 import type { Outcome, StartOptions } from './helpers/page-harness.js';
-import { startTabServers, type TabServers } from './helpers/tab-servers.js';
+import { browser, servers, useChromiumTabs } from './tab-fixtures.js';
 
 // createTokenSession + createHttpClient + oauth2RefreshGrant + shareAcrossTabs bundled into a page,
 // five Chromium tabs of one origin, against a rotating OAuth2 server with reuse detection on a
 // second origin (CORS with preflights).
 describe.skipIf(skipBrowserSpecs)('shareAcrossTabs with createTokenSession (five Chromium tabs)', { timeout: 60_000 }, () => {
-  let browser: Browser;
-  let servers: TabServers;
+  useChromiumTabs();
+  // A context of its own, not tab-fixtures' one: the tests here open and assign it themselves.
   let context: BrowserContext | undefined;
   let shares = 0;
 
-  beforeAll(async () => {
-    [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await servers?.close();
-  });
   afterEach(async () => {
     await context?.close();
     context = undefined;

@@ -7,13 +7,13 @@ import { NetworkError } from '../../../lib/errors/network-error.js';
 import { TokenRevokedError } from '../../../lib/errors/token-revoked-error.js';
 import { oauth2RefreshGrant } from '../../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../../lib/session/create-token-session.js';
-import type { SessionEvent } from '../../../lib/session/session-event.js';
 import { shareInMemory } from '../../../lib/session/sharing/share-in-memory.js';
 import { shareStore } from '../../../lib/session/sharing/share-store.js';
 import type { TokenSet } from '../../../lib/session/token-set.js';
 import { createTestScheduler } from '../../helpers/marbles.js';
 import { startRotatingEndpoint } from '../../helpers/rotating-endpoint.js';
 import { strictEndpoint, userTokens, virtualLock, virtualStore, type VirtualStore } from '../../helpers/virtual-store.js';
+import { record, testScheduler, useTestScheduler, watched } from '../session-fixtures.js';
 
 // A refresh token is spent the moment the token endpoint answers. From then on, the store write of
 // the result under the lock must finish before the lock is let go, whatever ends the refresh for
@@ -287,30 +287,7 @@ describe('shareInMemory: a token call at the server when the refresh is stopped'
 
 // From the bounded waits of issue 8, item 4 (see spec/session/refresh-flight.spec.ts).
 describe('hardening: bounded waits', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  /** Subscribes at `at` and records when and how it ended. */
-  function record(source: () => Observable<unknown>, at = 0) {
-    const result: { at?: number; value?: unknown; error?: unknown } = {};
-    testScheduler.schedule(() => {
-      source().subscribe({
-        next: (value) => (result.value = value),
-        error: (error: unknown) => ((result.at = testScheduler.now()), (result.error = error)),
-        complete: () => (result.at = testScheduler.now()),
-      });
-    }, Math.max(0, at - testScheduler.now())); // `at` is absolute virtual time
-    return result;
-  }
-
-  function watched(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>): { session: TokenSession; events: SessionEvent[] } {
-    const session = createTokenSession({ tokens: userTokens('alice'), scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    session.events$.subscribe((event) => events.push(event));
-    return { session, events };
-  }
+  useTestScheduler();
 
   describe('a store write that times out after the token endpoint answered', () => {
     it('does not lose the rotated tokens: the next refresh does not spend the old refresh token', () => {

@@ -16,6 +16,7 @@ import type { SessionState, TokenSet } from '../../../lib/session/token-set.js';
 import type { TokenStore } from '../../../lib/session/token-store.js';
 import { createTestScheduler } from '../../helpers/marbles.js';
 import { userOf, userTokens, virtualLock, virtualStore, type VirtualStore } from '../../helpers/virtual-store.js';
+import { fresh, record, testScheduler, useTestScheduler, watched as aliceWatched } from '../session-fixtures.js';
 
 // Issue 8, item 2 and "Shared state": sessions sharing a store never mix users, sign-in and
 // sign-out win over a refresh in flight (in the store too), the generation belongs to the store,
@@ -542,32 +543,10 @@ describe('hardening: two sessions sharing shareInMemory() (real async)', () => {
 
 // From the bounded waits of issue 8, item 4 and rule 13 (see spec/session/refresh-flight.spec.ts).
 describe('hardening: bounded waits', () => {
-  let testScheduler: TestScheduler;
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
+  useTestScheduler();
 
-  /** Subscribes at `at` and records when and how it ended. */
-  function record(source: () => Observable<unknown>, at = 0) {
-    const result: { at?: number; value?: unknown; error?: unknown } = {};
-    testScheduler.schedule(() => {
-      source().subscribe({
-        next: (value) => (result.value = value),
-        error: (error: unknown) => ((result.at = testScheduler.now()), (result.error = error)),
-        complete: () => (result.at = testScheduler.now()),
-      });
-    }, Math.max(0, at - testScheduler.now())); // `at` is absolute virtual time
-    return result;
-  }
-
-  function watched(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>): { session: TokenSession; events: SessionEvent[] } {
-    const session = createTokenSession({ tokens: userTokens('alice'), scheduler: testScheduler, ...config });
-    const events: SessionEvent[] = [];
-    session.events$.subscribe((event) => events.push(event));
-    return { session, events };
-  }
-
-  const fresh = (n: number): Observable<TokenSet> => timer(10, testScheduler).pipe(map(() => userTokens('alice', n)));
+  // Alice's session on testScheduler, here under the name this file's own watched() (any config) has.
+  const watched = aliceWatched;
 
   describe('a shared store or lock that never answers', () => {
     function shared(store: VirtualStore, lock = virtualLock()) {
