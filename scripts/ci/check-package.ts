@@ -10,12 +10,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildIfStale, packageEntries, packTarball, root } from './pack.js';
+import { packageEntries, packTarball, root } from './pack.js';
 
 const problems: string[] = [];
 const destination = mkdtempSync(join(tmpdir(), 'rx-token-http-pack-'));
 try {
-  buildIfStale();
   const { ready } = packageEntries();
   const { tarball, files, pending } = packTarball(destination);
   for (const entry of pending) {

@@ -1,8 +1,8 @@
 // The package's entries and its tarball, as the CI checks (scripts/ci/check-package.ts) and the
 // consumer specs (spec/package/) see them. The one list of entries is package.json `exports`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export const root = new URL('../..', import.meta.url).pathname;
 
@@ -45,18 +45,21 @@ export function packageEntries(dir = root): { ready: PackageEntry[]; pending: Pa
   };
 }
 
-function newestMtime(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
-}
-
-/** Builds dist/ when it is missing an entry or older than lib/ (CI has just built it). */
-export function buildIfStale(dir = root): void {
-  const { ready } = packageEntries(dir);
-  const built = ready.every((entry) => existsSync(join(dir, entry.js)) && existsSync(join(dir, entry.types)));
-  if (built && newestMtime(join(dir, 'dist')) >= newestMtime(join(dir, 'lib'))) return;
-  execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: 'pipe' });
+/**
+ * A copy of the repository's files as a fresh clone has them (tracked and new files, nothing
+ * ignored: no dist/), with this repository's node_modules linked in: what `npm pack` or
+ * `npm publish` sees on a clean checkout. Uncommitted edits are in it, so specs check the tree
+ * being worked on.
+ */
+export function freshTree(destination: string, dir = root): string {
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: dir, encoding: 'utf8' });
+  for (const file of listed.split('\0')) {
+    if (file === '' || !existsSync(join(dir, file))) continue; // deleted, not yet committed
+    mkdirSync(dirname(join(destination, file)), { recursive: true });
+    copyFileSync(join(dir, file), join(destination, file));
+  }
+  symlinkSync(join(dir, 'node_modules'), join(destination, 'node_modules'), 'dir');
+  return destination;
 }
 
 /**
@@ -66,8 +69,9 @@ export function buildIfStale(dir = root): void {
  */
 export function packTarball(destination: string, dir = root): { tarball: string; files: string[]; pending: PackageEntry[] } {
   mkdirSync(destination, { recursive: true });
-  const pack = (from: string): { tarball: string; files: string[] } => {
-    const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', destination], {
+  // From a fresh clone's tree, with npm's scripts: `prepack` builds dist/ as it would for a publish.
+  const pack = (from: string, scripts = true): { tarball: string; files: string[] } => {
+    const out = execFileSync('npm', ['pack', '--json', ...(scripts ? [] : ['--ignore-scripts']), '--pack-destination', destination], {
       cwd: from,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +80,7 @@ export function packTarball(destination: string, dir = root): { tarball: string;
     return { tarball: join(destination, info.filename), files: info.files.map((file) => file.path) };
   };
   const { pending } = packageEntries(dir);
-  const packed = pack(dir);
+  const packed = pack(freshTree(join(destination, 'tree'), dir));
   if (pending.length === 0) return { ...packed, pending };
 
   const staged = join(destination, 'staged');
@@ -89,5 +93,5 @@ export function packTarball(destination: string, dir = root): { tarball: string;
     if (versions) delete versions[entry.subpath.slice(2)];
   }
   writeFileSync(join(staged, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-  return { ...pack(staged), pending };
+  return { ...pack(staged, false), pending };
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIfStale, packTarball, packageEntries, root, type PackageEntry } from '../../scripts/ci/pack.js';
+import { packTarball, packageEntries, root, type PackageEntry } from '../../scripts/ci/pack.js';
 
 const run = promisify(execFile);
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
@@ -106,7 +106,6 @@ const identifier = (entry: PackageEntry) => `entry_${entry.subpath.replace(/\W/g
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'rx-token-http-consumers-'));
-  buildIfStale();
   const packed = packTarball(join(work, 'pack'));
   files = packed.files;
   installed = join(work, 'installed');
@@ -173,6 +172,13 @@ console.log(JSON.stringify({ body, failure: failure instanceof rx.HttpError ? fa
         for (const entry of subpaths) expect((result.loaded as Record<string, number>)[entry.specifier]).toBeGreaterThan(0);
       }, 60_000);
     });
+  });
+
+  it('packs from a fresh clone: `prepack` builds dist/ for every entry (a clone has none)', () => {
+    for (const entry of entries) {
+      expect(files).toContain(entry.js.replace(/^\.\//, ''));
+      expect(files).toContain(entry.types.replace(/^\.\//, ''));
+    }
   });
 
   it('has source maps whose sources are in the tarball', () => {
