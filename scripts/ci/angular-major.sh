@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the Angular specs (spec/angular/*.spec.ts, whatever they contain) against the oldest
-# Angular major that package.json's peer range claims, installed into a temporary folder.
+# Runs the Angular specs (spec/angular/*.spec.ts, whatever they contain) against one Angular
+# major, installed into a temporary folder: by default the oldest that package.json's peer
+# range claims; .ci/run also runs the current one (22) on Node 22 (NODE=.ci/node22/...).
 #
 # How: the Angular packages (and the rxjs/zone.js/tslib they bring) are installed from the
 # registry into $work/deps; a temporary copy of lib/ and spec/ gets a node_modules whose entries
@@ -8,26 +9,28 @@
 # (vitest, happy-dom, msw...). Vite resolves bare imports from each file's real path, so lib/
 # and the specs see the old Angular and one rxjs.
 #
-# Usage: scripts/ci/angular-oldest.sh [major]   (default: the floor of the @angular/core peer range)
+# Usage: [NODE=/path/to/node] scripts/ci/angular-major.sh [major] [vitest options...]
+#   major: default the floor of the @angular/core peer range; NODE: the node that runs vitest.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
 major=${1:-$(node -p 'require("./package.json").peerDependencies["@angular/core"].match(/\d+/)[0]')}
 work=$(mktemp -d "${TMPDIR:-/tmp}/rx-token-http-angular$major.XXXXXX")
+run_node=${NODE:-node}
 trap 'rm -rf "$work"' EXIT
 
-echo "angular-oldest: Angular $major in $work"
+echo "angular-major: Angular $major in $work"
 mkdir -p "$work/deps" "$work/copy/node_modules"
 cat >"$work/deps/package.json" <<JSON
-{ "name": "angular-oldest-deps", "private": true }
+{ "name": "angular-major-deps", "private": true }
 JSON
 (
   cd "$work/deps" &&
     npm install --no-audit --no-fund --no-package-lock --loglevel=error \
       "@angular/core@$major" "@angular/common@$major" "@angular/compiler@$major" \
       "@angular/platform-browser@$major" "@angular/platform-browser-dynamic@$major"
-) || { echo "angular-oldest: npm install of Angular $major failed" >&2; exit 1; }
+) || { echo "angular-major: npm install of Angular $major failed" >&2; exit 1; }
 
 # node_modules of the copy: the old Angular's install first, the repository's for the rest.
 link_all() { # $1 = a node_modules folder; links its packages into the copy's, first one wins
@@ -73,7 +76,7 @@ export {
   BrowserDynamicTestingModule as BrowserTestingModule,
 } from '$dynamic_testing';
 JS
-cat >vitest.oldest.config.ts <<TS
+cat >vitest.major.config.ts <<TS
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
@@ -90,8 +93,8 @@ export default mergeConfig(
 );
 TS
 if [ "${installed%%.*}" -ge 20 ]; then
-  cp vitest.config.ts vitest.oldest.config.ts # nothing to adapt
+  cp vitest.config.ts vitest.major.config.ts # nothing to adapt
 fi
 
-echo "angular-oldest: running spec/angular against @angular/core $installed"
-"$repo/node_modules/.bin/vitest" run --config vitest.oldest.config.ts spec/angular "${@:2}"
+echo "angular-major: running spec/angular against @angular/core $installed on node $("$run_node" --version)"
+"$run_node" "$repo/node_modules/vitest/vitest.mjs" run --config vitest.major.config.ts spec/angular "${@:2}"
