@@ -56,7 +56,7 @@ export const tokenRefreshInterceptor: HttpInterceptorFn = (req, next) => {
   // it no request can be told apart from one that needs a token. Sending them on would turn a
   // setup mistake into 401s far from their cause.
   if (!options) return throwError(() => new TypeError(MISSING_PROVIDER));
-  const url = resolveUrl(req.url, inject(DOCUMENT, { optional: true })?.baseURI);
+  const url = resolveUrl(req.url, inject(DOCUMENT, { optional: true }));
   if (url === undefined || !options.allowList.allows(url.href)) return next(req);
 
   let retry: RetryBackoffConfig | undefined;
@@ -81,10 +81,17 @@ function transientRetry(req: HttpRequest<unknown>, defaults: RetryBackoffConfig)
   return retry.maxRetries === 0 ? undefined : retry;
 }
 
-function resolveUrl(url: string, base: string | undefined): URL | undefined {
+// The request's URL, against the document's base URL when it is relative. The server renderer's
+// DOM (domino) throws from `baseURI` (NotYetImplemented): there a relative URL cannot be
+// resolved, and gets no token; an absolute one needs no base.
+function resolveUrl(url: string, document: Document | null): URL | undefined {
   try {
-    return new URL(url, base);
+    return new URL(url);
   } catch {
-    return undefined;
+    try {
+      return new URL(url, document?.baseURI);
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -29,7 +29,8 @@ JSON
   cd "$work/deps" &&
     npm install --no-audit --no-fund --no-package-lock --loglevel=error \
       "@angular/core@$major" "@angular/common@$major" "@angular/compiler@$major" \
-      "@angular/platform-browser@$major" "@angular/platform-browser-dynamic@$major"
+      "@angular/platform-browser@$major" "@angular/platform-browser-dynamic@$major" \
+      "@angular/platform-server@$major"
 ) || { echo "angular-major: npm install of Angular $major failed" >&2; exit 1; }
 
 # node_modules of the copy: the old Angular's install first, the repository's for the rest.
