@@ -7,3 +7,7 @@ export { TOKEN_SESSION } from './token-session-token.js';
 export { tokenRefreshInterceptor } from './token-refresh-interceptor.js';
 export { SKIP_TOKEN_REFRESH } from './skip-token-refresh.js';
 export { TRANSIENT_RETRY } from './transient-retry.js';
+
+/* Signals */
+export { injectSessionStatus } from './session-status.js';
+export type { SessionStatus } from './session-status.js';
