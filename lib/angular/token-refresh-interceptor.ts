@@ -66,9 +66,11 @@ export const tokenRefreshInterceptor: HttpInterceptorFn = (req, next) => {
     return throwError(() => error); // a TRANSIENT_RETRY that is no RetryOption: a TypeError or RangeError
   }
   const request: PipelineRequest = { method: req.method, url: url.href, auth: true, retry, timeout: options.timeout, attemptTimeout: false };
-  // The adapter: Angular's request with the header, Angular's errors as the core's and back.
+  // The adapter: Angular's request with the header, Angular's errors as the core's and back. A
+  // response fetched with the user's token never goes into the server render's transfer state
+  // (Angular 17 caches it there, and the page may reach someone else through a shared cache).
   const send = (authorization: string | null): Observable<HttpEvent<unknown>> =>
-    next(authorization === null ? req : req.clone({ setHeaders: { Authorization: authorization } })).pipe(
+    next(authorization === null ? req : req.clone({ setHeaders: { Authorization: authorization }, transferCache: false })).pipe(
       catchError((error: unknown) => throwError(() => toCoreError(error, req.method, url.href))),
     );
   return inject(TOKEN_REQUEST_PIPELINE)(request, send).pipe(catchError((error: unknown) => throwError(() => fromCoreError(error))));

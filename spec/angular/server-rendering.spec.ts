@@ -5,7 +5,7 @@
 import '@angular/compiler';
 import { HttpClient, provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
 import { Component, inject, InjectionToken, provideZonelessChangeDetection, signal, type ApplicationConfig } from '@angular/core';
-import { bootstrapApplication, type BootstrapContext } from '@angular/platform-browser';
+import { bootstrapApplication, provideClientHydration, type BootstrapContext } from '@angular/platform-browser';
 import { provideServerRendering, renderApplication } from '@angular/platform-server';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,9 +45,10 @@ describe('server rendering with tokenRefreshInterceptor (renderApplication)', ()
   afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
 
   /** Renders the page for one incoming request; `tokens` is that request's user, if any. */
-  async function render(tokens: TokenSet | null): Promise<string> {
+  async function render(tokens: TokenSet | null, { hydration = false } = {}): Promise<string> {
     const config: ApplicationConfig = {
       providers: [
+        ...(hydration ? [provideClientHydration()] : []), // with it, Angular's HTTP transfer cache
         provideZonelessChangeDetection(),
         provideServerRendering(),
         provideHttpClient(withFetch(), withInterceptors([tokenRefreshInterceptor])),
@@ -82,4 +83,22 @@ describe('server rendering with tokenRefreshInterceptor (renderApplication)', ()
     expect(html).toContain('<p id="orders">public-teapot</p>');
     expect(seen).toEqual([null]);
   });
+
+  describe("with client hydration (Angular's HTTP transfer cache on)", () => {
+    it("never puts a response fetched with a user's token into the page's transfer state", async () => {
+      const html = await render({ accessToken: 'alice-access', expiresAt: Date.now() + 3_600_000 }, { hydration: true });
+      expect(html).toContain('<p id="orders">alice-teapot</p>');
+      expect(transferState(html)).not.toContain('alice-teapot'); // the browser would replay it to whoever loads this page
+    });
+
+    it('caches an anonymous response as usual', async () => {
+      const html = await render(null, { hydration: true });
+      expect(transferState(html)).toContain('public-teapot');
+    });
+  });
 });
+
+/** The serialized transfer state Angular writes into the page (`<script id="ng-state">`). */
+function transferState(html: string): string {
+  return /<script id="ng-state" type="application\/json">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+}
