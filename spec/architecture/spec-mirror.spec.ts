@@ -41,7 +41,6 @@ const SPEC_GAPS: readonly string[] = [
   'testing/fake-server/responses.ts',
   'transport/check-status.ts',
   'transport/is-success-status.ts',
-  'transport/read-body.ts',
   'util/check-duration.ts',
   'util/header-syntax.ts',
   'util/jwt-expiry.ts',
