@@ -42,7 +42,6 @@ const SPEC_GAPS: readonly string[] = [
   'transport/check-status.ts',
   'transport/is-success-status.ts',
   'util/check-duration.ts',
-  'util/header-syntax.ts',
   'util/jwt-expiry.ts',
   'util/max-timer-delay.ts',
   'util/outlive.ts',
