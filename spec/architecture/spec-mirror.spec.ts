@@ -31,7 +31,6 @@ const SPEC_GAPS: readonly string[] = [
   'redis/redis-connection.ts',
   'redis/redis-scripts.ts',
   'redis/redis-shared-state-error.ts',
-  'retry/http-date.ts',
   'retry/is-transient-error.ts',
   'retry/retry-policy.ts',
   'session/token-store.ts',
