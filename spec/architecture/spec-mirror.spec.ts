@@ -40,13 +40,9 @@ const SPEC_GAPS: readonly string[] = [
   'testing/fake-server/responses.ts',
   'transport/check-status.ts',
   'transport/is-success-status.ts',
-  'util/check-duration.ts',
-  'util/jwt-expiry.ts',
   'util/max-timer-delay.ts',
   'util/outlive.ts',
-  'util/redact-url.ts',
   'util/report-unhandled-error.ts',
-  'util/url-credentials.ts',
 ];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

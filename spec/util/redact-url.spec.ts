@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { redactUrl } from '../../lib/util/redact-url.js';
+
+describe('redactUrl', () => {
+  it('leaves a URL without credentials as it is', () => {
+    expect(redactUrl('https://api.example.test/v1/users?page=2#top')).toBe('https://api.example.test/v1/users?page=2#top');
+  });
+
+  it('replaces userinfo with ***', () => {
+    expect(redactUrl('https://ada:s3cret@api.example.test/x')).toBe('https://***@api.example.test/x');
+  });
+
+  it('replaces the values of credential-like query parameters, whatever their case, and keeps the others', () => {
+    const redacted = redactUrl('https://api.example.test/cb?code=c0de&state=s&Access_Token=t0k&sig=5ig&page=1');
+    expect(redacted).toBe('https://api.example.test/cb?code=***&state=s&Access_Token=***&sig=***&page=1');
+  });
+
+  it('redacts what looks like a credential in a string that is no URL', () => {
+    const redacted = redactUrl('/relative?api_token=t0k&client_secret=5ecret&x=1');
+    expect(redacted).toBe('/relative?api_token=***&client_secret=***&x=1');
+  });
+});
