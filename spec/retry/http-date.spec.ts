@@ -12,6 +12,13 @@ describe('parseHttpDate', () => {
     expect(parseHttpDate('Sun Nov 16 08:49:37 1994', now)).toBe(at('1994-11-16T08:49:37Z'));
   });
 
+  it('reads RFC 850 dates with each full day name, and no other name', () => {
+    for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
+      expect(parseHttpDate(`${day}, 06-Nov-94 08:49:37 GMT`, now)).toBe(at('1994-11-06T08:49:37Z'));
+    }
+    for (const day of ['Sun', 'Tueday', 'Wedday', 'Thuday', 'Satday', 'Funday']) expect(parseHttpDate(`${day}, 06-Nov-94 08:49:37 GMT`, now)).toBeUndefined();
+  });
+
   it('reads a two-digit year more than 50 years ahead as the most recent past year with those digits', () => {
     expect(parseHttpDate('Monday, 06-Nov-76 08:49:37 GMT', now)).toBe(at('2076-11-06T08:49:37Z'));
     expect(parseHttpDate('Saturday, 06-Nov-77 08:49:37 GMT', now)).toBe(at('1977-11-06T08:49:37Z'));
