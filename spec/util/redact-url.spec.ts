@@ -15,8 +15,13 @@ describe('redactUrl', () => {
     expect(redacted).toBe('https://api.example.test/cb?code=***&state=s&Access_Token=***&sig=***&page=1');
   });
 
-  it('redacts what looks like a credential in a string that is no URL', () => {
-    const redacted = redactUrl('/relative?api_token=t0k&client_secret=5ecret&x=1');
-    expect(redacted).toBe('/relative?api_token=***&client_secret=***&x=1');
+  it('replaces the values of names ending in one of them after _ or -, and not of names that merely contain one', () => {
+    const redacted = redactUrl('https://api.example.test/x?api_token=t&auth-code=c&X-Api-Key=k&design=d&keyword=w&tokens=n');
+    expect(redacted).toBe('https://api.example.test/x?api_token=***&auth-code=***&X-Api-Key=***&design=d&keyword=w&tokens=n');
+  });
+
+  it('redacts the same names in a string that is no URL', () => {
+    const redacted = redactUrl('/relative?api_token=t0k&client_secret=5ecret&x=1&keyword=w#code=c');
+    expect(redacted).toBe('/relative?api_token=***&client_secret=***&x=1&keyword=w#code=c');
   });
 });
