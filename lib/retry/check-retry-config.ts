@@ -21,13 +21,14 @@ const ALL_KEYS = Object.keys(FIELDS) as readonly RetryKey[];
  * Throws at once, naming the field, when `config` is no usable {@link RetryBackoffConfig}: a
  * RangeError for a count that is not a whole number >= 0 (or `Infinity`) and a delay below 0 or
  * NaN; a TypeError for a field of the wrong type and for a field the config does not have
- * (`count`, a typo), which would otherwise be ignored without a word. `keys` narrows the fields
- * allowed (the session sets the scheduler and the retry decision itself). Messages quote no value.
+ * (`count`, a typo), which would otherwise be ignored without a word, or that the caller sets
+ * itself (`callerSets`: the session sets the scheduler and the retry decision). Messages quote no value.
  */
-export function checkRetryConfig(config: unknown, what = 'retryBackoff', keys: readonly RetryKey[] = ALL_KEYS): asserts config is RetryBackoffConfig {
+export function checkRetryConfig(config: unknown, what = 'retryBackoff', callerSets: readonly RetryKey[] = []): asserts config is RetryBackoffConfig {
   if (!isConfigObject(config)) throw new TypeError(`${what} must be a config object; got ${kind(config)}`);
+  const keys = ALL_KEYS.filter((key) => !callerSets.includes(key));
   for (const [key, value] of Object.entries(config)) {
-    if (!(keys as readonly string[]).includes(key)) throw new TypeError(`${what} has no option \`${key}\`; it takes ${keys.join(', ')}`);
+    if (!keys.includes(key as RetryKey)) throw new TypeError(`${what} has no option \`${key}\`; it takes ${keys.join(', ')}`);
     if (value === undefined) continue;
     const [type, takes] = FIELDS[key as RetryKey];
     const field = `${what}: \`${key}\``;

@@ -2,7 +2,7 @@ import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { checkRetryConfig, checkRetryOption } from '../../lib/retry/check-retry-config.js';
 
-const check = (config: unknown, keys?: Parameters<typeof checkRetryConfig>[2]) => () => checkRetryConfig(config, 'cfg', keys);
+const check = (config: unknown, callerSets?: Parameters<typeof checkRetryConfig>[2]) => () => checkRetryConfig(config, 'cfg', callerSets);
 
 describe('checkRetryConfig', () => {
   it('accepts every field with a value of its type, and fields left undefined', () => {
@@ -18,9 +18,11 @@ describe('checkRetryConfig', () => {
     expect(check(3)).toThrow(new TypeError('cfg must be a config object; got number'));
   });
 
-  it('throws a TypeError naming a field the config does not have, and the fields it takes', () => {
+  it('throws a TypeError naming a field the config does not have or the caller sets itself, and the fields it takes', () => {
     expect(check({ count: 3 })).toThrow(new TypeError('cfg has no option `count`; it takes maxRetries, baseDelay, maxDelay, jitter, retryAfter, random, shouldRetry, onRetry, scheduler'));
-    expect(check({ scheduler: asyncScheduler }, ['maxRetries', 'baseDelay'])).toThrow(new TypeError('cfg has no option `scheduler`; it takes maxRetries, baseDelay'));
+    const callerSets = ['scheduler', 'shouldRetry', 'random', 'onRetry'] as const;
+    expect(check({ scheduler: asyncScheduler }, callerSets)).toThrow(new TypeError('cfg has no option `scheduler`; it takes maxRetries, baseDelay, maxDelay, jitter, retryAfter'));
+    expect(check({ maxRetries: 1 }, callerSets)).not.toThrow();
   });
 
   it('throws a TypeError naming the field and the type it got, never the value', () => {
