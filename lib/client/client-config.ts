@@ -117,15 +117,10 @@ function sessionLack(session: unknown): string | undefined {
 
 function resolveBaseUrl(baseUrl: unknown): string {
   if (typeof baseUrl !== 'string' || baseUrl === '') throw new TypeError(`createHttpClient needs a baseUrl string: ${EXAMPLE}`);
-  if (URL.canParse(baseUrl)) {
-    refuseUrlCredentials(new URL(baseUrl), 'baseUrl');
-    return baseUrl; // as given: the join in buildRequest keeps its path
-  }
+  const absolute = URL.canParse(baseUrl);
   const base = (globalThis as { document?: { baseURI?: string } }).document?.baseURI;
-  if (base === undefined) {
-    throw new TypeError(`baseUrl must be absolute outside a browser (there is no document.baseURI to resolve ${JSON.stringify(baseUrl)} against): ${EXAMPLE}`);
-  }
+  if (!absolute && base === undefined) throw new TypeError(`baseUrl must be absolute outside a browser (there is no document.baseURI to resolve it against): ${EXAMPLE}`);
   const url = new URL(baseUrl, base);
   refuseUrlCredentials(url, 'baseUrl');
-  return url.href;
+  return absolute ? baseUrl : url.href; // an absolute one as given: the join in buildRequest keeps its path
 }

@@ -4,7 +4,7 @@ const DAY = 'Mon|Tue|Wed|Thu|Fri|Sat|Sun';
 const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
 // RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept.
 const IMF_FIXDATE = new RegExp(`^(?:${DAY}), (\\d{2}) (${MONTH}) (\\d{4}) ${TIME} GMT$`);
-const RFC_850 = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-(${MONTH})-(\\d{2}) ${TIME} GMT$`);
+const RFC_850 = new RegExp(`^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d{2})-(${MONTH})-(\\d{2}) ${TIME} GMT$`);
 const ASCTIME = new RegExp(`^(?:${DAY}) (${MONTH}) ([ \\d]\\d) ${TIME} (\\d{4})$`);
 
 /**
@@ -26,11 +26,12 @@ export function parseHttpDate(value: string, now: number): number | undefined {
 function utc(year: string | number | undefined, month: string | undefined, day: string | undefined, time: readonly (string | undefined)[]): number | undefined {
   const [y, mo, d] = [Number(year), MONTHS.indexOf(month ?? ''), Number(day)];
   const [h, mi, s] = time.map(Number) as [number, number, number];
-  // A leap second (60) is allowed by the grammar; Date has none, so it reads as the next second.
   if (h > 23 || mi > 59 || s > 60) return undefined;
-  const date = new Date(Date.UTC(y, mo, d, h, mi, s));
+  const date = new Date(Date.UTC(y, mo, d));
   // Rejects days the month does not have (31 Feb) instead of rolling over into the next month.
-  return date.getUTCDate() === d && date.getUTCMonth() === mo && date.getUTCFullYear() === y ? date.getTime() : undefined;
+  if (date.getUTCDate() !== d || date.getUTCMonth() !== mo || date.getUTCFullYear() !== y) return undefined;
+  // A leap second (60, always at 23:59) is allowed by the grammar; Date has none, so it reads as the next second.
+  return date.getTime() + ((h * 60 + mi) * 60 + s) * 1000;
 }
 
 // RFC 9110 §5.6.7: a two-digit year more than 50 years in the future is the most recent past

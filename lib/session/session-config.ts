@@ -88,7 +88,6 @@ export const SESSION_DEFAULTS = {
 } as const;
 
 const DURATIONS = ['skew', 'refreshTimeout', 'refreshDeadline', 'storeTimeout'] as const;
-const REFRESH_RETRY_KEYS = ['maxRetries', 'baseDelay', 'maxDelay', 'jitter', 'random', 'retryAfter', 'onRetry'] as const;
 
 /** Checks `config` and fills in the defaults; throws a TypeError naming the first bad field. */
 export function resolveSessionConfig(config: TokenSessionConfig | undefined): ResolvedSessionConfig {
@@ -99,7 +98,7 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
   if (config.revoke !== undefined && typeof config.revoke !== 'function') throw new TypeError('createTokenSession: `revoke` must be a function');
   for (const key of DURATIONS) if (config[key] !== undefined) checkDuration(config[key], `createTokenSession: \`${key}\``);
   // The same check as retryBackoff's; the session sets the scheduler and the retry decision itself.
-  if (config.refreshRetry !== undefined) checkRetryConfig(config.refreshRetry, 'createTokenSession: `refreshRetry`', REFRESH_RETRY_KEYS);
+  if (config.refreshRetry !== undefined) checkRetryConfig(config.refreshRetry, 'createTokenSession: `refreshRetry`', ['scheduler', 'shouldRetry']);
   if ('store' in config || 'lock' in config) throw new TypeError('createTokenSession: pass a store and lock as `share: shareStore(store, lock)`');
   if (config.share !== undefined && typeof config.share?.[CONNECT_SESSION] !== 'function') {
     throw new TypeError('createTokenSession: `share` must come from shareStore(), shareInMemory(), shareAcrossTabs() or shareThroughRedis()');

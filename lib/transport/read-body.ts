@@ -12,27 +12,20 @@ import { isSuccessStatus } from './is-success-status.js';
  */
 export async function readBody(response: Response, request: Pick<ApiRequest, 'method' | 'url' | 'responseType'>, maxBytes?: number): Promise<unknown> {
   const { method, responseType } = request;
-  if (method === 'HEAD' || response.status === 204 || response.status === 205 || response.status === 304) {
+  const { status } = response;
+  if (method === 'HEAD' || status === 204 || status === 205 || status === 304) {
     // Not awaited: some fetch implementations (msw's, for HEAD with a body) never settle it.
     response.body?.cancel().catch(() => undefined);
     return null;
   }
-  const text = (): Promise<string> => (maxBytes === undefined ? response.text() : readBytesUpTo(response, maxBytes).then((bytes) => new TextDecoder().decode(bytes)));
-  if (!isSuccessStatus(response.status)) return parseLeniently(await text());
-  if (maxBytes !== undefined && (responseType === 'blob' || responseType === 'arrayBuffer')) {
-    const bytes = await readBytesUpTo(response, maxBytes);
-    return responseType === 'blob' ? new Blob([bytes], { type: response.headers.get('content-type') ?? '' }) : bytes.buffer;
-  }
-  switch (responseType) {
-    case 'text':
-      return text();
-    case 'blob':
-      return response.blob();
-    case 'arrayBuffer':
-      return response.arrayBuffer();
-    case 'json':
-      return parseJsonBody(await text(), response, request);
-  }
+  const success = isSuccessStatus(status);
+  // With a cap, every body is read through it as bytes; without one, the platform reads it.
+  const bytes = maxBytes === undefined ? undefined : await readBytesUpTo(response, maxBytes);
+  if (success && responseType === 'blob') return bytes ? new Blob([bytes], { type: response.headers.get('content-type') ?? '' }) : response.blob();
+  if (success && responseType === 'arrayBuffer') return bytes ? bytes.buffer : response.arrayBuffer();
+  const text = bytes ? new TextDecoder().decode(bytes) : await response.text();
+  if (!success) return parseLeniently(text);
+  return responseType === 'json' ? parseJsonBody(text, response, request) : text;
 }
 
 /** A response body longer than the reader's limit; nothing past the limit was read. */
@@ -51,36 +44,31 @@ export class ResponseTooLargeError extends RangeError {
 // Chunk by chunk, so memory stays within the limit whatever the server sends; cancelling the
 // reader closes the connection (undici), so the rest is not downloaded either.
 async function readBytesUpTo(response: Response, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  const body = response.body;
-  if (declared > limit) {
+  const { body } = response;
+  if (Number(response.headers.get('content-length')) > limit) {
     body?.cancel().catch(() => undefined); // not awaited, as above
     throw new ResponseTooLargeError(limit, response.status);
   }
-  if (!body) {
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let size = 0;
+  if (body) {
+    const reader = body.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      size += chunk.value.byteLength;
+      if (size > limit) {
+        reader.cancel().catch(() => undefined);
+        break;
+      }
+      chunks.push(chunk.value);
+    }
+  } else {
     // A stand-in Response without a stream (a test double): its text is all there is already.
     const all = new TextEncoder().encode(await response.text());
-    if (all.byteLength > limit) throw new ResponseTooLargeError(limit, response.status);
-    return all;
+    chunks.push(all);
+    size = all.byteLength;
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    size += chunk.value.byteLength;
-    if (size > limit) {
-      reader.cancel().catch(() => undefined);
-      throw new ResponseTooLargeError(limit, response.status);
-    }
-    chunks.push(chunk.value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  if (size > limit) throw new ResponseTooLargeError(limit, response.status);
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
 }
 
 /** Whether `response` is a successful one with a body to read as JSON: the common case, read without {@link readBody}'s own promise. */

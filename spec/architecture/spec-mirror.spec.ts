@@ -31,8 +31,6 @@ const SPEC_GAPS: readonly string[] = [
   'redis/redis-connection.ts',
   'redis/redis-scripts.ts',
   'redis/redis-shared-state-error.ts',
-  'retry/check-retry-config.ts',
-  'retry/http-date.ts',
   'retry/is-transient-error.ts',
   'retry/retry-policy.ts',
   'session/token-store.ts',
@@ -42,15 +40,9 @@ const SPEC_GAPS: readonly string[] = [
   'testing/fake-server/responses.ts',
   'transport/check-status.ts',
   'transport/is-success-status.ts',
-  'transport/read-body.ts',
-  'util/check-duration.ts',
-  'util/header-syntax.ts',
-  'util/jwt-expiry.ts',
   'util/max-timer-delay.ts',
   'util/outlive.ts',
-  'util/redact-url.ts',
   'util/report-unhandled-error.ts',
-  'util/url-credentials.ts',
 ];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
