@@ -32,8 +32,6 @@ const SPEC_GAPS: readonly string[] = [
   'retry/is-transient-error.ts',
   'retry/retry-policy.ts',
   'session/token-store.ts',
-  'tabs/generation-locks.ts',
-  'tabs/hold-exclusive.ts',
   'testing/fake-server/random-token.ts',
   'testing/fake-server/responses.ts',
   'transport/check-status.ts',
