@@ -32,18 +32,14 @@ const SPEC_GAPS: readonly string[] = [
   'retry/is-transient-error.ts',
   'retry/retry-policy.ts',
   'session/token-store.ts',
-  'testing/fake-server/random-token.ts',
-  'testing/fake-server/responses.ts',
   'transport/check-status.ts',
   'transport/is-success-status.ts',
   'transport/read-body.ts',
   'util/check-duration.ts',
   'util/header-syntax.ts',
   'util/jwt-expiry.ts',
-  'util/max-timer-delay.ts',
   'util/outlive.ts',
   'util/redact-url.ts',
-  'util/report-unhandled-error.ts',
   'util/url-credentials.ts',
 ];
 
