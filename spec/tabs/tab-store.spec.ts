@@ -51,7 +51,7 @@ describe.skipIf(skipBrowserSpecs)('shareAcrossTabs (store and lock, in Chromium)
       expect(await pages[0]!.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen)).toEqual([]);
     });
 
-    it('does not learn a state message whose tokens fail the checks of a token response (issue 21, item 5)', async () => {
+    it('does not learn a state message whose tokens fail the checks of a token response', async () => {
       const pages = await tabs(2);
       await call(pages[0]!, 'write', state(1), 0);
       await expect.poll(() => pages[1]!.evaluate(() => (globalThis as unknown as { tabs: { seen: number[] } }).tabs.seen), POLL).toEqual([1]);
