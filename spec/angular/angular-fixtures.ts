@@ -36,29 +36,24 @@ export function interceptorProviders(withInterceptor = true) {
   ];
 }
 
-@Injectable({ providedIn: 'root' })
-export class OrdersService {
-  private readonly http = inject(HttpClient);
-  list() {
-    return this.http.get<string[]>(`${API}/orders`);
+/** An app service that calls one path of the API: what the tests' requests come from. */
+function apiService(path: string) {
+  @Injectable({ providedIn: 'root' })
+  class ApiService {
+    readonly http = inject(HttpClient);
+    list() {
+      return this.http.get<string[]>(`${API}/${path}`);
+    }
+    get() {
+      return this.list();
+    }
   }
+  return ApiService;
 }
 
-@Injectable({ providedIn: 'root' })
-export class InvoicesService {
-  private readonly http = inject(HttpClient);
-  list() {
-    return this.http.get<string[]>(`${API}/invoices`);
-  }
-}
-
-@Injectable({ providedIn: 'root' })
-export class ProfileService {
-  private readonly http = inject(HttpClient);
-  get() {
-    return this.http.get<string[]>(`${API}/me`);
-  }
-}
+export const OrdersService = apiService('orders');
+export const InvoicesService = apiService('invoices');
+export const ProfileService = apiService('me');
 
 /** Stands in for the router: what the revocation hook injects. */
 @Injectable({ providedIn: 'root' })
