@@ -1,112 +1,27 @@
 // @vitest-environment happy-dom
-import { manualClock } from './setup.js';
-import { HttpClient, HttpContext, HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { Injectable, inject, provideZonelessChangeDetection } from '@angular/core';
+// lib/angular/token-refresh-interceptor.ts: Angular's requests through the request path, on
+// Angular's testing backend (token-refresh-interceptor-with-fetch.spec.ts: with withFetch() and msw).
+import './setup.js';
+import { HttpClient, HttpErrorResponse } from '@angular/common/http';
 import { TestBed } from '@angular/core/testing';
-import { Subject, VirtualTimeScheduler, type Observable } from 'rxjs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  provideTokenRefresh,
-  SKIP_TOKEN_REFRESH,
-  TOKEN_SESSION,
-  tokenRefreshInterceptor,
-  TRANSIENT_RETRY,
-  type TokenRefreshConfig,
-} from '../../lib/angular/index.js';
+import { VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import type { RetryOption } from '../../lib/retry/retry-option.js';
-import type { SessionEvent } from '../../lib/session/session-event.js';
-import type { TokenSet } from '../../lib/session/token-set.js';
-import { verifyAndResetAfterEach } from './angular-fixtures.js';
-
-const API = 'https://api.example.test';
-const UNAUTHORIZED = { status: 401, statusText: 'Unauthorized' };
-
-@Injectable({ providedIn: 'root' })
-class OrdersService {
-  private readonly http = inject(HttpClient);
-  list() {
-    return this.http.get<string[]>(`${API}/orders`);
-  }
-}
-
-@Injectable({ providedIn: 'root' })
-class InvoicesService {
-  private readonly http = inject(HttpClient);
-  list() {
-    return this.http.get<string[]>(`${API}/invoices`);
-  }
-}
-
-@Injectable({ providedIn: 'root' })
-class ProfileService {
-  private readonly http = inject(HttpClient);
-  get() {
-    return this.http.get<string[]>(`${API}/me`);
-  }
-}
-
-/** Stands in for the router: what the revocation hook injects. */
-@Injectable({ providedIn: 'root' })
-class SignInRedirect {
-  readonly visits: string[] = [];
-  go(reason: string) {
-    this.visits.push(reason);
-  }
-}
-
-interface Recorded {
-  values: unknown[];
-  error: unknown;
-}
-
-function record(request$: Observable<unknown>): Recorded {
-  const recorded: Recorded = { values: [], error: undefined };
-  request$.subscribe({ next: (v) => recorded.values.push(v), error: (e: unknown) => (recorded.error = e) });
-  return recorded;
-}
-
-function setup(overrides: { tokens?: TokenSet; allowedOrigins?: string[]; retry?: TokenRefreshConfig['retry'] } = {}) {
-  const tokenEndpoint: Subject<TokenSet>[] = [];
-  const refresh = vi.fn((): Observable<TokenSet> => {
-    const answer = new Subject<TokenSet>();
-    tokenEndpoint.push(answer);
-    return answer;
-  });
-  const clock = manualClock();
-  const backoff = new VirtualTimeScheduler();
-  TestBed.configureTestingModule({
-    providers: [
-      provideZonelessChangeDetection(),
-      provideHttpClient(withInterceptors([tokenRefreshInterceptor])),
-      provideHttpClientTesting(),
-      provideTokenRefresh({
-        allowedOrigins: overrides.allowedOrigins ?? [API],
-        sessionConfig: {
-          tokens: overrides.tokens ?? { accessToken: 'a0', refreshToken: 'r0', expiresAt: clock.now() + 3_600_000 },
-          refresh,
-          scheduler: clock,
-        },
-        retry: overrides.retry ?? { maxRetries: 2, scheduler: backoff },
-        onRevoked: (event) => inject(SignInRedirect).go(`revoked at generation ${event.generation}`),
-      }),
-    ],
-  });
-  const session = TestBed.inject(TOKEN_SESSION);
-  const events: SessionEvent[] = [];
-  session.events$.subscribe((event) => events.push(event));
-  const answerRefresh = (tokens: TokenSet) => {
-    const answer = tokenEndpoint.at(-1);
-    answer?.next(tokens);
-    answer?.complete();
-  };
-  const failRefresh = (error: unknown) => tokenEndpoint.at(-1)?.error(error);
-  return { session, refresh, clock, backoff, events, answerRefresh, failRefresh, httpTesting: TestBed.inject(HttpTestingController) };
-}
-
-const bearer = (token: string) => `Bearer ${token}`;
+import {
+  API,
+  bearer,
+  InvoicesService,
+  OrdersService,
+  ProfileService,
+  record,
+  setup,
+  setupAnsweringRefresh,
+  SignInRedirect,
+  UNAUTHORIZED,
+  UNAVAILABLE,
+  verifyAndResetAfterEach,
+} from './angular-fixtures.js';
 
 describe('tokenRefreshInterceptor with HttpTestingController', () => {
   verifyAndResetAfterEach();
@@ -324,19 +239,6 @@ describe('tokenRefreshInterceptor with HttpTestingController', () => {
       expect(own.error).toMatchObject({ status: 401 });
       expect(refresh).not.toHaveBeenCalled();
     });
-
-    it('leaves a request with SKIP_TOKEN_REFRESH alone', () => {
-      const { httpTesting, refresh } = setup();
-
-      const context = new HttpContext().set(SKIP_TOKEN_REFRESH, true);
-      const open = record(TestBed.inject(HttpClient).get(`${API}/status`, { context }));
-      const req = httpTesting.expectOne(`${API}/status`);
-      req.flush(null, UNAUTHORIZED);
-
-      expect(req.request.headers.has('Authorization')).toBe(false);
-      expect(open.error).toMatchObject({ status: 401 });
-      expect(refresh).not.toHaveBeenCalled();
-    });
   });
 
   describe('when the answer is not a token rejection', () => {
@@ -398,58 +300,6 @@ describe('tokenRefreshInterceptor with HttpTestingController', () => {
       expect(orders.error).toMatchObject({ status: 0 });
     });
 
-    it('does not retry a POST unless it opts in', () => {
-      const { httpTesting, backoff } = setup();
-      const client = TestBed.inject(HttpClient);
-      const unavailable = { status: 503, statusText: 'Service Unavailable' };
-
-      const plain = record(client.post(`${API}/orders`, { item: 1 }));
-      httpTesting.expectOne(`${API}/orders`).flush(null, unavailable);
-      backoff.flush();
-      httpTesting.expectNone(`${API}/orders`);
-
-      const optedIn = record(client.post(`${API}/orders`, { item: 2 }, { context: new HttpContext().set(TRANSIENT_RETRY, 1) }));
-      httpTesting.expectOne(`${API}/orders`).flush(null, unavailable);
-      backoff.flush();
-      httpTesting.expectOne(`${API}/orders`).flush({ id: 2 });
-
-      const keyed = record(client.post(`${API}/orders`, { item: 3 }, { headers: { 'Idempotency-Key': 'k3' } }));
-      httpTesting.expectOne(`${API}/orders`).flush(null, unavailable);
-      backoff.flush();
-      httpTesting.expectOne(`${API}/orders`).flush({ id: 3 });
-
-      expect(plain.error).toMatchObject({ status: 503 });
-      expect(optedIn.values).toEqual([{ id: 2 }]);
-      expect(keyed.values).toEqual([{ id: 3 }]);
-    });
-
-    it('does not retry a GET that sets TRANSIENT_RETRY to false', () => {
-      const { httpTesting, backoff } = setup();
-
-      const orders = record(TestBed.inject(HttpClient).get(`${API}/orders`, { context: new HttpContext().set(TRANSIENT_RETRY, false) }));
-      httpTesting.expectOne(`${API}/orders`).flush(null, { status: 503, statusText: 'Service Unavailable' });
-      backoff.flush();
-
-      httpTesting.expectNone(`${API}/orders`);
-      expect(orders.error).toMatchObject({ status: 503 });
-    });
-
-    it('fails a request whose TRANSIENT_RETRY is no RetryOption before sending it (it used to mean the default count)', () => {
-      const { httpTesting } = setup();
-      const client = TestBed.inject(HttpClient);
-      const withRetry = (value: unknown) => record(client.get(`${API}/orders`, { context: new HttpContext().set(TRANSIENT_RETRY, value as RetryOption) }));
-
-      const word = withRetry('three');
-      const half = withRetry(1.5);
-      const typo = withRetry({ retries: 3 });
-
-      httpTesting.expectNone(`${API}/orders`);
-      expect(word.error).toEqual(new TypeError('TRANSIENT_RETRY must be false, a number of retries or a RetryBackoffConfig object; got string'));
-      expect(half.error).toEqual(new RangeError('TRANSIENT_RETRY must be a whole number of retries >= 0 (or Infinity); got 1.5'));
-      expect(typo.error).toBeInstanceOf(TypeError);
-      expect((typo.error as Error).message).toMatch(/^TRANSIENT_RETRY has no option `retries`/);
-    });
-
     it('does not retry a 4xx', () => {
       const { httpTesting, backoff } = setup();
 
@@ -463,39 +313,88 @@ describe('tokenRefreshInterceptor with HttpTestingController', () => {
   });
 });
 
-describe('tokenRefreshInterceptor without provideTokenRefresh', () => {
-  afterEach(() => TestBed.resetTestingModule());
+describe('tokenRefreshInterceptor through 401s and transient errors', () => {
+  verifyAndResetAfterEach();
+  // A token endpoint that answers at once, and four transient retries.
+  const setup = setupAnsweringRefresh;
 
-  it('fails the request with a TypeError naming the missing provider', () => {
-    TestBed.configureTestingModule({
-      providers: [provideZonelessChangeDetection(), provideHttpClient(withInterceptors([tokenRefreshInterceptor])), provideHttpClientTesting()],
-    });
+  it('refreshes at most once per request through 401, 503, 401, 503, …: the second 401 is the error', () => {
+    const { refresh, backoff, http, httpTesting } = setup();
+    let error: unknown;
+    http.get(`${API}/orders`).subscribe({ error: (e: unknown) => (error = e) });
 
-    const orders = record(TestBed.inject(OrdersService).list());
-    const thirdParty = record(TestBed.inject(HttpClient).get('https://cdn.other.test/lib.json'));
+    httpTesting.expectOne(`${API}/orders`).flush(null, UNAUTHORIZED);
+    const afterRefresh = httpTesting.expectOne(`${API}/orders`);
+    expect(afterRefresh.request.headers.get('Authorization')).toBe('Bearer a1');
+    afterRefresh.flush(null, UNAVAILABLE);
+    backoff.flush();
+    httpTesting.expectOne(`${API}/orders`).flush(null, UNAUTHORIZED);
+    backoff.flush();
 
-    // Issue 21 item 7: it was a plain Error. Other origins fail too: without provideTokenRefresh's
-    // allowedOrigins no request can be told apart from one that needs the token.
-    for (const { error } of [orders, thirdParty]) {
-      expect(error).toBeInstanceOf(TypeError);
-      expect((error as Error).message).toMatch(/^tokenRefreshInterceptor needs provideTokenRefresh\(\{ allowedOrigins, sessionConfig \}\)/);
-    }
-    TestBed.inject(HttpTestingController).expectNone(() => true);
+    httpTesting.expectNone(`${API}/orders`);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(error).toBeInstanceOf(HttpErrorResponse);
+    expect(error).toMatchObject({ status: 401 });
+  });
+});
+
+/** The request failed because another user signed in while it waited; its message names the request, not the users. */
+function expectSignInChanged(error: unknown): void {
+  expect(error).toBeInstanceOf(TokenRefreshError);
+  expect((error as TokenRefreshError).reason).toBe('sign-in-changed');
+  expect((error as Error).message).toContain(`GET ${API}/orders`);
+  expect((error as Error).message).not.toMatch(/alice|bob/);
+}
+
+function setupSignedInAsAlice() {
+  return setup({ tokens: { accessToken: 'alice-a1', refreshToken: 'alice-r1', expiresAt: Date.now() + 3_600_000 } });
+}
+
+describe('tokenRefreshInterceptor keeps a request\'s sign-in (rule 18)', () => {
+  verifyAndResetAfterEach();
+  // Alice is signed in; the tests sign bob in while her request waits.
+  const setup = setupSignedInAsAlice;
+  const failureOf = record;
+
+  it('does not send a request 401\'d as alice again as bob when bob signs in during the refresh', () => {
+    const { session, http, httpTesting, answerRefresh } = setup();
+
+    const orders = failureOf(http.get(`${API}/orders`));
+    const first = httpTesting.expectOne(`${API}/orders`);
+    first.flush(null, { status: 401, statusText: 'Unauthorized' });
+    session.setTokens({ accessToken: 'bob-a1', refreshToken: 'bob-r1' });
+    expectSignInChanged(orders.error);
+    answerRefresh({ accessToken: 'alice-a2', refreshToken: 'alice-r2' });
+
+    httpTesting.expectNone(`${API}/orders`);
+    expect(first.request.headers.get('Authorization')).toBe('Bearer alice-a1');
+    expect(session.state.tokens?.accessToken).toBe('bob-a1');
+    expect(orders.values).toEqual([]);
   });
 
-  it('lets through the requests it leaves alone under any config: SKIP_TOKEN_REFRESH, or their own Authorization', () => {
-    TestBed.configureTestingModule({
-      providers: [provideZonelessChangeDetection(), provideHttpClient(withInterceptors([tokenRefreshInterceptor])), provideHttpClientTesting()],
-    });
-    const client = TestBed.inject(HttpClient);
-    const httpTesting = TestBed.inject(HttpTestingController);
+  it('does not send it again as bob when bob signs in during a transient retry\'s backoff', () => {
+    const { session, http, httpTesting, backoff } = setup();
 
-    const skipped = record(client.get(`${API}/status`, { context: new HttpContext().set(SKIP_TOKEN_REFRESH, true) }));
-    const own = record(client.get(`${API}/me`, { headers: { Authorization: 'Basic dTpw' } }));
-    httpTesting.expectOne(`${API}/status`).flush('up');
-    httpTesting.expectOne(`${API}/me`).flush('me');
+    const orders = failureOf(http.get(`${API}/orders`));
+    httpTesting.expectOne(`${API}/orders`).flush(null, { status: 503, statusText: 'Service Unavailable' });
+    session.setTokens({ accessToken: 'bob-a1', refreshToken: 'bob-r1' });
+    backoff.flush();
 
-    expect([skipped.values, own.values]).toEqual([['up'], ['me']]);
-    httpTesting.verify();
+    httpTesting.expectNone(`${API}/orders`);
+    expectSignInChanged(orders.error);
+  });
+
+  it('sends it again with the refreshed token of the same sign-in', () => {
+    const { http, httpTesting, answerRefresh } = setup();
+
+    const orders = failureOf(http.get(`${API}/orders`));
+    httpTesting.expectOne(`${API}/orders`).flush(null, { status: 401, statusText: 'Unauthorized' });
+    answerRefresh({ accessToken: 'alice-a2', refreshToken: 'alice-r2' });
+    const retry = httpTesting.expectOne(`${API}/orders`);
+    retry.flush(['o1']);
+
+    expect(retry.request.headers.get('Authorization')).toBe('Bearer alice-a2');
+    expect(orders.values).toEqual([['o1']]);
+    expect(orders.error).toBeUndefined();
   });
 });

@@ -1,12 +1,13 @@
-// Issue 21 items 2 and 3 against a real redis-server, two sessions on two Redis clients (two
-// processes' worth of connections), and for item 3 a real node:http token endpoint that rotates the
-// refresh token when the request arrives and revokes the family when a spent one comes back.
+// No change is lost and no spent refresh token is presented, against a real redis-server: two
+// sessions on two Redis clients (two processes' worth of connections), and for the token call a
+// real node:http token endpoint that rotates the refresh token when the request arrives and
+// revokes the family when a spent one comes back.
 //
-// On 2bb0687 these fail: (2a) the sign-out or sign-in made right before dispose() never reached
-// Redis; (2b) a member already signed out skipped its sign-out while the other's sign-in was on its
-// way; (2c) a server whose clock runs 2 s ahead won with a sign-in made before the other's sign-out;
-// (3) dispose(), signOut() or the refresh deadline while the token call was at the server aborted
-// it, the next member presented the spent refresh token and the whole family was revoked.
+// On 2bb0687 these fail: the sign-out or sign-in made right before dispose() never reached Redis;
+// a member already signed out skipped its sign-out while the other's sign-in was on its way; a
+// server whose clock runs 2 s ahead won with a sign-in made before the other's sign-out;
+// dispose(), signOut() or the refresh deadline while the token call was at the server aborted it,
+// the next member presented the spent refresh token and the whole family was revoked.
 import { asyncScheduler, from, timer, switchMap, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
@@ -36,7 +37,7 @@ function slowWrites(share: SharedState, ms: number): SharedState {
   return shareStore({ read: () => store.read(), write, changes$: store.changes$, dispose: () => store.dispose?.() }, lock as NonNullable<typeof lock>);
 }
 
-describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('issue 21 through a real Redis (%s)', (library) => {
+describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('two sessions sharing through a real Redis never lose a change (%s)', (library) => {
   let redis: TestRedisServer;
   let one: TestClient;
   let two: TestClient;
@@ -82,7 +83,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('issue 21 through a real Red
     return state?.tokens ?? null;
   };
 
-  describe('(2a) dispose() right after the change', () => {
+  describe('when a member is disposed right after a change', () => {
     it('signOut() then dispose(): Redis and the other process are signed out', async () => {
       const { a, b, key } = await members();
       a.signOut();
@@ -102,7 +103,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('issue 21 through a real Red
     });
   });
 
-  describe('(2b) a member already signed out signs out while the other’s sign-in is on its way', () => {
+  describe('when a member already signed out signs out while the other’s sign-in is on its way', () => {
     it('writes its sign-out anyway; it reaches Redis last and both end signed out', async () => {
       // b's writes take 30 ms to leave, a's 100 ms: b's sign-in lands while a's sign-out is on its way.
       const { a, b, key } = await members({}, { signedIn: false, shareA: (s) => slowWrites(s, 100), shareB: (s) => slowWrites(s, 30) });
@@ -119,7 +120,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('issue 21 through a real Red
     });
   });
 
-  describe('(2c) servers whose clocks disagree', () => {
+  describe('when the servers’ clocks disagree', () => {
     it('a sign-out made after a sign-in on a server whose clock runs 2 s ahead wins', async () => {
       const ahead: SchedulerLike = { now: () => Date.now() + 2_000, schedule: (work, delay, state) => asyncScheduler.schedule(work as never, delay, state) };
       const { a, b, key } = await members({}, { configA: { scheduler: ahead } });
@@ -134,7 +135,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('issue 21 through a real Red
     });
   });
 
-  describe('(3) a token call at the server when the refresh is stopped', () => {
+  describe('when the refresh is stopped while its token call is at the server', () => {
     it.each(['dispose', 'signOut', 'deadline'] as const)('%s during the call: the answer is stored, the next member never presents the spent refresh token', async (stop) => {
       const endpoint = await startRotatingEndpoint(400);
       closers.push(endpoint.close);

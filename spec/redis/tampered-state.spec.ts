@@ -1,4 +1,4 @@
-// Issue 21, item 5: a state written into Redis by someone else (a script, an attacker with Redis
+// A state written into Redis by someone else (a script, an attacker with Redis
 // access, a buggy deploy) used to be adopted: generation "abc" became NaN, "1e400" Infinity and
 // 2^53 + 1 an imprecise number, and a token set of the wrong shape was sent as a header. Each is
 // now a typed store failure naming the field: the notice is dropped and said as `store-failed`,

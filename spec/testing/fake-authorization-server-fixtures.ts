@@ -1,4 +1,5 @@
 // The requests and readings the fake authorization server's specs share (once the top of fake-authorization-server.spec.ts).
+import { afterEach, vi } from 'vitest';
 import type { FakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
 
 export const ORIGIN = 'https://auth.example.test';
@@ -49,3 +50,10 @@ export function decodeSegment(segment: string | undefined): Record<string, unkno
 
 export const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** After each test of the describe: real timers again, whatever fake timers the test set. */
+export function realTimersAfterEach(): void {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}

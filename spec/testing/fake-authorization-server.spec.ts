@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
-import { apiRequest, apiStatus, decodeSegment, ORIGIN } from './fake-authorization-server-fixtures.js';
+import { apiRequest, apiStatus, decodeSegment, ORIGIN, realTimersAfterEach } from './fake-authorization-server-fixtures.js';
 
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when a client signs in', () => {
     it('issues a JWT-shaped access token with sub, fam, jti, exp and iat claims', () => {

@@ -3,6 +3,7 @@
 import { defer, firstValueFrom, from, lastValueFrom, timer, type Subscription } from 'rxjs';
 import { createHttpClient, createTokenSession, oauth2RefreshGrant, type SessionEvent, type TokenSession, type TokenSet } from '../../../lib/index.js';
 import { shareAcrossTabs, type ShareAcrossTabsConfig, type RefreshLock, type SharedState } from '../../../lib/tabs/index.js';
+import { createGenerationLocks, type GenerationLocks } from '../../../lib/tabs/generation-locks.js';
 import type { SessionState } from '../../../lib/index.js';
 import { shareNaively } from './naive-tab-store.js';
 
@@ -168,6 +169,27 @@ const harness = {
     harness.seams?.store.dispose?.();
     harness.seams?.lock.dispose?.();
     harness.seams = undefined;
+  },
+
+  // The generation locks alone (lib/tabs/generation-locks.ts), on the prefix `prefix`.
+  generations: undefined as GenerationLocks | undefined,
+  holdGeneration(prefix: string, generation: number): Promise<void> {
+    harness.generations ??= createGenerationLocks(navigator.locks, prefix);
+    return harness.generations.hold(generation);
+  },
+  newestGeneration(prefix: string): Promise<number> {
+    return createGenerationLocks(navigator.locks, prefix).newest();
+  },
+  releaseGeneration(): void {
+    harness.generations?.release();
+  },
+  /** The names of the Web Locks this origin holds now. */
+  async heldLocks(): Promise<string[]> {
+    return ((await navigator.locks.query()).held ?? []).map((info) => info.name ?? '');
+  },
+  /** Holds a Web Lock of any name, shared, until the page closes. */
+  holdOtherLock(name: string): Promise<void> {
+    return new Promise((resolve) => void navigator.locks.request(name, { mode: 'shared' }, () => (resolve(), new Promise<never>(() => {}))));
   },
 
   dispose(): void {

@@ -1,9 +1,9 @@
 // lib/testing/fake-server/abortable-wait.ts: a hanging request answers its abort, even once only its signal holds it.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
-import { apiRequest, tokenRequest } from '../fake-authorization-server-fixtures.js';
+import { apiRequest, realTimersAfterEach, tokenRequest } from '../fake-authorization-server-fixtures.js';
 import { post, refreshRequestWith, signedIn } from './fake-server-fixtures.js';
 
 describe('createFakeAuthorizationServer attack scripts', () => {
@@ -34,9 +34,7 @@ describe('createFakeAuthorizationServer attack scripts', () => {
 
 // The configured delays (once in fake-authorization-server.spec.ts).
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when delays are configured', () => {
     it('answers the token endpoint only after tokenDelay', async () => {

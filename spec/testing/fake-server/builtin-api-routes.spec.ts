@@ -1,12 +1,10 @@
 // lib/testing/fake-server/builtin-api-routes.ts: the routes every authorized API request reaches.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
-import { apiRequest, apiStatus } from '../fake-authorization-server-fixtures.js';
+import { apiRequest, apiStatus, realTimersAfterEach } from '../fake-authorization-server-fixtures.js';
 
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when the API is called with a valid token', () => {
     it('echoes method, path, subject and the JSON body', async () => {

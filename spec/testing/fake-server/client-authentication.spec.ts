@@ -1,12 +1,10 @@
 // lib/testing/fake-server/client-authentication.ts: client credentials (RFC 6749 §2.3.1, §5.2).
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
-import { basic, refresh, type TokenRequestInit } from '../fake-authorization-server-fixtures.js';
+import { basic, realTimersAfterEach, refresh, type TokenRequestInit } from '../fake-authorization-server-fixtures.js';
 
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when client credentials are required', () => {
     const config = { clientId: 'app one', clientSecret: 's3cr:et' };

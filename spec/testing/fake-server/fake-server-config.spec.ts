@@ -1,12 +1,10 @@
 // lib/testing/fake-server/fake-server-config.ts: paths and durations, with their checks.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
-import { apiRequest, apiStatus, ORIGIN } from '../fake-authorization-server-fixtures.js';
+import { apiRequest, apiStatus, ORIGIN, realTimersAfterEach } from '../fake-authorization-server-fixtures.js';
 
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when paths are configured', () => {
     it('serves the custom token path and API prefix and 404s everything else', async () => {

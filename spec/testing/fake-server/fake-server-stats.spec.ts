@@ -1,12 +1,10 @@
 // lib/testing/fake-server/fake-server-stats.ts: the fake's counters and their reset.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
-import { apiStatus, ORIGIN, refresh } from '../fake-authorization-server-fixtures.js';
+import { apiStatus, ORIGIN, realTimersAfterEach, refresh } from '../fake-authorization-server-fixtures.js';
 
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when stats are read and reset', () => {
     it('counts token and API traffic and starts again from zero after resetStats', async () => {

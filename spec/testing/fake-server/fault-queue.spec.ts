@@ -1,12 +1,10 @@
 // lib/testing/fake-server/fault-queue.ts: scripted token faults, taken one a request, in order.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFakeAuthorizationServer, FakeNetworkFault, type FakeTokenFault } from '../../../lib/testing/fake-authorization-server.js';
-import { refresh, tokenRequest } from '../fake-authorization-server-fixtures.js';
+import { realTimersAfterEach, refresh, tokenRequest } from '../fake-authorization-server-fixtures.js';
 
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when token requests are scripted to fail', () => {
     it('throws FakeNetworkFault for a network fault, then serves the next request', async () => {

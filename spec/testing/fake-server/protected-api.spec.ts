@@ -1,6 +1,7 @@
 // lib/testing/fake-server/protected-api.ts: the fake's API side, `authorize` for your own API and the `api` handler.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFakeAuthorizationServer, type FakeApiHandler, type FakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
+import { realTimersAfterEach } from '../fake-authorization-server-fixtures.js';
 
 const ORIGIN = 'https://api.example.test';
 
@@ -20,9 +21,7 @@ function refresh(server: FakeAuthorizationServer, refreshToken: string): Promise
 }
 
 describe('createFakeAuthorizationServer with your own API', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when authorize is given a request with a valid token', () => {
     it('returns the user the token belongs to and counts one API request', () => {

@@ -1,12 +1,10 @@
 // lib/testing/fake-server/token-endpoint.ts: what the fake's token endpoint accepts as a request.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
-import { ORIGIN, refresh } from '../fake-authorization-server-fixtures.js';
+import { ORIGIN, realTimersAfterEach, refresh } from '../fake-authorization-server-fixtures.js';
 
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when the token request is malformed', () => {
     it.each([

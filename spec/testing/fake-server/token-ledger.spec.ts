@@ -1,12 +1,10 @@
 // lib/testing/fake-server/token-ledger.ts: the fake's tokens: rotation, reuse detection, families and their revocation.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFakeAuthorizationServer } from '../../../lib/testing/fake-authorization-server.js';
-import { apiStatus, refresh } from '../fake-authorization-server-fixtures.js';
+import { apiStatus, realTimersAfterEach, refresh } from '../fake-authorization-server-fixtures.js';
 
 describe('createFakeAuthorizationServer', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  realTimersAfterEach();
 
   describe('when a refresh token is redeemed with rotation on', () => {
     it('answers per RFC 6749 §5.1 with a new refresh token and Cache-Control: no-store', async () => {
