@@ -123,7 +123,7 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
       features: {
         devInteractions: { enabled: true },
         clientCredentials: { enabled: true },
-        revocation: { enabled: true },
+        revocation: { enabled: true, allowedPolicy: (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId },
         introspection: { enabled: true },
         dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => settings.dpopNonces },
         resourceIndicators: {
