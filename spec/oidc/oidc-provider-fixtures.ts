@@ -55,7 +55,7 @@ export interface RunningProvider {
   readonly issuer: string;
   readonly tokenUrl: string;
   readonly revocationUrl: string;
-  /** The resource server's base URL: `GET {apiUrl}/anything` answers 200 with a live token, 401 otherwise. */
+  /** The resource server's base URL: `GET {apiUrl}/anything` answers 200 with a live access token (a user's or a client's), 401 otherwise. */
   readonly apiUrl: string;
   readonly settings: ProviderSettings;
   readonly tokenCalls: TokenCall[];
@@ -185,15 +185,17 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
   });
 
   const api = { requests: 0, rejected: 0 };
+  // A user's access token, or a client's own (client credentials).
+  const findAccessToken = async (token: string) => (await oidc.AccessToken.find(token)) ?? (await oidc.ClientCredentials.find(token));
   const apiServer = createServer((req, res) => {
     api.requests++;
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    void (token === undefined ? Promise.resolve(undefined) : oidc.AccessToken.find(token)).then((found) => {
+    void (token === undefined ? Promise.resolve(undefined) : findAccessToken(token)).then((found) => {
       if (found === undefined || found.isExpired) {
         api.rejected++;
         res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
       } else {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, sub: found.accountId }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, sub: found.accountId ?? found.clientId }));
       }
     });
   });
