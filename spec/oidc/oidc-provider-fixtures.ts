@@ -49,6 +49,8 @@ export interface TokenCall {
   /** How the client authenticated: `basic`, `post`, `jwt` (an assertion) or `none`. */
   readonly auth: 'basic' | 'post' | 'jwt' | 'none';
   readonly assertion: string | undefined;
+  /** Whether the call carried a DPoP proof. */
+  readonly dpop: boolean;
 }
 
 export interface RunningProvider {
@@ -69,8 +71,12 @@ export interface RunningProvider {
   disableClient(clientId: string): Promise<void>;
   /** Whether the provider still knows this access or refresh token. */
   isActive(token: string, kind?: 'AccessToken' | 'RefreshToken' | 'ClientCredentials'): Promise<boolean>;
-  /** A user's tokens through the authorization code flow with PKCE (`offline_access`: a refresh token). */
-  signIn(options?: { client?: ClientName; user?: string }): Promise<UserTokens>;
+  /**
+   * A user's tokens through the authorization code flow with PKCE (`offline_access`: a refresh
+   * token). With `dpop`, the code exchange carries a proof (nonce challenges answered), so the
+   * tokens are bound to that key (RFC 9449).
+   */
+  signIn(options?: { client?: ClientName; user?: string; dpop?: DpopKey }): Promise<UserTokens>;
   close(): Promise<void>;
 }
 
@@ -78,6 +84,28 @@ export interface UserTokens {
   readonly accessToken: string;
   readonly refreshToken: string;
   readonly expiresIn: number;
+  /** `Bearer`, or `DPoP` for tokens bound to a key. */
+  readonly tokenType: string;
+}
+
+/** A DPoP key pair for the fixture's own proofs (issue 23 brings the library's). */
+export interface DpopKey {
+  readonly privateKey: CryptoKey;
+  readonly publicJwk: JWK;
+}
+
+export async function dpopKey(): Promise<DpopKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  return { privateKey: privateKey as CryptoKey, publicJwk: await exportJWK(publicKey) };
+}
+
+/** A DPoP proof (RFC 9449 §4.2) made with jose: for the fixture's code exchange, and for specs. */
+export function dpopProof(key: DpopKey, method: string, url: string, nonce?: string): Promise<string> {
+  return new SignJWT({ htm: method, htu: url, ...(nonce ? { nonce } : {}) })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk })
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .sign(key.privateKey);
 }
 
 export let provider: RunningProvider;
@@ -181,6 +209,7 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
       error: ctx.status >= 400 ? body?.error : undefined,
       auth: basic ? 'basic' : params.client_assertion ? 'jwt' : params.client_secret ? 'post' : 'none',
       assertion: params.client_assertion,
+      dpop: ctx.get('dpop') !== '',
     });
   });
 
@@ -222,7 +251,7 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
       const found = await oidc[kind].find(token);
       return found !== undefined && !found.isExpired && !found.consumed;
     },
-    signIn: (options = {}) => signIn(running, options.client ?? 'public', options.user ?? 'alice'),
+    signIn: (options = {}) => signIn(running, options.client ?? 'public', options.user ?? 'alice', options.dpop),
     close: async () => {
       for (const s of [server, apiServer]) s.closeAllConnections();
       await Promise.all([server, apiServer].map((s) => new Promise((resolve) => s.close(resolve))));
@@ -289,7 +318,7 @@ class Cookies {
   }
 }
 
-async function signIn(running: RunningProvider, client: ClientName, user: string): Promise<UserTokens> {
+async function signIn(running: RunningProvider, client: ClientName, user: string, dpop: DpopKey | undefined): Promise<UserTokens> {
   const cookies = new Cookies();
   const go = async (url: string, body?: URLSearchParams): Promise<Response> => {
     const response = await fetch(new URL(url, running.issuer), {
@@ -328,7 +357,7 @@ async function signIn(running: RunningProvider, client: ClientName, user: string
     } else if (location?.startsWith(REDIRECT_URI)) {
       const answer = new URL(location).searchParams;
       if (answer.get('state') !== state || !answer.get('code')) throw new Error(`signIn: the authorization failed: ${answer.get('error') ?? 'no code'}`);
-      return exchangeCode(running, client, answer.get('code')!, verifier);
+      return exchangeCode(running, client, answer.get('code')!, verifier, dpop);
     } else if (location) {
       await response.body?.cancel();
       response = await go(location);
@@ -339,14 +368,22 @@ async function signIn(running: RunningProvider, client: ClientName, user: string
   throw new Error('signIn: too many steps');
 }
 
-async function exchangeCode(running: RunningProvider, client: ClientName, code: string, verifier: string): Promise<UserTokens> {
-  const auth = await clientAuthentication(running, client);
-  const response = await fetch(running.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier, ...auth.form }),
-  });
-  const body = (await response.json()) as { access_token?: string; refresh_token?: string; expires_in?: number; error?: string };
-  if (!response.ok || !body.access_token || !body.refresh_token) throw new Error(`signIn: the code exchange failed: ${response.status} ${body.error ?? 'no refresh token'}`);
-  return { accessToken: body.access_token, refreshToken: body.refresh_token, expiresIn: body.expires_in ?? 0 };
+async function exchangeCode(running: RunningProvider, client: ClientName, code: string, verifier: string, dpop: DpopKey | undefined): Promise<UserTokens> {
+  let nonce: string | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const auth = await clientAuthentication(running, client);
+    const proof: Record<string, string> = dpop ? { dpop: await dpopProof(dpop, 'POST', running.tokenUrl, nonce) } : {};
+    const response = await fetch(running.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers, ...proof },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier, ...auth.form }),
+    });
+    const body = (await response.json()) as { access_token?: string; refresh_token?: string; expires_in?: number; token_type?: string; error?: string };
+    if (body.error === 'use_dpop_nonce' && attempt === 0 && response.headers.get('dpop-nonce')) {
+      nonce = response.headers.get('dpop-nonce')!;
+      continue;
+    }
+    if (!response.ok || !body.access_token || !body.refresh_token) throw new Error(`signIn: the code exchange failed: ${response.status} ${body.error ?? 'no refresh token'}`);
+    return { accessToken: body.access_token, refreshToken: body.refresh_token, expiresIn: body.expires_in ?? 0, tokenType: body.token_type ?? 'Bearer' };
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_RESOURCE, CLIENTS, clientAuthentication, provider, useOidcProvider, type ClientName } from './oidc-provider-fixtures.js';
+import { API_RESOURCE, CLIENTS, clientAuthentication, dpopKey, dpopProof, provider, useOidcProvider, type ClientName } from './oidc-provider-fixtures.js';
 
 // The set-up the DPoP and machine-session specs stand on (issues 23, 24): if it lies, they do.
 describe('the oidc-provider fixture', () => {
@@ -55,6 +55,29 @@ describe('the oidc-provider fixture', () => {
       expect(own.tokenCalls.at(-1)).toMatchObject({ clientId: CLIENTS.post.clientId, error: 'invalid_client' });
     } finally {
       await own.close();
+    }
+  });
+
+  it.each([false, true])('binds tokens to a DPoP key (nonces required: %s): a refresh without the proof is refused, one with it rotates', async (nonces) => {
+    provider.settings.dpopNonces = nonces;
+    try {
+      const key = await dpopKey();
+      const tokens = await provider.signIn({ dpop: key });
+      expect(tokens.tokenType).toBe('DPoP');
+      expect(provider.calls({ grantType: 'authorization_code' }).at(-1)).toMatchObject({ status: 200, dpop: true });
+      if (nonces) expect(provider.calls({ grantType: 'authorization_code' }).at(-2)).toMatchObject({ status: 400, error: 'use_dpop_nonce', dpop: true });
+
+      const refresh = (headers: Record<string, string>) =>
+        fetch(provider.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken, client_id: CLIENTS.public.clientId }) });
+      const first = await refresh({ dpop: await dpopProof(key, 'POST', provider.tokenUrl) });
+      const nonce = first.headers.get('dpop-nonce') ?? undefined;
+      const answer = nonces ? await refresh({ dpop: await dpopProof(key, 'POST', provider.tokenUrl, nonce) }) : first;
+
+      if (nonces) expect(await first.json()).toMatchObject({ error: 'use_dpop_nonce' });
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toMatchObject({ token_type: 'DPoP', refresh_token: expect.any(String) });
+    } finally {
+      provider.settings.dpopNonces = false;
     }
   });
 });
