@@ -31,6 +31,9 @@ export { oauth2RefreshGrant } from './oauth2/oauth2-refresh-grant.js';
 export type { OAuth2RefreshGrantConfig } from './oauth2/oauth2-refresh-grant.js';
 export { oauth2Revocation } from './oauth2/oauth2-revocation.js';
 export type { OAuth2RevocationConfig } from './oauth2/oauth2-revocation.js';
+export { clientSecretBasic, clientSecretPost } from './oauth2/client-secret.js';
+export { privateKeyJwt } from './oauth2/private-key-jwt.js';
+export { oauth2ClientCredentialsGrant } from './oauth2/oauth2-client-credentials-grant.js';
 
 /* Operators */
 export { authorize } from './auth/authorize.js';

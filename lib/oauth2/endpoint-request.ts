@@ -1,13 +1,20 @@
 import type { Observable } from 'rxjs';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { fetchTransport } from '../transport/fetch-transport.js';
+import type { ClientAuthentication } from './client-authentication.js';
 
-/** How a client authenticates to the authorization server's endpoints (RFC 6749 §2.3.1). */
+/** How a client authenticates to the authorization server's endpoints (RFC 6749 §2.3). */
 export interface OAuth2ClientConfig {
   /** Public clients send it in the body; with `clientSecret` it goes in HTTP Basic auth. */
   readonly clientId?: string;
-  /** For confidential clients (servers), sent with `clientId` as HTTP Basic auth. */
+  /** For confidential clients (servers), sent with `clientId` as HTTP Basic auth (`client_secret_basic`). */
   readonly clientSecret?: string;
+  /**
+   * How a confidential client authenticates: `clientSecretBasic(…)`, `clientSecretPost(…)` or
+   * `privateKeyJwt(…)`, one option for every grant. With it, leave `clientId` and `clientSecret`
+   * out (a TypeError says so). @default none
+   */
+  readonly clientAuthentication?: ClientAuthentication;
   /** @default globalThis.fetch, looked up per call */
   readonly fetch?: typeof fetch;
 }
@@ -32,15 +39,14 @@ export type EndpointPoster = (form: URLSearchParams) => Observable<ApiResponse<u
 export function endpointPoster(name: string, url: string, config: OAuth2ClientConfig): { readonly url: string; readonly post: EndpointPoster } {
   const checked = checkEndpointUrl(name, url);
   const send = fetchTransport(config.fetch, { redirect: 'manual', maxBodyBytes: ENDPOINT_MAX_BODY_BYTES });
+  const { clientId, clientSecret, clientAuthentication: authenticated } = config;
+  if (authenticated && (clientId ?? clientSecret) !== undefined) throw new TypeError('with clientAuthentication, leave out clientId and clientSecret');
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (config.clientSecret !== undefined) {
-    // RFC 6749 §2.3.1: form-encode both parts (Appendix B) before Basic encoding.
-    headers.authorization = `Basic ${btoa(`${formEncode(config.clientId ?? '')}:${formEncode(config.clientSecret)}`)}`;
-  }
+  if (clientSecret !== undefined) headers.authorization = basicAuthorization(clientId ?? '', clientSecret);
   const post: EndpointPoster = (form) => {
-    if (config.clientId !== undefined && config.clientSecret === undefined) form.set('client_id', config.clientId);
+    if (clientId !== undefined && clientSecret === undefined) form.set('client_id', clientId);
     const request: ApiRequest = { method: 'POST', url: checked, headers, body: form.toString(), responseType: 'text', timeout: false, retry: false, auth: false, idempotent: false };
-    return send(request);
+    return authenticated ? authenticated(request, send) : send(request);
   };
   return { url: checked, post };
 }
@@ -63,6 +69,11 @@ export function scrubSecrets(body: unknown, secrets: readonly string[]): unknown
     return value;
   };
   return scrub(body);
+}
+
+/** RFC 6749 §2.3.1 HTTP Basic: the id and secret are form-encoded (Appendix B) before Basic encoding. */
+export function basicAuthorization(clientId: string, clientSecret: string): string {
+  return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
 }
 
 export function formEncode(value: string): string {

@@ -65,7 +65,8 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): OAuth2Refr
   return Object.assign(refresh, { endpoint: redactUrl(endpoint.url) });
 }
 
-function toTokenSet(response: ApiResponse<unknown>, tokenUrl: string, secrets: readonly string[], now: number): TokenSet {
+/** A token endpoint answer as a token set, or the error of RFC 6749 §5.2 it means (see above). */
+export function toTokenSet(response: ApiResponse<unknown>, tokenUrl: string, secrets: readonly string[], now: number): TokenSet {
   if (isRedirect(response)) {
     throw new TokenRefreshError(
       `The token endpoint ${redactUrl(tokenUrl)} answered with a redirect (${response.status}): the refresh token is not sent on; set tokenUrl to the endpoint's final URL`,
@@ -94,7 +95,7 @@ function toTokenSet(response: ApiResponse<unknown>, tokenUrl: string, secrets: r
   throw new TokenRefreshError(`The token endpoint refused the refresh: ${named}`, { reason: 'oauth-error', oauthError: code, cause: failure });
 }
 
-function tooLarge(tokenUrl: string, error: ResponseTooLargeError): TokenRefreshError {
+export function tooLarge(tokenUrl: string, error: ResponseTooLargeError): TokenRefreshError {
   const mib = error.limit / 1_048_576;
   return new TokenRefreshError(
     `The token endpoint ${redactUrl(tokenUrl)} answered (status ${error.status}) with a body larger than the ${mib} MiB cap (${error.limit} bytes): reading stopped, it is no token response`,

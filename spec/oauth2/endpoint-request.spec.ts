@@ -118,3 +118,21 @@ describe('the token and revocation endpoints', () => {
     });
   });
 });
+
+describe('the clientAuthentication option', () => {
+  it.each([
+    ['clientId', { clientId: 'web' }],
+    ['clientSecret', { clientSecret: 's3cret-value' }],
+  ])('throws a TypeError at once when %s is passed too, quoting no secret', async (_field, legacy) => {
+    const { clientSecretPost } = await import('../../lib/oauth2/client-secret.js');
+    const clientAuthentication = clientSecretPost({ clientId: 'svc', clientSecret: 'other-secret' });
+    for (const make of [
+      () => oauth2RefreshGrant({ tokenUrl: 'https://auth.example.test/token', clientAuthentication, ...legacy }),
+      () => oauth2Revocation({ revocationUrl: 'https://auth.example.test/revoke', clientAuthentication, ...legacy }),
+    ]) {
+      expect(make).toThrow(TypeError);
+      expect(make).toThrow('with clientAuthentication, leave out clientId and clientSecret');
+      expect(make).not.toThrow(/s3cret|other-secret/);
+    }
+  });
+});
