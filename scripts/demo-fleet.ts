@@ -4,6 +4,7 @@
  * Starts its own redis-server (no persistence) and fake OAuth2 server on 127.0.0.1; ends by itself.
  */
 import { pathToFileURL } from 'node:url';
+import { explainTokenCalls } from './demo-words.js';
 import { LIBRARIES, type Library } from './fleet/clients.js';
 import { startFleet, stopFleet } from './fleet/fleet.js';
 import { findRedisServer, startRedisServer } from './fleet/redis-server.js';
@@ -27,19 +28,22 @@ export async function runFleetDemo(options: { write?: (line: string) => void; li
     write(`${MEMBERS} Node processes (child_process.fork) hold the same refresh token for one OAuth client. Its access token`);
     write(`has just expired, and each process fires ${REQUESTS} requests at once. The fake OAuth2 server rotates the`);
     write(`refresh token and revokes the whole family when a spent one comes back (RFC 9700); its token endpoint`);
-    write(`answers in ${TOKEN_DELAY} ms. redis-server runs on ${redis.url} without persistence.`);
+    write(`answers in ${TOKEN_DELAY} ms. redis-server runs on ${redis.url} without persistence. Each run signs in afresh.`);
 
     write('');
     write(`Each process with its own session (no sharing)`);
     const alone = await runExpiredFleet({ workers, redis: undefined, library, requestsPerMember: REQUESTS, tokenDelay: TOKEN_DELAY, key: 'demo:alone' });
     print(write, alone);
-    write(`  = ${alone.tokenCalls} token-endpoint calls, ${alone.reuseDetected} reuses detected, ${alone.ok} of ${alone.requests} ok: the processes revoked each other.`);
+    write(`  = ${alone.ok} of ${alone.requests} requests ok: the processes revoked each other. ${alone.tokenCalls} token-endpoint calls:`);
+    const counts = { tokenRequests: alone.tokenCalls, refreshGrants: alone.refreshGrants, reuseDetected: alone.reuseDetected };
+    for (const line of explainTokenCalls(counts)) write(`    - ${line}`);
 
     write('');
     write(`Shared through Redis: share: shareThroughRedis({ client, key: 'tokens:partner-api' }) (${library} client)`);
     const shared = await runExpiredFleet({ workers, redis, library, requestsPerMember: REQUESTS, tokenDelay: TOKEN_DELAY, key: 'demo:shared' });
     print(write, shared);
-    write(`  = ${shared.tokenCalls} token-endpoint call, ${shared.reuseDetected} reuses detected, ${shared.ok} of ${shared.requests} ok, last response after ${shared.msToLast} ms.`);
+    write(`  = ${shared.ok} of ${shared.requests} requests ok, last response after ${shared.msToLast} ms.`);
+    write(`    ${shared.tokenCalls} token-endpoint call${shared.tokenCalls === 1 ? ': by the process that took the Redis lock; the others waited and read its new tokens from Redis' : 's'} (reuse detected: ${shared.reuseDetected}).`);
     write(`    Afterwards, with a valid token: ${shared.steadyRedisCommandsPerRequest} Redis commands per request (changes arrive by pub/sub).`);
     return { alone, shared };
   } finally {

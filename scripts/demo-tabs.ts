@@ -3,10 +3,14 @@ import type { Browser, Page } from 'playwright-core';
 import { call, chromiumPath, launchChromium } from '../spec/tabs/helpers/chromium.js';
 import type { Outcome } from '../spec/tabs/helpers/page-harness.js';
 import { startTabServers, type TabServers } from '../spec/tabs/helpers/tab-servers.js';
+import { explainTokenCalls } from './demo-words.js';
 
 /** What five tabs did with one expired token, each firing `perTab` requests at once. */
 export interface TabsRun {
   readonly tokenCalls: number;
+  /** Token calls that got a new token pair. */
+  readonly refreshGrants: number;
+  /** Token calls that presented a refresh token already rotated out. */
   readonly reuseDetected: number;
   readonly ok: number;
   readonly failed: number;
@@ -44,6 +48,7 @@ export async function runFiveTabs(browser: Browser, servers: TabServers, options
     const all = outcomes.flat();
     return {
       tokenCalls: servers.fake.stats.tokenRequests,
+      refreshGrants: servers.fake.stats.refreshGrants,
       reuseDetected: servers.fake.stats.reuseDetected,
       ok: all.filter((outcome) => outcome.ok).length,
       failed: all.filter((outcome) => !outcome.ok).length,
@@ -54,6 +59,14 @@ export async function runFiveTabs(browser: Browser, servers: TabServers, options
     await context.close();
   }
 }
+
+/** What each role means, for the printout. */
+const ROLES: Record<string, string> = {
+  refreshed: 'refreshed: called the token endpoint and got new tokens',
+  adopted: 'adopted: took the new tokens another tab got, without a token call',
+  revoked: 'revoked: its session ended, its requests failed with TokenRevokedError',
+  'no refresh': 'no refresh',
+};
 
 async function roleOf(page: Page): Promise<string> {
   const events = await page.evaluate(() => (globalThis as unknown as { tabs: { events: { type: string; origin?: string; change?: string }[] } }).tabs.events);
@@ -76,12 +89,18 @@ export async function demoTabs(print: (line: string) => void = console.log): Pro
   const [browser, servers] = await Promise.all([launchChromium(), startTabServers()]);
   try {
     print('Five tabs of one origin, access token expired, each tab fires 20 requests at once.');
-    print('Token server: rotation + reuse detection, on another origin (CORS).\n');
+    print('The token server, on another origin (CORS), rotates the refresh token on every refresh and, when a');
+    print('spent refresh token comes back, takes it for a stolen one and revokes the whole session (reuse detection).');
+    print('Each run signs in afresh.\n');
     for (const shared of [false, true]) {
       const run = await runFiveTabs(browser, servers, { shared, perTab: 20, name: 'demo' });
       print(shared ? "With shareAcrossTabs({ name: 'demo' }):" : 'Five independent sessions (no sharing):');
-      run.roles.forEach((role, i) => print(`  tab ${i + 1}: ${role}`));
-      print(`  token calls: ${run.tokenCalls}, reuse detected: ${run.reuseDetected}, requests ok: ${run.ok}/${run.ok + run.failed}, last response after ${run.lastResponseMs} ms\n`);
+      run.roles.forEach((role, i) => print(`  tab ${i + 1}: ${ROLES[role] ?? role}`));
+      print(`  ${run.ok} of ${run.ok + run.failed} requests ok, last response after ${run.lastResponseMs} ms.`);
+      print(`  ${run.tokenCalls} token-endpoint call${run.tokenCalls === 1 ? '' : 's'} (reuse detected: ${run.reuseDetected}):`);
+      if (shared && run.tokenCalls === 1) print('    - 1 by the tab that took the lock; the other tabs waited and took its new tokens.');
+      else for (const line of explainTokenCalls({ tokenRequests: run.tokenCalls, refreshGrants: run.refreshGrants, reuseDetected: run.reuseDetected })) print(`    - ${line}`);
+      print('');
     }
   } finally {
     await browser.close();

@@ -10,6 +10,7 @@ import {
   type TokenSession,
 } from '../lib/index.js';
 import type { FakeAuthorizationServer } from '../lib/testing/fake-authorization-server.js';
+import { count, explainTokenCalls } from './demo-words.js';
 import { createNaiveClient } from './naive-client.js';
 import { startOAuth2Server } from './oauth2-server.js';
 
@@ -104,27 +105,38 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const running = await startOAuth2Server({ tokenDelay: TOKEN_DELAY });
   const recorder = createRecorder(write, paint);
   const demo: Demo = { server: running.server, url: running.url, recorder, write, paint };
-  let session: TokenSession | undefined;
   try {
     intro(demo);
     heading(demo, '1. Six dashboard requests, just after the access token expired');
     const naiveSix = await runNaive(demo, '6 requests after expiry', DASHBOARD);
-    session = createOurSession(demo);
-    const client = createHttpClient({ baseUrl: demo.url, session, fetch: recorder.fetch });
-    const oursSix = await runOurs(demo, session, client, '6 requests after expiry', DASHBOARD);
+    const oursSix = await withOurSession(demo, (session, client) => runOurs(demo, session, client, '6 requests after expiry', DASHBOARD));
     heading(demo, `2. A burst of ${count(BURST)} requests, just after the access token expired`);
     const burst = Array.from({ length: BURST }, (_, i) => `/api/items/${i + 1}`);
     const naiveBurst = await runNaive(demo, `${count(BURST)} requests after expiry`, burst, true);
-    const oursBurst = await runOurs(demo, session, client, `${count(BURST)} requests after expiry`, burst, true);
+    const oursBurst = await withOurSession(demo, (session, client) =>
+      runOurs(demo, session, client, `${count(BURST)} requests after expiry`, burst, true),
+    );
     heading(demo, '3. The user changes their password: the server revokes the session');
-    const revoked = await runRevoked(demo, client);
+    const revoked = await withOurSession(demo, (_, client) => runRevoked(demo, client));
     const results = { naiveSix, oursSix, naiveBurst, oursBurst, revoked };
     const failures = verify(results);
     summary(demo, [naiveSix, oursSix, naiveBurst, oursBurst, revoked], failures);
     return { ...results, failures };
   } finally {
-    session?.dispose();
     await running.close();
+  }
+}
+
+/**
+ * Runs one scenario of rx-token-http on a session of its own: a fresh sign-in, so the
+ * scenario's generations start at 0 whatever the scenarios before it did.
+ */
+async function withOurSession<T>(demo: Demo, scenario: (session: TokenSession, client: RxHttpClient) => Promise<T>): Promise<T> {
+  const session = createOurSession(demo);
+  try {
+    return await scenario(session, createHttpClient({ baseUrl: demo.url, session, fetch: demo.recorder.fetch }));
+  } finally {
+    session.dispose();
   }
 }
 
@@ -134,6 +146,8 @@ function intro({ write, paint, url }: Demo): void {
   write('on every refresh and, when a spent refresh token comes back, revokes the whole session');
   write(`(RFC 9700). Its token endpoint answers in ${TOKEN_DELAY} ms. Each scenario starts just after the`);
   write('access token expired: the server rejects it, the client has not noticed yet.');
+  write('Each scenario signs in afresh. A generation is one token pair: the sign-in gives generation 0,');
+  write('each refresh the next one; a 401 for a token of an older generation needs no new refresh.');
 }
 
 function heading({ write, paint }: Demo, title: string): void {
@@ -158,16 +172,16 @@ async function runNaive(demo: Demo, scenario: string, paths: readonly string[], 
     }),
   );
   const elapsed = recorder.elapsed();
-  const { tokenRequests, reuseDetected, revokedFamilies } = server.stats;
+  const stats = server.stats;
+  const { tokenRequests } = stats;
   const ok = outcomes.filter((o) => o.ok).length;
   if (quiet) write(burstLine(demo, paths.length, elapsed));
   recorder.begin({ quiet: true, on401: '' });
   const followUp = await naive.get('/api/me').catch(() => ({ status: 0, ok: false }));
-  const damage =
-    revokedFamilies > 0 ? `the server saw a spent refresh token ${count(reuseDetected)}× and revoked the session` : 'no reuse detected';
   const verdict = followUp.ok ? '' : ': the user is signed out';
-  write(`  = ${count(tokenRequests)} token-endpoint calls: ${damage}.`);
-  write(`    ${count(ok)} of ${count(paths.length)} ok. Follow-up GET /api/me → ${followUp.status}${verdict}.`);
+  write(`  = ${plural(tokenRequests, 'token-endpoint call')}, one for each request that got 401:`);
+  for (const line of explainTokenCalls(stats)) write(`    - ${line}`);
+  write(`    ${count(ok)} of ${count(paths.length)} requests ok. Follow-up GET /api/me → ${followUp.status}${verdict}.`);
   const failed = paths.length - ok;
   return { scenario, client: 'naive fetch', requests: paths.length, tokenCalls: tokenRequests, ok, failed, sessionWorksAfter: followUp.ok };
 }
@@ -196,7 +210,7 @@ function onSessionEvent(recorder: Recorder, paint: Palette, event: SessionEvent)
       break;
     case 'session-revoked':
       phase.revokedEvents++;
-      recorder.log(paint.red(`session revoked (generation ${event.generation}): requests now fail with TokenRevokedError`), true);
+      recorder.log(paint.red('session revoked: its tokens are cleared, requests now fail with TokenRevokedError'), true);
       break;
   }
 }
@@ -225,7 +239,8 @@ async function runOurs(
     () => server.stats.tokenRequests === tokenCalls,
     () => false,
   );
-  write(`  = ${plural(tokenCalls, 'token-endpoint call')}, ${count(ok)} of ${count(paths.length)} ok.`);
+  const shared = tokenCalls === 1 ? ': every request that got 401 waited for that one refresh, or came after it' : '';
+  write(`  = ${plural(tokenCalls, 'token-endpoint call')}${shared}; ${count(ok)} of ${count(paths.length)} requests ok.`);
   write(`    Follow-up GET /api/me → ${worksAfter ? '200 without refreshing again' : paint.red('failed or refreshed again')}.`);
   const failed = paths.length - ok;
   return { scenario, client: 'rx-token-http', requests: paths.length, tokenCalls, ok, failed, sessionWorksAfter: worksAfter };
@@ -247,7 +262,8 @@ async function runRevoked(demo: Demo, client: RxHttpClient): Promise<RevokedResu
   const ok = outcomes.filter((o) => o.ok).length;
   const revokedErrors = outcomes.filter((o) => o.error instanceof TokenRevokedError).length;
   const tokenCalls = server.stats.tokenRequests;
-  write(`  = ${plural(tokenCalls, 'token-endpoint call')}; ${revokedErrors} of ${outcomes.length} requests failed with TokenRevokedError.`);
+  write(`  = ${plural(tokenCalls, 'token-endpoint call')}, refused with invalid_grant: the refresh token is no longer valid, the session is over.`);
+  write(`    ${revokedErrors} of ${outcomes.length} requests failed with TokenRevokedError, the error that means "sign in again".`);
   write(`    The ${LATER_CLICKS.length} later clicks failed at once: ${apiRequestsAfterRevocation} API requests reached the server.`);
   write('    Time to send the user to sign-in.');
   return {
@@ -419,10 +435,6 @@ function palette(enabled: boolean): Palette {
 
 function pad(path: string): string {
   return path.padEnd(14);
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 function plural(n: number, noun: string): string {

@@ -22,6 +22,9 @@ export interface FleetOutcome {
   readonly requests: number;
   readonly ok: number;
   readonly tokenCalls: number;
+  /** Token calls that got a new token pair. */
+  readonly refreshGrants: number;
+  /** Token calls that presented a refresh token already rotated out. */
   readonly reuseDetected: number;
   /** From the burst's start to the last response, in ms. */
   readonly msToLast: number;
@@ -77,7 +80,7 @@ export async function runExpiredFleet(scenario: FleetScenario): Promise<FleetOut
       }),
     );
     const msToLast = Date.now() - started;
-    const { tokenRequests, reuseDetected } = oauth.server.stats;
+    const { tokenRequests, refreshGrants, reuseDetected } = oauth.server.stats;
     const members = await Promise.all(
       workers.map(async (w, i) => {
         const events = await w.send<RecordedEvent[]>({ type: 'events' });
@@ -108,6 +111,7 @@ export async function runExpiredFleet(scenario: FleetScenario): Promise<FleetOut
       requests: workers.length * requestsPerMember,
       ok: members.reduce((n, m) => n + m.ok, 0),
       tokenCalls: tokenRequests,
+      refreshGrants,
       reuseDetected,
       msToLast,
       steadyRedisCommandsPerRequest: steady,

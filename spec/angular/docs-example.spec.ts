@@ -1,14 +1,16 @@
 // @vitest-environment happy-dom
-// The example of docs/angular.md, kept here so that it runs. Keep the two in step.
+// The example of docs/angular.md, and the README's Angular service, kept here so that they
+// compile (tsc) and run. spec/docs/examples.spec.ts checks that the docs quote this file.
 import './setup.js';
 import { HttpClient, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting, type TestRequest } from '@angular/common/http/testing';
-import { Injectable, inject, provideZonelessChangeDetection } from '@angular/core';
+import { Injectable, InjectionToken, inject, provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { debounceTime, distinctUntilChanged, NEVER, switchMap, type Observable } from 'rxjs';
+import { debounceTime, distinctUntilChanged, firstValueFrom, NEVER, switchMap, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { provideTokenRefresh, tokenRefreshInterceptor } from '../../lib/angular/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { provideTokenRefresh, TOKEN_SESSION, tokenRefreshInterceptor } from '../../lib/angular/index.js';
+import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { verifyAndResetAfterEach } from './angular-fixtures.js';
@@ -145,5 +147,68 @@ describe('ProductSearch', () => {
 
       expectObservable(search.results(terms)).toBe('330ms #', undefined, revoked);
     });
+  });
+});
+
+/* orders.service.ts: the README's Angular-style service, as a fresh Angular CLI app compiles it */
+
+export interface Order {
+  readonly id: string;
+  readonly sku: string;
+  readonly quantity: number;
+}
+export type NewOrder = Omit<Order, 'id'>;
+
+/** Your API's base URL: `{ provide: API_URL, useValue: 'https://api.example.com/v1' }` in app.config.ts. */
+export const API_URL = new InjectionToken<string>('API_URL');
+
+@Injectable({ providedIn: 'root' })
+export class OrdersService {
+  private readonly api = createHttpClient({ baseUrl: inject(API_URL), session: inject(TOKEN_SESSION) });
+
+  readonly orders$ = this.api.get<Order[]>('/orders');
+  place(order: NewOrder) {
+    return this.api.post<Order>('/orders', order, { headers: { 'Idempotency-Key': crypto.randomUUID() } });
+  }
+}
+
+describe('OrdersService (the README example)', () => {
+  afterEach(() => {
+    TestBed.resetTestingModule();
+    vi.unstubAllGlobals();
+  });
+
+  it("reads and places orders at API_URL with the session's token, each order with its own Idempotency-Key", async () => {
+    const sent: { method: string; url: string; headers: Headers }[] = [];
+    vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => {
+      const url = input instanceof Request ? input.url : String(input);
+      sent.push({ method: init?.method ?? 'GET', url, headers: new Headers(init?.headers) });
+      const body = init?.method === 'POST' ? { id: 'o-2', sku: 'tea', quantity: 1 } : [{ id: 'o-1', sku: 'teapot', quantity: 2 }];
+      return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+    });
+    TestBed.configureTestingModule({
+      providers: [
+        provideZonelessChangeDetection(),
+        provideTokenRefresh({
+          allowedOrigins: ['https://api.example.com'],
+          sessionConfig: { tokens: { accessToken: 'a1', refreshToken: 'r1', expiresAt: Date.now() + 3_600_000 }, refresh: () => NEVER },
+        }),
+        { provide: API_URL, useValue: 'https://api.example.com/v1' },
+      ],
+    });
+    const orders = TestBed.inject(OrdersService);
+
+    await expect(firstValueFrom(orders.orders$)).resolves.toEqual([{ id: 'o-1', sku: 'teapot', quantity: 2 }]);
+    await firstValueFrom(orders.place({ sku: 'tea', quantity: 1 }));
+    await firstValueFrom(orders.place({ sku: 'tea', quantity: 1 }));
+
+    expect(sent.map((r) => `${r.method} ${r.url} ${r.headers.get('authorization')}`)).toEqual([
+      'GET https://api.example.com/v1/orders Bearer a1',
+      'POST https://api.example.com/v1/orders Bearer a1',
+      'POST https://api.example.com/v1/orders Bearer a1',
+    ]);
+    const keys = sent.slice(1).map((r) => r.headers.get('idempotency-key'));
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).not.toBe(keys[0]);
   });
 });

@@ -2,7 +2,7 @@
 // 'rx-token-http/testing'; here the same code imports from lib/. The first describe checks that
 // every ```ts block of the docs appears in this file (or, when marked `<!-- from: path -->`, in
 // that spec), so the docs cannot drift from code that runs.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -220,6 +220,77 @@ describe('the docs', () => {
         if (anchor) expect([...anchors(file)], `${doc} links to ${file}#${anchor}`).toContain(anchor);
       }
     });
+  }
+});
+
+/** The words above a fence, back to the blank line before them (a `<!-- … -->` marker skipped). */
+function proseAbove(doc: string, fenceLine: number): string {
+  const lines = read(doc).split('\n');
+  let i = fenceLine - 2;
+  while (i >= 0 && (lines[i]!.trim() === '' || /^<!--.*-->$/.test(lines[i]!.trim()))) i--;
+  const prose: string[] = [];
+  while (i >= 0 && lines[i]!.trim() !== '') prose.unshift(lines[i--]!);
+  return prose.join(' ');
+}
+
+describe('every guide (docs/*.md) and the README', () => {
+  const GUIDES = [
+    'README.md',
+    ...readdirSync(ROOT + 'docs')
+      .filter((file) => file.endsWith('.md'))
+      .map((file) => `docs/${file}`),
+  ];
+  const ENTRIES = ['', '/testing', '/angular', '/tabs', '/redis'];
+  const exported = new Map(ENTRIES.map((entry) => [`rx-token-http${entry}`, exportedNames(`lib${entry}/index.ts`)]));
+  const allExported = new Set([...exported.values()].flatMap((names) => [...names]));
+
+  for (const doc of GUIDES) {
+    const blocks = codeBlocks(doc).filter((block) => block.lang === 'ts' && !block.marker?.startsWith('not run:'));
+
+    it(`${doc}: each TypeScript example imports what it uses from the package, or says which example it continues`, () => {
+      const importedBefore = new Set<string>();
+      const problems: string[] = [];
+      for (const block of blocks) {
+        const { imports } = parseBlock(block.code);
+        const imported = new Set(imports.flatMap(({ names }) => names));
+        for (const { names, from } of imports) {
+          const entry = exported.get(from);
+          for (const name of entry ? names : []) if (!entry!.has(name)) problems.push(`${block.where}: ${from} has no export ${name}`);
+        }
+        const code = block.code
+          .split('\n')
+          .filter((line) => !/^\s*import\s/.test(line))
+          .map((line) => line.replace(/(^|\s)\/\/.*$/, '').replace(/'[^']*'|`[^`]*`/g, "''"))
+          .join('\n');
+        const used = [...new Set([...code.matchAll(/(?<![.\w$])([A-Za-z_$][\w$]*)\b/g)].map((match) => match[1]!))].filter((name) => allExported.has(name));
+        const missing = used.filter((name) => !imported.has(name));
+        if (missing.length > 0) {
+          const line = Number(block.where.split(':').at(-1));
+          if (!/continu/i.test(proseAbove(doc, line))) {
+            problems.push(`${block.where} uses ${missing.join(', ')} without importing it, and the text above it does not say which example it continues`);
+          }
+          for (const name of missing.filter((name) => !importedBefore.has(name))) {
+            problems.push(`${block.where} continues an example that imports ${name}, but no example above imports it`);
+          }
+        }
+        for (const name of imported) importedBefore.add(name);
+      }
+      expect(problems).toEqual([]);
+    });
+
+    if (DOCS.includes(doc)) continue; // checked in full above
+    for (const block of blocks.filter((b) => b.marker?.startsWith('from:'))) {
+      it(`${block.where} is in the spec it names`, () => {
+        const target = block.marker!.slice('from:'.length).trim();
+        const source = read(target).split('\n').map((line) => line.trim()).filter(Boolean);
+        let position = 0;
+        for (const paragraph of parseBlock(block.code).paragraphs) {
+          const found = indexOfLines(source, paragraph, position);
+          expect(found, `${block.where}: not found in ${target} (in order):\n${paragraph.join('\n')}`).toBeGreaterThanOrEqual(0);
+          position = found + paragraph.length;
+        }
+      });
+    }
   }
 });
 
