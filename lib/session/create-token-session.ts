@@ -1,8 +1,8 @@
 import { BehaviorSubject, Subject, Subscription } from 'rxjs';
 import { checkedTokens } from './normalize-token-set.js';
 import { startRefreshAhead } from './refresh-ahead.js';
-import { createRefreshFlights } from './refresh-flight.js';
-import { directRefresh } from './refresh-path.js';
+import { createRefreshes } from './refresh-flight.js';
+import { refreshAlone } from './refresh-path.js';
 import { createSessionAccess } from './session-access.js';
 import { resolveSessionConfig, type TokenSessionConfig } from './session-config.js';
 import { followSignIns, newSignIn, type SessionContext } from './session-context.js';
@@ -56,7 +56,7 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   // a share with no medium (shareAcrossTabs on a server) connects nothing.
   const connect = share?.[CONNECT_SESSION] as ((session: SessionContext) => StoreSync | undefined) | undefined;
   const sync = connect?.(ctx);
-  const flights = createRefreshFlights(ctx, sync ?? directRefresh(ctx));
+  const flights = createRefreshes(ctx, sync ?? refreshAlone(ctx));
   const subscriptions = new Subscription();
   if (resolved.refreshAhead) subscriptions.add(startRefreshAhead(ctx, flights));
   const access = createSessionAccess(ctx, flights, sync);

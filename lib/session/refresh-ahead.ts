@@ -1,6 +1,6 @@
 import { EMPTY, catchError, defer, switchMap, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
-import type { RefreshFlights } from './refresh-flight.js';
+import type { Refreshes } from './refresh-flight.js';
 import { arrivedExpired, refreshMargin } from './refresh-margin.js';
 import type { SessionContext } from './session-context.js';
 
@@ -9,7 +9,7 @@ import type { SessionContext } from './session-context.js';
  * no request waiting. Tokens that arrived already expired arm no timer (that would refresh in a
  * loop); the next request's 401 decides for them.
  */
-export function startRefreshAhead(ctx: SessionContext, flights: RefreshFlights): Subscription {
+export function startRefreshAhead(ctx: SessionContext, flights: Refreshes): Subscription {
   const { scheduler, skew } = ctx.config;
   return ctx.state$
     .pipe(

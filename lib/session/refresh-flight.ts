@@ -3,14 +3,14 @@ import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
 import { arrivedExpired } from './refresh-margin.js';
-import { runRefresh, toRefreshFailure } from './run-refresh.js';
+import { tokenCall, toRefreshFailure } from './token-call.js';
 import { applyOutcome, signInOf, type RefreshOutcome, type SessionContext } from './session-context.js';
-import type { RefreshPath, RefreshPhase } from './refresh-path.js';
+import type { RefreshSteps, RefreshPhase } from './refresh-path.js';
 import type { CurrentToken } from './token-access.js';
 import type { SessionState, TokenSet } from './token-set.js';
 
 /** The one refresh of a generation, joined by every request that needs it (rules 1-3, 6, 13). */
-export interface RefreshFlights {
+export interface Refreshes {
   /** Joins the refresh of `base.generation`, starting it when none runs. */
   join(base: SessionState): Observable<CurrentToken>;
   /**
@@ -37,19 +37,19 @@ export function currentOf(ctx: SessionContext, state: SessionState): CurrentToke
  * and a late joiner gets the replayed outcome instead of a second refresh. Only sign-out,
  * dispose and the overall `refreshDeadline` end it early.
  */
-export function createRefreshFlights(ctx: SessionContext, path: RefreshPath): RefreshFlights {
+export function createRefreshes(ctx: SessionContext, path: RefreshSteps): Refreshes {
   return new Flights(ctx, path);
 }
 
-class Flights implements RefreshFlights {
+class Flights implements Refreshes {
   readonly #ctx: SessionContext;
-  readonly #path: RefreshPath;
+  readonly #path: RefreshSteps;
   #flight: Flight | undefined;
   // Refreshes in a row that handed over tokens already expired: each next one waits longer.
   #deadStreak = 0;
   #landing: Observable<TokenSet> | undefined;
 
-  constructor(ctx: SessionContext, path: RefreshPath) {
+  constructor(ctx: SessionContext, path: RefreshSteps) {
     this.#ctx = ctx;
     this.#path = path;
   }
@@ -94,7 +94,7 @@ class Flights implements RefreshFlights {
     const wait = this.#deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.#deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
     // Sent from here on (see RefreshPhase.sent); once the flight stopped listening, a failed
     // attempt is not tried again: nobody waits for it, and the next holder refreshes anyway.
-    const refresh$ = defer(() => ((phase.sent = true), runRefresh(tokens.refreshToken as string, config, () => !phase.detached)));
+    const refresh$ = defer(() => ((phase.sent = true), tokenCall(tokens.refreshToken as string, config, () => !phase.detached)));
     const call$ = wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
     // Replayed, never called twice; aborted once nobody (flight or sign-out) listens any more.
     // Kept until the flight ends: a sign-out while the result is still being stored revokes it.
@@ -132,6 +132,6 @@ function deadlineError(phase: RefreshPhase, deadline: number): TokenRefreshError
     return new TokenRefreshError(`The refresh did not finish within its deadline of ${deadline} ms (refreshDeadline)`, { reason: 'timeout' });
   }
   const what = phase.current === 'lock' ? 'the refresh lock was not granted' : 'the token store did not answer';
-  return new TokenRefreshError(`The refresh failed: ${what} within the refresh deadline of ${deadline} ms`, { reason: 'shared-state' });
+  return new TokenRefreshError(`The refresh failed: ${what} within the refresh deadline of ${deadline} ms`, { reason: 'store-failed' });
 }
 

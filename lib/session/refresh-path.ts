@@ -21,7 +21,7 @@ export interface RefreshPhase {
 }
 
 /** How a flight refreshes: directly, or through the shared store under the lock. */
-export interface RefreshPath {
+export interface RefreshSteps {
   /** Refreshes `base` with `call` and emits what the session should hold next. */
   refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome>;
   /** Writes a state the store did not take during the refresh, once the session holds it. */
@@ -50,7 +50,7 @@ export function toNextState(ctx: SessionContext, generation: number, base: Sessi
  * in the session if nothing changed meanwhile, and a refresh of the same generation started before
  * it came waits for it instead of sending the spent token. A sign-out or dispose cuts the call.
  */
-export function directRefresh(ctx: SessionContext): RefreshPath {
+export function refreshAlone(ctx: SessionContext): RefreshSteps {
   let late: { readonly generation: number; readonly outcome$: Observable<RefreshOutcome> } | undefined;
   return {
     refresh(base, call, phase) {

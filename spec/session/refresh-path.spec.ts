@@ -1,4 +1,4 @@
-// lib/session/refresh-path.ts: how a session that shares nothing refreshes (directRefresh).
+// lib/session/refresh-path.ts: how a session that shares nothing refreshes (refreshAlone).
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';

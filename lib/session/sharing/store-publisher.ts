@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, of, race, retry, switchMap, take, throwError, timer, type Observable } from 'rxjs';
-import { SharedStateFailure } from '../run-refresh.js';
+import { StoreFailure } from '../token-call.js';
 import { adoptIfNewer, applyOutcome, isWritten, sameTokens, type SessionContext } from '../session-context.js';
 import { InvalidStoreAnswer, MAX_WRITE_TRIES, reportStoreFailure, type StoreAccess } from './store-access.js';
 import type { SessionState } from '../token-set.js';
@@ -137,7 +137,7 @@ class Publisher implements StorePublisher {
   private settle(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
     const { ctx } = this;
     const written = isWritten(stored, next);
-    if (!written) return tries < MAX_WRITE_TRIES ? this.publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
+    if (!written) return tries < MAX_WRITE_TRIES ? this.publishOnce(state, tries + 1) : throwError(() => new StoreFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state && next.generation !== state.generation) {
       ctx.renumbered.set(state.generation, next.generation);
       ctx.state$.next(next);

@@ -1,14 +1,14 @@
 import { BehaviorSubject, EMPTY, Subscription, catchError, endWith, merge, switchMap, take, timer, type Observable } from 'rxjs';
-import type { RefreshPath } from '../refresh-path.js';
+import type { RefreshSteps } from '../refresh-path.js';
 import type { SessionContext } from '../session-context.js';
-import { SharedRefresh } from './shared-refresh.js';
+import { LockedRefresh } from './locked-refresh.js';
 import { MAX_WRITE_TRIES, createStoreAccess, reportStoreFailure, type StoreAccess } from './store-access.js';
 import { createStorePublisher, type StorePublisher } from './store-publisher.js';
 import type { SessionState } from '../token-set.js';
 import type { RefreshLock, TokenStore } from '../token-store.js';
 
 /** The store side of a sharing session: its start, its refreshes, its sign-ins and sign-outs. */
-export interface StoreSync extends RefreshPath {
+export interface StoreSync extends RefreshSteps {
   /** Emits `true` once the first read of the store answered, failed or timed out. */
   readonly ready$: Observable<boolean>;
   /** Whether `ready$` has emitted `true`. */
@@ -22,7 +22,7 @@ type FailureReport = (operation: 'read' | 'changes', error: unknown) => void;
 
 /**
  * Connects a session to its {@link TokenStore}: the refresh under the lock
- * (`shared-refresh.ts`), sign-in and sign-out writes and change notices (`store-publisher.ts`),
+ * (`locked-refresh.ts`), sign-in and sign-out writes and change notices (`store-publisher.ts`),
  * and the start from the store's state.
  */
 export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: RefreshLock | undefined): StoreSync {
@@ -30,7 +30,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   const subscriptions = new Subscription();
   const access = createStoreAccess(ctx, store, lock);
   const publisher = createStorePublisher(ctx, access);
-  const shared = new SharedRefresh(ctx, access, publisher.idle$);
+  const shared = new LockedRefresh(ctx, access, publisher.idle$);
 
   // A store that fails at once (a read that throws, storage the browser denies) fails while
   // createTokenSession runs, before anyone could subscribe to events$: say it after that turn.

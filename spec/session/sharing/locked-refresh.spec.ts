@@ -1,4 +1,4 @@
-// lib/session/sharing/shared-refresh.ts: the refresh under the lock. Once the token call was sent,
+// lib/session/sharing/locked-refresh.ts: the refresh under the lock. Once the token call was sent,
 // its answer is stored before the lock goes, whatever ends the refresh for its waiters.
 import { map, type Observable, of, type SchedulerLike, throwError, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';

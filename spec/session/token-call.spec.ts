@@ -1,4 +1,4 @@
-// lib/session/run-refresh.ts: one call of the refresh function, its per-attempt timeout and
+// lib/session/token-call.ts: one call of the refresh function, its per-attempt timeout and
 // backoff, and the failure taxonomy (reason).
 import { mergeMap, type Observable, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';

@@ -16,7 +16,7 @@ import type { TokenSet } from './token-set.js';
  * {@link TokenRefreshError}; other failures pass through for the flight to classify. Once
  * `mayRetry()` is false (nobody listens any more), a failed attempt is not tried again.
  */
-export function runRefresh(refreshToken: string, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true): Observable<TokenSet> {
+export function tokenCall(refreshToken: string, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true): Observable<TokenSet> {
   const { refresh, refreshTimeout, scheduler } = config;
   const where = refresh.endpoint ?? 'the refresh function';
   return defer(() => refresh(refreshToken)).pipe(
@@ -32,9 +32,9 @@ export function runRefresh(refreshToken: string, config: ResolvedSessionConfig, 
   );
 }
 
-/** A token store or refresh lock failed or did not answer: the flight reports reason `shared-state`. */
-export class SharedStateFailure extends Error {
-  override readonly name = 'SharedStateFailure';
+/** A token store or refresh lock failed or did not answer: the flight reports reason `store-failed`. */
+export class StoreFailure extends Error {
+  override readonly name = 'StoreFailure';
 }
 
 /** The error every waiter of a failed refresh receives: a {@link TokenRefreshError} keeping the cause. */
@@ -47,7 +47,7 @@ export function toRefreshFailure(error: unknown): TokenRefreshError {
 }
 
 function failureReason(error: unknown): TokenRefreshFailure {
-  if (error instanceof SharedStateFailure) return 'shared-state';
+  if (error instanceof StoreFailure) return 'store-failed';
   if (error instanceof NetworkError) return 'network';
   if (error instanceof RequestTimeoutError) return 'timeout';
   if (error instanceof HttpError && isTransientError(error)) return 'server-error';

@@ -1,7 +1,7 @@
 import { BehaviorSubject, catchError, defer, filter, finalize, map, of, race, retry, switchMap, take, tap, throwError, type Observable } from 'rxjs';
 import { outlive } from '../../util/outlive.js';
 import { toNextState, type RefreshPhase } from '../refresh-path.js';
-import { SharedStateFailure } from '../run-refresh.js';
+import { StoreFailure } from '../token-call.js';
 import { applyOutcome, sameTokens, type RefreshOutcome, type SessionContext } from '../session-context.js';
 import { MAX_WRITE_TRIES, type StoreAccess } from './store-access.js';
 import type { SessionState, TokenSet } from '../token-set.js';
@@ -12,7 +12,7 @@ import type { SessionState, TokenSet } from '../token-set.js';
  * fenced by the generation read, before the lock is let go so the next holder reads it.
  * `idle$` emits when no sign-in or sign-out of this session is still on its way to the store.
  */
-export class SharedRefresh {
+export class LockedRefresh {
   // Refreshes in the lock's critical section or waiting for it; after a stop, only those that
   // outlive it (see `refresh`).
   private readonly sections$ = new BehaviorSubject(0);
@@ -100,7 +100,7 @@ export class SharedRefresh {
     phase.landed = { state: next, kind, unstored: true };
     return this.writeRefreshed(base, next, expected).pipe(
       // The old refresh token is spent: keep the answer even when the store cannot take it now.
-      catchError((error: unknown) => (error instanceof SharedStateFailure ? of<RefreshOutcome>({ state: next, kind, unstored: true }) : throwError(() => error))),
+      catchError((error: unknown) => (error instanceof StoreFailure ? of<RefreshOutcome>({ state: next, kind, unstored: true }) : throwError(() => error))),
     );
   }
 
