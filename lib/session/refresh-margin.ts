@@ -1,4 +1,12 @@
+import { EMPTY, catchError, defer, switchMap, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
+import type { SessionContext } from './session-context.js';
 import type { SessionState } from './token-set.js';
+
+/*
+ * When a session refreshes (rule 5): a margin before expiry, by a request that waits for the
+ * refresh first or, with `refreshAhead`, by a timer; never in a loop for tokens that arrived dead.
+ */
 
 /**
  * The share of a token's whole life that the skew may take at most: a 60 s token with the
@@ -50,4 +58,33 @@ export function refreshFirstFrom(state: SessionState, skew: number): number {
   if (tokens.accessToken === undefined) return -Infinity;
   const expiresAt = tokens.expiresAt;
   return expiresAt === undefined || arrivedExpired(state) ? Infinity : expiresAt - refreshMargin(state, skew);
+}
+
+/**
+ * The optional timer of rule 5: refreshes `margin` before each generation's expiry, even with
+ * no request waiting, by joining the session's one refresh of that generation.
+ * Tokens that arrived already expired arm no timer (that would refresh in a loop); the next
+ * request's 401 decides for them.
+ */
+export function startRefreshAhead(ctx: SessionContext, refreshes: { join(state: SessionState): Observable<unknown> }): Subscription {
+  const { scheduler, skew } = ctx.config;
+  return ctx.state$
+    .pipe(
+      switchMap((state) => {
+        const expiresAt = state.tokens?.expiresAt;
+        if (expiresAt === undefined || !state.tokens?.refreshToken || state.revoked || arrivedExpired(state)) return EMPTY;
+        return waitUntil(expiresAt - refreshMargin(state, skew), scheduler).pipe(switchMap(() => refreshes.join(state).pipe(catchError(() => EMPTY))));
+      }),
+    )
+    .subscribe();
+}
+
+// Waits in steps no longer than a timer can hold, so a token valid for months does not
+// overflow setTimeout into a refresh loop.
+function waitUntil(target: number, scheduler: SchedulerLike): Observable<unknown> {
+  return defer(() => {
+    const left = target - scheduler.now();
+    if (left <= MAX_TIMER_DELAY) return timer(Math.max(0, left), scheduler);
+    return timer(MAX_TIMER_DELAY, scheduler).pipe(switchMap(() => waitUntil(target, scheduler)));
+  });
 }

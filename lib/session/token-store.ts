@@ -92,13 +92,11 @@ export const CONNECT_SESSION: unique symbol = Symbol.for('rx-token-http.connect-
 export interface Share {
   readonly store: TokenStore;
   readonly lock: RefreshLock | undefined;
-  /** Connects one session to `store` and `lock`: for the session, not for apps. */
-  readonly [CONNECT_SESSION]: SessionConnector;
+  /**
+   * Connects one session to `store` and `lock`: for the session, not for apps. Its argument and
+   * result are the session's internals (`SessionContext`, `StoreSync`, or nothing for a share with
+   * no medium: the session then shares nothing), kept out of the public types: only
+   * `createTokenSession` calls it, once per session.
+   */
+  readonly [CONNECT_SESSION]: (session: never) => unknown;
 }
-
-/**
- * Joins one session to a shared state. Its argument and result are the session's internals
- * (`SessionContext`, `StoreSync`, or nothing for a share with no medium: the session then shares
- * nothing), kept out of the public types: only `createTokenSession` calls it, once per session.
- */
-export type SessionConnector = (session: never) => unknown;

@@ -47,7 +47,6 @@ const SPEC_GAPS: readonly string[] = [
   'util/header-syntax.ts',
   'util/jwt-expiry.ts',
   'util/max-timer-delay.ts',
-  'util/outlive.ts',
   'util/redact-url.ts',
   'util/report-unhandled-error.ts',
   'util/url-credentials.ts',

@@ -1,7 +1,5 @@
 import { BehaviorSubject, catchError, defer, filter, finalize, map, of, race, retry, switchMap, take, tap, throwError, type Observable } from 'rxjs';
-import { outlive } from '../../util/outlive.js';
-import { toNextState, type RefreshPhase } from '../refresh-path.js';
-import { StoreFailure } from '../token-call.js';
+import { StoreFailure, outlive, toNextState, type RefreshPhase } from '../refresh-steps.js';
 import { applyOutcome, sameTokens, type RefreshOutcome, type SessionContext } from '../session-context.js';
 import { MAX_WRITE_TRIES, type StoreAccess } from './store-access.js';
 import type { SessionState, TokenSet } from '../token-set.js';
@@ -64,7 +62,7 @@ export class LockedRefresh {
     return storeTimeout * MAX_WRITE_TRIES + (phase.landed === undefined ? refreshTimeout : 0);
   }
 
-  // A refresh that outlived its flight (its deadline ran out while the token call was out) and
+  // A refresh whose steps outlived it (its deadline ran out while the token call was out) and
   // was stored: the other members adopt it from the store's notice, but this session would ignore
   // the notice as its own write and keep the refresh token it just spent. Take it here too, unless
   // the session moved on (a sign-in, sign-out or dispose: then the store has it for the others only).
@@ -74,7 +72,7 @@ export class LockedRefresh {
     applyOutcome(ctx, outcome);
   }
 
-  /** Runs `then` once no refresh is left that outlived its flight, e.g. to dispose the store after it. */
+  /** Runs `then` once no refresh's steps are left running after it, e.g. to dispose the store after it. */
   whenSettled(then: () => void): void {
     this.sections$.pipe(filter((count) => count === 0), take(1)).subscribe(then);
   }

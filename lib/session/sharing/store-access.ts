@@ -1,6 +1,6 @@
 import { catchError, defer, filter, map, of, switchMap, take, throwError, throwIfEmpty, timeout, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { checkSessionState } from './check-session-state.js';
-import { StoreFailure } from '../token-call.js';
+import { StoreFailure } from '../refresh-steps.js';
 import type { SessionContext } from '../session-context.js';
 import type { SessionState } from '../token-set.js';
 import type { RefreshLock, TokenStore } from '../token-store.js';

@@ -1,9 +1,9 @@
 import { BehaviorSubject, EMPTY, Subscription, catchError, endWith, merge, switchMap, take, timer, type Observable } from 'rxjs';
-import type { RefreshSteps } from '../refresh-path.js';
+import type { RefreshSteps } from '../refresh-steps.js';
 import type { SessionContext } from '../session-context.js';
 import { LockedRefresh } from './locked-refresh.js';
 import { MAX_WRITE_TRIES, createStoreAccess, reportStoreFailure, type StoreAccess } from './store-access.js';
-import { createStorePublisher, type StorePublisher } from './store-publisher.js';
+import { StorePublisher } from './store-publisher.js';
 import type { SessionState } from '../token-set.js';
 import type { RefreshLock, TokenStore } from '../token-store.js';
 
@@ -18,8 +18,6 @@ export interface StoreSync extends RefreshSteps {
   dispose(): void;
 }
 
-type FailureReport = (operation: 'read' | 'changes', error: unknown) => void;
-
 /**
  * Connects a session to its {@link TokenStore}: the refresh under the lock
  * (`locked-refresh.ts`), sign-in and sign-out writes and change notices (`store-publisher.ts`),
@@ -29,13 +27,13 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   const ready$ = new BehaviorSubject(false);
   const subscriptions = new Subscription();
   const access = createStoreAccess(ctx, store, lock);
-  const publisher = createStorePublisher(ctx, access);
+  const publisher = new StorePublisher(ctx, access);
   const shared = new LockedRefresh(ctx, access, publisher.idle$);
 
   // A store that fails at once (a read that throws, storage the browser denies) fails while
   // createTokenSession runs, before anyone could subscribe to events$: say it after that turn.
   let starting = true;
-  const report: FailureReport = (operation, error) => (starting ? queueMicrotask(() => reportStoreFailure(ctx, operation, error)) : reportStoreFailure(ctx, operation, error));
+  const report = (operation: 'read' | 'changes', error: unknown): void => (starting ? queueMicrotask(() => reportStoreFailure(ctx, operation, error)) : reportStoreFailure(ctx, operation, error));
   const changes$ = access.changes((failure) => report('changes', failure));
   if (changes$) subscriptions.add(changes$.subscribe({ next: (state) => publisher.notice(state), error: (error: unknown) => report('changes', error) }));
   subscriptions.add(startFromStore(ctx, access, publisher, report).subscribe(() => ready$.next(true)));
@@ -72,7 +70,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
  * config tokens; and each `storeTimeout` without one asks again beside it (a few times), so one
  * lost read does not leave this session apart from the store for good.
  */
-function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: StorePublisher, report: FailureReport): Observable<unknown> {
+function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: StorePublisher, report: (operation: 'read', error: unknown) => void): Observable<unknown> {
   const { scheduler, storeTimeout } = ctx.config;
   const initial = ctx.state$.value;
   const reads = Array.from({ length: MAX_WRITE_TRIES }, (_, i) => (i === 0 ? access.read() : timer(i * storeTimeout, scheduler).pipe(switchMap(() => access.read()))));

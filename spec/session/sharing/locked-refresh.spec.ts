@@ -285,7 +285,7 @@ describe('shareInMemory: a token call at the server when the refresh is stopped'
   });
 });
 
-// From the bounded waits of issue 8, item 4 (see spec/session/refresh-flight.spec.ts).
+// From the bounded waits of issue 8, item 4 (see spec/session/refreshes.spec.ts).
 describe('hardening: bounded waits', () => {
   useTestScheduler();
 

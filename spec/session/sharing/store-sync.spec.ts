@@ -541,7 +541,7 @@ describe('hardening: two sessions sharing shareInMemory() (real async)', () => {
   }
 });
 
-// From the bounded waits of issue 8, item 4 and rule 13 (see spec/session/refresh-flight.spec.ts).
+// From the bounded waits of issue 8, item 4 and rule 13 (see spec/session/refreshes.spec.ts).
 describe('hardening: bounded waits', () => {
   useTestScheduler();
 

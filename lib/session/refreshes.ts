@@ -3,28 +3,10 @@ import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
 import { arrivedExpired } from './refresh-margin.js';
-import { tokenCall, toRefreshFailure } from './token-call.js';
+import { tokenCall, toRefreshFailure, type RefreshPhase, type RefreshSteps } from './refresh-steps.js';
 import { applyOutcome, signInOf, type RefreshOutcome, type SessionContext } from './session-context.js';
-import type { RefreshSteps, RefreshPhase } from './refresh-path.js';
 import type { CurrentToken } from './token-access.js';
 import type { SessionState, TokenSet } from './token-set.js';
-
-/** The one refresh of a generation, joined by every request that needs it (rules 1-3, 6, 13). */
-export interface Refreshes {
-  /** Joins the refresh of `base.generation`, starting it when none runs. */
-  join(base: SessionState): Observable<CurrentToken>;
-  /**
-   * The token endpoint's answer to the running flight, replayed once it came (else `undefined`):
-   * a subscriber keeps a call still out alive when the flight itself is stopped, so that a
-   * sign-out can revoke the refresh token it brings back, or has brought back and not yet stored.
-   */
-  readonly landing: Observable<TokenSet> | undefined;
-}
-
-interface Flight {
-  readonly generation: number;
-  readonly result$: Observable<CurrentToken>;
-}
 
 /** The token a request sends with the state `state`, and the sign-in it belongs to (rule 18). */
 export function currentOf(ctx: SessionContext, state: SessionState): CurrentToken {
@@ -32,49 +14,52 @@ export function currentOf(ctx: SessionContext, state: SessionState): CurrentToke
 }
 
 /**
- * Creates the flights of one session. A flight is shared with a replay and no reset: waiters
- * that unsubscribe never cancel it (with rotation the old refresh token may already be spent),
- * and a late joiner gets the replayed outcome instead of a second refresh. Only sign-out,
- * dispose and the overall `refreshDeadline` end it early.
+ * The one refresh of a generation, joined by every request that needs it (rules 1-3, 6, 13). It
+ * is shared with a replay and no reset: waiters that unsubscribe never cancel it (with rotation
+ * the old refresh token may already be spent), and a late joiner gets the replayed outcome
+ * instead of a second refresh. Only sign-out, dispose and the overall `refreshDeadline` end it
+ * early. One per session, run with `steps`: alone, or under a share's lock.
  */
-export function createRefreshes(ctx: SessionContext, path: RefreshSteps): Refreshes {
-  return new Flights(ctx, path);
-}
-
-class Flights implements Refreshes {
+export class Refreshes {
   readonly #ctx: SessionContext;
-  readonly #path: RefreshSteps;
-  #flight: Flight | undefined;
+  readonly #steps: RefreshSteps;
+  #running: { readonly generation: number; readonly result$: Observable<CurrentToken> } | undefined;
   // Refreshes in a row that handed over tokens already expired: each next one waits longer.
   #deadStreak = 0;
   #landing: Observable<TokenSet> | undefined;
 
-  constructor(ctx: SessionContext, path: RefreshSteps) {
+  constructor(ctx: SessionContext, steps: RefreshSteps) {
     this.#ctx = ctx;
-    this.#path = path;
+    this.#steps = steps;
   }
 
+  /**
+   * The token endpoint's answer to the running refresh, replayed once it came (else `undefined`):
+   * a subscriber keeps a call still out alive when the refresh itself is stopped, so that a
+   * sign-out can revoke the refresh token it brings back, or has brought back and not yet stored.
+   */
   get landing(): Observable<TokenSet> | undefined {
     return this.#landing;
   }
 
+  /** Joins the refresh of `base.generation`, starting it when none runs. */
   join(base: SessionState): Observable<CurrentToken> {
-    if (this.#flight?.generation !== base.generation) this.#flight = this.#start(base);
-    return this.#flight.result$;
+    if (this.#running?.generation !== base.generation) this.#running = { generation: base.generation, result$: this.#start(base) };
+    return this.#running.result$;
   }
 
-  #start(base: SessionState): Flight {
+  #start(base: SessionState): Observable<CurrentToken> {
     const ctx = this.#ctx;
     const { refreshDeadline, scheduler } = ctx.config;
     const phase: RefreshPhase = { current: 'lock' };
     const done = (): void => {
-      if (this.#flight?.generation !== base.generation) return;
-      this.#flight = undefined;
+      if (this.#running?.generation !== base.generation) return;
+      this.#running = undefined;
       this.#landing = undefined;
     };
-    const result$ = defer(() => {
+    return defer(() => {
       ctx.events.next({ type: 'refresh-started', generation: base.generation });
-      return this.#path.refresh(base, (tokens) => this.#call(base, phase, tokens), phase);
+      return this.#steps.refresh(base, (tokens) => this.#call(base, phase, tokens), phase);
     }).pipe(
       timeout({ first: refreshDeadline, with: () => (phase.landed ? of(phase.landed) : throwError(() => deadlineError(phase, refreshDeadline))), scheduler }),
       takeUntil(ctx.stop$.pipe(tap(() => (phase.stopped = true)))),
@@ -84,7 +69,6 @@ class Flights implements Refreshes {
       tap({ error: done, complete: done }),
       share({ connector: () => new ReplaySubject<CurrentToken>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: false }),
     );
-    return { generation: base.generation, result$ };
   }
 
   #call(base: SessionState, phase: RefreshPhase, tokens: TokenSet): Observable<TokenSet> {
@@ -92,12 +76,12 @@ class Flights implements Refreshes {
     phase.current = 'token-endpoint';
     // Only a refresh of tokens that themselves arrived dead waits: a fresh sign-in never pays for them.
     const wait = this.#deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.#deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
-    // Sent from here on (see RefreshPhase.sent); once the flight stopped listening, a failed
+    // Sent from here on (see RefreshPhase.sent); once the refresh stopped listening, a failed
     // attempt is not tried again: nobody waits for it, and the next holder refreshes anyway.
     const refresh$ = defer(() => ((phase.sent = true), tokenCall(tokens.refreshToken as string, config, () => !phase.detached)));
     const call$ = wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
-    // Replayed, never called twice; aborted once nobody (flight or sign-out) listens any more.
-    // Kept until the flight ends: a sign-out while the result is still being stored revokes it.
+    // Replayed, never called twice; aborted once nobody (refresh or sign-out) listens any more.
+    // Kept until the refresh ends: a sign-out while the result is still being stored revokes it.
     const landing = call$.pipe(share({ connector: () => new ReplaySubject<TokenSet>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: true }));
     this.#landing = landing;
     return landing;
@@ -109,10 +93,10 @@ class Flights implements Refreshes {
     // A sign-in, sign-out or newer shared state that arrived meanwhile wins over this result; so
     // does a change of ours still on its way to the store, which is written after it.
     const newer = local.generation === base.generation || outcome.state.generation > local.generation;
-    if (newer && !this.#path.changePending?.()) {
+    if (newer && !this.#steps.changePending?.()) {
       applyOutcome(ctx, outcome);
       if (outcome.kind !== 'revoked') this.#deadStreak = arrivedExpired(outcome.state) ? this.#deadStreak + 1 : 0;
-      if (outcome.unstored) this.#path.publish?.(outcome.state);
+      if (outcome.unstored) this.#steps.publish?.(outcome.state);
     }
     const now = ctx.state$.value;
     if (now.revoked) throw new TokenRevokedError();
@@ -134,4 +118,3 @@ function deadlineError(phase: RefreshPhase, deadline: number): TokenRefreshError
   const what = phase.current === 'lock' ? 'the refresh lock was not granted' : 'the token store did not answer';
   return new TokenRefreshError(`The refresh failed: ${what} within the refresh deadline of ${deadline} ms`, { reason: 'store-failed' });
 }
-

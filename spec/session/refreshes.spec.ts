@@ -1,4 +1,4 @@
-// lib/session/refresh-flight.ts: the one refresh of a generation (rules 1-3, 6, 13). Its deadline,
+// lib/session/refreshes.ts: the one refresh of a generation (rules 1-3, 6, 13). Its deadline,
 // the waiters that leave it, and tokens whose life is over when they arrive (no refresh loop).
 import { defer, map, mergeMap, type Observable, Subject, takeUntil, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
