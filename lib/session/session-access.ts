@@ -1,8 +1,7 @@
 import { Observable, Subject, catchError, distinctUntilChanged, filter, map, merge, of, switchMap, take, throwError } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
-import { currentOf, type Refreshes } from './refreshes.js';
-import { refreshFirstFrom } from './refresh-margin.js';
+import { currentOf, refreshFirstFrom, type Refreshes } from './refreshes.js';
 import { signInOf, type SessionContext } from './session-context.js';
 import type { StoreSync } from './sharing/store-sync.js';
 import type { CurrentToken, TokenAccess } from './token-access.js';

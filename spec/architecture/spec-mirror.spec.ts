@@ -35,7 +35,6 @@ const SPEC_GAPS: readonly string[] = [
   'retry/http-date.ts',
   'retry/is-transient-error.ts',
   'retry/retry-policy.ts',
-  'session/token-store.ts',
   'tabs/generation-locks.ts',
   'tabs/hold-exclusive.ts',
   'testing/fake-server/random-token.ts',
