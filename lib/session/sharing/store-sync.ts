@@ -28,7 +28,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
   const subscriptions = new Subscription();
   const access = createStoreAccess(ctx, store, lock);
   const publisher = new StorePublisher(ctx, access);
-  const shared = new LockedRefresh(ctx, access, publisher.idle$);
+  const locked = new LockedRefresh(ctx, access, publisher.idle$);
 
   // A store that fails at once (a read that throws, storage the browser denies) fails while
   // createTokenSession runs, before anyone could subscribe to events$: say it after that turn.
@@ -44,7 +44,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     get ready() {
       return ready$.value;
     },
-    refresh: (base, call, phase) => shared.refresh(base, call, phase),
+    refresh: (base, call, phase) => locked.refresh(base, call, phase),
     publish: (state) => publisher.publish(state),
     changePending: () => publisher.pending,
     dispose() {
@@ -54,7 +54,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       // A sign-in or sign-out still on its way, and a refresh whose token call was sent, go on
       // (each bounded) before the store and the lock close: neither may be lost to a dispose.
       publisher.dispose(() =>
-        shared.whenSettled(() => {
+        locked.whenSettled(() => {
           store.dispose?.();
           lock?.dispose?.();
         }),
