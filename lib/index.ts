@@ -26,7 +26,7 @@ export { shareInMemory } from './session/sharing/share-in-memory.js';
 export { shareStore } from './session/sharing/share-store.js';
 export type { TokenSet, SessionState } from './session/token-set.js';
 export type { SessionEvent } from './session/session-event.js';
-export type { TokenStore, RefreshLock, SharedState } from './session/token-store.js';
+export type { TokenStore, RefreshLock, Share } from './session/token-store.js';
 export { oauth2RefreshGrant } from './oauth2/oauth2-refresh-grant.js';
 export type { OAuth2RefreshGrantConfig } from './oauth2/oauth2-refresh-grant.js';
 export { oauth2Revocation } from './oauth2/oauth2-revocation.js';

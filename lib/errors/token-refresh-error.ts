@@ -14,7 +14,7 @@ import { HttpClientError } from './http-client-error.js';
  * - `sign-in-changed`: a request first sent with one sign-in's token would have been sent again
  *   with another sign-in's (a sign-in or sign-out while it waited for a refresh, a backoff or a
  *   late 401's retry, rule 18): it ends instead; the message names its method and URL;
- * - `shared-state`: the token store or the refresh lock failed or did not answer in time;
+ * - `store-failed`: the token store or the refresh lock failed or did not answer in time;
  * - `refresh-function`: a custom `refresh` function failed with an error of its own.
  */
 export type TokenRefreshFailure =
@@ -27,15 +27,15 @@ export type TokenRefreshFailure =
   | 'signed-out'
   | 'disposed'
   | 'sign-in-changed'
-  | 'shared-state'
+  | 'store-failed'
   | 'refresh-function';
 
-const TRANSIENT: ReadonlySet<TokenRefreshFailure> = new Set(['network', 'timeout', 'server-error', 'shared-state']);
+const TRANSIENT: ReadonlySet<TokenRefreshFailure> = new Set(['network', 'timeout', 'server-error', 'store-failed']);
 
 /** What a {@link TokenRefreshError} knows. */
 export interface TokenRefreshErrorInit {
   readonly reason: TokenRefreshFailure;
-  /** Whether a later refresh may succeed. @default true for network, timeout, server-error and shared-state */
+  /** Whether a later refresh may succeed. @default true for network, timeout, server-error and store-failed */
   readonly transient?: boolean;
   /** The OAuth 2.0 `error` code of the token endpoint's answer (RFC 6749 §5.2), when it gave one. */
   readonly oauthError?: string;

@@ -6,7 +6,7 @@ export type RedisOperation = 'connect' | 'read' | 'write' | 'lock' | 'lock-wait'
 
 /**
  * Redis failed or did not answer in time. The session turns it into a `TokenRefreshError` with
- * reason `'shared-state'` (this error is its `cause`): requests that need a refresh fail, requests
+ * reason `'store-failed'` (this error is its `cause`): requests that need a refresh fail, requests
  * with a valid token go on, and the next refresh after Redis is back works again. Never a silent
  * refresh without the lock.
  */

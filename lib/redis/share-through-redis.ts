@@ -1,5 +1,5 @@
 import { shareParts, type SharedParts } from '../session/sharing/share-store.js';
-import type { RefreshLock, SharedState } from '../session/token-store.js';
+import type { RefreshLock, Share } from '../session/token-store.js';
 import { checkDuration } from '../util/check-duration.js';
 import { connectionOf, type RedisClientLike } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
@@ -30,7 +30,7 @@ export interface ShareThroughRedisConfig {
   readonly lockTtl?: number;
   /**
    * How long a refresh waits for the lock before failing (`RedisSharedStateError`, operation
-   * `'lock-wait'`, reaching requests as `TokenRefreshError` reason `'shared-state'`).
+   * `'lock-wait'`, reaching requests as `TokenRefreshError` reason `'store-failed'`).
    * @default 20000 (the session's default `refreshDeadline`, which bounds it anyway)
    */
   readonly lockWait?: number;
@@ -47,7 +47,7 @@ export const REDIS_DEFAULTS = { lockTtl: 5_000, lockWait: 20_000, commandTimeout
  * Shares one session's tokens among processes through Redis: give the result to
  * `createTokenSession` as `share`. One refresh per expiry across the fleet, late writers fenced off by
  * generation, changes delivered by pub/sub (a request with a valid token makes no Redis call),
- * and Redis failures surfaced as `TokenRefreshError` reason `'shared-state'`, never as a refresh
+ * and Redis failures surfaced as `TokenRefreshError` reason `'store-failed'`, never as a refresh
  * without the lock. Throws at once when the client is not connected.
  *
  * One result may be given to several sessions (Angular builds its session config once per app):
@@ -62,7 +62,7 @@ export const REDIS_DEFAULTS = { lockTtl: 5_000, lockWait: 20_000, commandTimeout
  *   share: shareThroughRedis({ client, key: `tokens:${userId}` }),
  * });
  */
-export function shareThroughRedis(config: ShareThroughRedisConfig): SharedState & { readonly lock: RefreshLock } {
+export function shareThroughRedis(config: ShareThroughRedisConfig): Share & { readonly lock: RefreshLock } {
   if (typeof config !== 'object' || config === null) throw new TypeError('shareThroughRedis: pass a config object, e.g. { client, key: `tokens:${userId}` }');
   const keys = redisKeys(config.key);
   const lockTtl = duration('lockTtl', config.lockTtl, REDIS_DEFAULTS.lockTtl, 3);

@@ -1,8 +1,7 @@
 import { BehaviorSubject, Subject, Subscription } from 'rxjs';
 import { checkedTokens } from './normalize-token-set.js';
-import { startRefreshAhead } from './refresh-ahead.js';
-import { createRefreshFlights } from './refresh-flight.js';
-import { directRefresh } from './refresh-path.js';
+import { refreshAlone } from './refresh-steps.js';
+import { Refreshes, startRefreshAhead } from './refreshes.js';
 import { createSessionAccess } from './session-access.js';
 import { resolveSessionConfig, type TokenSessionConfig } from './session-config.js';
 import { followSignIns, newSignIn, type SessionContext } from './session-context.js';
@@ -56,10 +55,10 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   // a share with no medium (shareAcrossTabs on a server) connects nothing.
   const connect = share?.[CONNECT_SESSION] as ((session: SessionContext) => StoreSync | undefined) | undefined;
   const sync = connect?.(ctx);
-  const flights = createRefreshFlights(ctx, sync ?? directRefresh(ctx));
+  const refreshes = new Refreshes(ctx, sync ?? refreshAlone(ctx));
   const subscriptions = new Subscription();
-  if (resolved.refreshAhead) subscriptions.add(startRefreshAhead(ctx, flights));
-  const access = createSessionAccess(ctx, flights, sync);
+  if (resolved.refreshAhead) subscriptions.add(startRefreshAhead(ctx, refreshes));
+  const access = createSessionAccess(ctx, refreshes, sync);
   // Assigned, not spread: `state` is a getter.
-  return Object.assign(createSessionControls(ctx, access, sync, subscriptions, () => flights.landing), access);
+  return Object.assign(createSessionControls(ctx, access, sync, subscriptions, () => refreshes.landing), access);
 }

@@ -1,8 +1,7 @@
 import { Observable, Subject, catchError, distinctUntilChanged, filter, map, merge, of, switchMap, take, throwError } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
-import { currentOf, type RefreshFlights } from './refresh-flight.js';
-import { refreshFirstFrom } from './refresh-margin.js';
+import { currentOf, refreshFirstFrom, type Refreshes } from './refreshes.js';
 import { signInOf, type SessionContext } from './session-context.js';
 import type { StoreSync } from './sharing/store-sync.js';
 import type { CurrentToken, TokenAccess } from './token-access.js';
@@ -13,7 +12,7 @@ import type { SessionState } from './token-set.js';
  * path: once the store (if any) has been read, `currentToken()` answers in the subscribe call
  * itself, with no operator.
  */
-export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined): TokenAccess {
+export function createSessionAccess(ctx: SessionContext, flights: Refreshes, sync: StoreSync | undefined): TokenAccess {
   const revoked = new Subject<void>();
   ctx.state$
     .pipe(
@@ -50,7 +49,7 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
  * {@link TokenAccess.currentToken}, after the first read of the store (bounded by its timeout):
  * `tokenNow()` when it can answer, else the session's error or the refresh to wait for.
  */
-function tokenLater(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined, tokenNow: () => CurrentToken | undefined): () => Observable<CurrentToken> {
+function tokenLater(ctx: SessionContext, flights: Refreshes, sync: StoreSync | undefined, tokenNow: () => CurrentToken | undefined): () => Observable<CurrentToken> {
   const { scheduler } = ctx.config;
   const ready$ = sync?.ready$.pipe(filter(Boolean), take(1));
   return function currentToken(): Observable<CurrentToken> {
@@ -76,7 +75,7 @@ function tokenLater(ctx: SessionContext, flights: RefreshFlights, sync: StoreSyn
 }
 
 /** {@link TokenAccess.tokenAfterRejection}: the one refresh of `generation`, or the token to retry with at once. */
-function tokenAfterRejection(ctx: SessionContext, flights: RefreshFlights, generation: number): Observable<CurrentToken> {
+function tokenAfterRejection(ctx: SessionContext, flights: Refreshes, generation: number): Observable<CurrentToken> {
   return new Observable<CurrentToken>((subscriber) => {
     const stopped = stoppedError(ctx);
     if (stopped) return subscriber.error(stopped);

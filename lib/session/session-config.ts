@@ -3,7 +3,7 @@ import { checkRetryConfig } from '../retry/check-retry-config.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { checkDuration } from '../util/check-duration.js';
 import type { TokenSet } from './token-set.js';
-import { CONNECT_SESSION, type SharedState } from './token-store.js';
+import { CONNECT_SESSION, type Share } from './token-store.js';
 
 /**
  * Exchanges a refresh token for a new token set. `endpoint`, when set, names the token
@@ -53,7 +53,7 @@ export interface TokenSessionConfig {
    * (`shareAcrossTabs`), other processes (`shareThroughRedis`), this process (`shareInMemory`),
    * or your own store (`shareStore`). @default none
    */
-  readonly share?: SharedState;
+  readonly share?: Share;
   /**
    * With a `share`: how long requests wait for the session's first read of the shared state,
    * and how long each later store write may take. A refresh whose token endpoint answered keeps
@@ -73,7 +73,7 @@ export interface ResolvedSessionConfig {
   readonly refreshDeadline: number;
   readonly refreshRetry: Omit<RetryBackoffConfig, 'scheduler' | 'shouldRetry'>;
   readonly refreshAhead: boolean;
-  readonly share: SharedState | undefined;
+  readonly share: Share | undefined;
   readonly storeTimeout: number;
   readonly scheduler: SchedulerLike;
 }

@@ -1,9 +1,6 @@
 import type { TokenRefreshError } from '../errors/token-refresh-error.js';
 import type { StateChange } from './token-set.js';
 
-/** Where a change came from: this session, or another member sharing its store (a tab, a process). */
-export type ChangeOrigin = 'local' | 'remote';
-
 /** A request is sent again: after a 401 with fresh tokens, or after a transient error. */
 export interface RequestRetriedEvent {
   readonly type: 'request-retried';
@@ -26,12 +23,13 @@ export type SessionEvent =
   /** A refresh failed; the tokens were kept. */
   | { readonly type: 'refresh-failed'; readonly generation: number; readonly error: TokenRefreshError }
   /** The refresh token was rejected: the tokens are gone; send the user to sign-in. Said once per revocation. */
-  | { readonly type: 'session-revoked'; readonly generation: number; readonly origin: ChangeOrigin }
+  | { readonly type: 'session-revoked'; readonly generation: number; readonly origin: 'local' | 'remote' }
   /**
    * The tokens changed other than by this session's own refresh: `setTokens` (`sign-in`),
-   * `signOut`, or a refresh, sign-in or sign-out of another member (`origin: 'remote'`).
+   * `signOut`, or a refresh, sign-in or sign-out of another member (`origin: 'remote'`: another
+   * member sharing the store, a tab or a process).
    */
-  | { readonly type: 'tokens-changed'; readonly generation: number; readonly change: Exclude<StateChange, 'revoked'>; readonly origin: ChangeOrigin }
+  | { readonly type: 'tokens-changed'; readonly generation: number; readonly change: Exclude<StateChange, 'revoked'>; readonly origin: 'local' | 'remote' }
   /**
    * The shared store failed outside a refresh (a refresh's own failure is `refresh-failed`):
    * its first `read` (the session went on with the tokens it was given), a sign-in or sign-out

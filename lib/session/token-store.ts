@@ -13,14 +13,14 @@ import type { SessionState, StateChange } from './token-set.js';
  *
  * Every operation must answer in bounded time or error; the session bounds each call with its
  * own deadline anyway and treats a silent store as a failure (`TokenRefreshError`, reason
- * `shared-state`).
+ * `store-failed`).
  *
  * A store is shared, so the session trusts nothing it answers: every state from `read`, `write`
  * and `changes$` must have a `generation` that is a whole number from 0 to 2^53 - 1 (a number,
  * not a string), a boolean `revoked`, a finite `receivedAt`, a {@link StateChange} as `change`,
  * and `tokens` that are `null` or pass the same checks as a token response. Fields it does not
  * know are dropped. Anything else is a store failure naming the field (never quoting a token):
- * inside a refresh a `TokenRefreshError` with reason `shared-state`, outside one a `store-failed`
+ * inside a refresh a `TokenRefreshError` with reason `store-failed`, outside one a `store-failed`
  * event; the session never adopts it, nor refreshes because of it.
  */
 export interface TokenStore {
@@ -89,16 +89,14 @@ export const CONNECT_SESSION: unique symbol = Symbol.for('rx-token-http.connect-
  * nothing does not load it. One may be given to several sessions: each works on its own, and
  * disposing one never stops the others.
  */
-export interface SharedState {
+export interface Share {
   readonly store: TokenStore;
   readonly lock: RefreshLock | undefined;
-  /** Connects one session to `store` and `lock`: for the session, not for apps. */
-  readonly [CONNECT_SESSION]: SessionConnector;
+  /**
+   * Connects one session to `store` and `lock`: for the session, not for apps. Its argument and
+   * result are the session's internals (`SessionContext`, `StoreSync`, or nothing for a share with
+   * no medium: the session then shares nothing), kept out of the public types: only
+   * `createTokenSession` calls it, once per session.
+   */
+  readonly [CONNECT_SESSION]: (session: never) => unknown;
 }
-
-/**
- * Joins one session to a shared state. Its argument and result are the session's internals
- * (`SessionContext`, `StoreSync`, or nothing for a share with no medium: the session then shares
- * nothing), kept out of the public types: only `createTokenSession` calls it, once per session.
- */
-export type SessionConnector = (session: never) => unknown;

@@ -1,6 +1,6 @@
 import { shareInMemory } from '../session/sharing/share-in-memory.js';
 import { shareParts, type SharedParts } from '../session/sharing/share-store.js';
-import { CONNECT_SESSION, type RefreshLock, type SharedState } from '../session/token-store.js';
+import { CONNECT_SESSION, type RefreshLock, type Share } from '../session/token-store.js';
 import { checkDuration } from '../util/check-duration.js';
 import { createTabLock } from './tab-lock.js';
 import { createTabStore } from './tab-store.js';
@@ -24,7 +24,7 @@ export interface ShareAcrossTabsConfig {
   /**
    * How long a read of the shared state waits for the newest generation to reach this tab from
    * the tab that has it (normally a few ms). A read that times out fails, and a refresh with it
-   * fails with `TokenRefreshError` (reason `shared-state`) rather than deciding on an old copy.
+   * fails with `TokenRefreshError` (reason `store-failed`) rather than deciding on an old copy.
    * The session's own `storeTimeout` (default 1000 ms) bounds how long requests wait at start.
    * @default 3000
    */
@@ -64,7 +64,7 @@ let warned = false;
  *   share: shareAcrossTabs({ name: 'my-app' }),
  * });
  */
-export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { readonly lock: RefreshLock } {
+export function shareAcrossTabs(config: ShareAcrossTabsConfig): Share & { readonly lock: RefreshLock } {
   if (typeof config !== 'object' || config === null || typeof config.name !== 'string' || config.name === '') {
     throw new TypeError("shareAcrossTabs: pass a non-empty `name`, e.g. shareAcrossTabs({ name: 'my-app' })");
   }
@@ -102,7 +102,7 @@ export function shareAcrossTabs(config: ShareAcrossTabsConfig): SharedState & { 
  * `share`. A config evaluated once and reused by every server request thus never hands one
  * visitor's tokens to another. Its `store` and `lock` are this result's own, in memory.
  */
-function shareNothing(): SharedState & { readonly lock: RefreshLock } {
+function shareNothing(): Share & { readonly lock: RefreshLock } {
   if (!warned) {
     warned = true;
     console.warn(

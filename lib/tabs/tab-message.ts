@@ -1,4 +1,4 @@
-import { checkSharedState } from '../session/sharing/check-shared-state.js';
+import { checkSessionState } from '../session/sharing/check-session-state.js';
 import type { SessionState } from '../session/token-set.js';
 
 /** What tabs tell each other over the share's `BroadcastChannel`. */
@@ -10,11 +10,11 @@ export type TabMessage =
 
 /**
  * The state a message or the storage holds, through the checks every store's answers pass
- * (`checkSharedState`), or undefined: messages and storage are not trusted blindly, and a tab
+ * (`checkSessionState`), or undefined: messages and storage are not trusted blindly, and a tab
  * that learned an invalid state would answer it to every read. Generation 0 is no state a tab
  * ever writes.
  */
 export function tabStateOf(value: unknown): SessionState | undefined {
-  const state = checkSharedState(value, Date.now());
+  const state = checkSessionState(value, Date.now());
   return typeof state === 'string' || state.generation === 0 ? undefined : state;
 }

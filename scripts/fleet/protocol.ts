@@ -30,7 +30,7 @@ export type WorkerCommand =
 export interface BurstResult {
   readonly ok: number;
   readonly failed: number;
-  /** Failures by `name/reason/cause name`, e.g. `TokenRefreshError/shared-state/RedisSharedStateError`. */
+  /** Failures by `name/reason/cause name`, e.g. `TokenRefreshError/store-failed/RedisSharedStateError`. */
   readonly failures: Readonly<Record<string, number>>;
   /** A sample failure message, for a readable spec failure. */
   readonly sample?: string;

@@ -67,7 +67,7 @@ async function burst(count: number, path = '/api/data'): Promise<BurstResult> {
         () => void ok++,
         (error: unknown) => {
           const e = error as { name?: string; reason?: string; cause?: { name?: string; cause?: { name?: string } }; message?: string };
-          const cause = e.cause?.name === 'SharedStateFailure' ? e.cause.cause?.name : e.cause?.name;
+          const cause = e.cause?.name === 'StoreFailure' ? e.cause.cause?.name : e.cause?.name;
           const label = [e.name ?? 'Error', e.reason, cause].filter(Boolean).join('/');
           failures[label] = (failures[label] ?? 0) + 1;
           sample ??= `${label}: ${e.message}${e.cause ? ` <- ${String((e.cause as Error).message)}` : ''}`;

@@ -29,10 +29,8 @@ const SPEC_GAPS: readonly string[] = [
   'errors/token-revoked-error.ts',
   'retry/is-transient-error.ts',
   'retry/retry-policy.ts',
-  'session/token-store.ts',
   'transport/check-status.ts',
   'transport/is-success-status.ts',
-  'util/outlive.ts',
 ];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

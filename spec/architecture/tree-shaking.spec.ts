@@ -9,7 +9,7 @@ import { TYPICAL_IMPORT } from '../../bench/bundle-budget.js';
  * session itself. A bundler keeps only the files a bundle reaches; this asks esbuild which.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const STORE_FILES = ['lib/session/sharing/store-sync.ts', 'lib/session/sharing/shared-refresh.ts', 'lib/session/sharing/store-publisher.ts', 'lib/session/sharing/store-access.ts'];
+const STORE_FILES = ['lib/session/sharing/store-sync.ts', 'lib/session/sharing/locked-refresh.ts', 'lib/session/sharing/store-publisher.ts', 'lib/session/sharing/store-access.ts'];
 
 async function filesIn(contents: string): Promise<string[]> {
   const result = await build({

@@ -10,7 +10,7 @@ import { createTokenSession, type TokenSession } from '../../lib/session/create-
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { SessionState } from '../../lib/session/token-set.js';
-import type { SharedState } from '../../lib/session/token-store.js';
+import type { Share } from '../../lib/session/token-store.js';
 import { createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
 import { seededRandom, skewedScheduler } from './model-clock.js';
 import { createModelServer, type ModelServer } from './model-server.js';
@@ -197,7 +197,7 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
   const changes: UserChange[] = [];
   let born = 0;
 
-  const join = (slot: number, tokens: TokenSession['state']['tokens'], share?: { object: SharedState; connection: string }): Incarnation => {
+  const join = (slot: number, tokens: TokenSession['state']['tokens'], share?: { object: Share; connection: string }): Incarnation => {
     const label = `m${slot}.${born++}`;
     const connection = share ?? (() => {
       const own = store.connect(label);
@@ -490,9 +490,9 @@ function checkNothingSpentTwice(server: ModelServer, violations: Set<string>): v
   });
 }
 
-/** Invalid store contents that reached a live session are reported: `store-failed`, or a refresh or request failing with reason `shared-state`. */
+/** Invalid store contents that reached a live session are reported: `store-failed`, or a refresh or request failing with reason `store-failed`. */
 function checkTamperReported(store: ModelStore, incarnations: readonly Incarnation[], results: readonly RequestResult[], violations: Set<string>): void {
-  const sharedStateError = (error: unknown) => error instanceof TokenRefreshError && error.reason === 'shared-state';
+  const sharedStateError = (error: unknown) => error instanceof TokenRefreshError && error.reason === 'store-failed';
   for (const delivery of store.tampered) {
     const live = incarnations.filter((i) => i.connection === delivery.connection && i.createdAt < delivery.at && (i.disposedAt === undefined || i.disposedAt > delivery.at));
     if (live.length === 0) continue;

@@ -221,7 +221,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('a fleet of %s processes sha
       server.server.expireAccessTokens();
       const down = sum(await burstAll(20));
       expect(down.ok).toBe(0);
-      expect(Object.keys(down.failures)).toEqual(['TokenRefreshError/shared-state/RedisSharedStateError']);
+      expect(Object.keys(down.failures)).toEqual(['TokenRefreshError/store-failed/RedisSharedStateError']);
       expect(down.sample).toMatch(/Redis/);
       expect(server.server.stats.refreshGrants).toBe(0);
     } finally {

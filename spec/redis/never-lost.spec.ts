@@ -15,7 +15,7 @@ import { shareThroughRedis } from '../../lib/redis/index.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { SessionState } from '../../lib/session/token-set.js';
-import type { SharedState } from '../../lib/session/token-store.js';
+import type { Share } from '../../lib/session/token-store.js';
 import { connectClient, LIBRARIES, type TestClient } from '../../scripts/fleet/clients.js';
 import { redisSpecsEnabled, startRedisServer, type TestRedisServer } from '../../scripts/fleet/redis-server.js';
 import { startRotatingEndpoint } from '../helpers/rotating-endpoint.js';
@@ -31,7 +31,7 @@ async function until(what: string, condition: () => boolean, ms = 3_000): Promis
 }
 
 /** A share whose writes wait `ms` before they are sent (a slow link to the store). */
-function slowWrites(share: SharedState, ms: number): SharedState {
+function slowWrites(share: Share, ms: number): Share {
   const { store, lock } = share;
   const write = (next: SessionState, expected: number): ObservableInput<SessionState> => timer(ms).pipe(switchMap(() => from(store.write(next, expected))));
   return shareStore({ read: () => store.read(), write, changes$: store.changes$, dispose: () => store.dispose?.() }, lock as NonNullable<typeof lock>);
@@ -60,7 +60,7 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('two sessions sharing throug
   }, 30_000);
 
   /** Two members on one new key, one per Redis client; `a` starts signed in (or not). */
-  async function members(config: Partial<TokenSessionConfig> & { refresh?: TokenSessionConfig['refresh'] } = {}, options: { signedIn?: boolean; shareA?: (s: SharedState) => SharedState; shareB?: (s: SharedState) => SharedState; configA?: Partial<TokenSessionConfig> } = {}) {
+  async function members(config: Partial<TokenSessionConfig> & { refresh?: TokenSessionConfig['refresh'] } = {}, options: { signedIn?: boolean; shareA?: (s: Share) => Share; shareB?: (s: Share) => Share; configA?: Partial<TokenSessionConfig> } = {}) {
     const key = `never-lost:${library}:${++n}`;
     const refresh = config.refresh ?? oauth2RefreshGrant({ tokenUrl: 'http://127.0.0.1:9/token' });
     const wrapA = options.shareA ?? ((s) => s);

@@ -2,7 +2,7 @@
 // access, a buggy deploy) used to be adopted: generation "abc" became NaN, "1e400" Infinity and
 // 2^53 + 1 an imprecise number, and a token set of the wrong shape was sent as a header. Each is
 // now a typed store failure naming the field: the notice is dropped and said as `store-failed`,
-// a refresh fails with reason `shared-state`, and no token call is made from it.
+// a refresh fails with reason `store-failed`, and no token call is made from it.
 import { firstValueFrom, of } from 'rxjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
@@ -75,11 +75,11 @@ describe.runIf(redisSpecsEnabled())('a session sharing through Redis, when the s
     await redis.command('PUBLISH', `{${key}}:changes`, `s${generation}:${stored}`);
   };
 
-  it.each(TAMPERED)('%s: the notice is dropped and said, a refresh fails as shared-state, and no token call is made', async (_, generation, stored) => {
+  it.each(TAMPERED)('%s: the notice is dropped and said, a refresh fails as store-failed, and no token call is made', async (_, generation, stored) => {
     const { calls, started } = await members(2);
     await tamper(generation, stored);
     for (const { session, events } of started) {
-      await expect.poll(() => events.filter((e) => e.type === 'store-failed')).toMatchObject([{ operation: 'changes', error: { name: 'SharedStateFailure' } }]);
+      await expect.poll(() => events.filter((e) => e.type === 'store-failed')).toMatchObject([{ operation: 'changes', error: { name: 'StoreFailure' } }]);
       const failure = events.find((e) => e.type === 'store-failed');
       expect(failure?.type === 'store-failed' && failure.error.message).toMatch(/invalid change notice: (generation|tokens: accessToken|revoked) /);
       expect(session.state).toMatchObject({ generation: 1, tokens: { accessToken: 'alice-access-1' } });
@@ -90,7 +90,7 @@ describe.runIf(redisSpecsEnabled())('a session sharing through Redis, when the s
       expect(outcome.status).toBe('rejected');
       const error = (outcome as PromiseRejectedResult).reason as TokenRefreshError;
       expect(error).toBeInstanceOf(TokenRefreshError);
-      expect(error.reason).toBe('shared-state');
+      expect(error.reason).toBe('store-failed');
       expect(error.message).not.toMatch(/alice-|42/);
     }
     expect(calls).toEqual([]);

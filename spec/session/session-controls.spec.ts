@@ -144,7 +144,7 @@ describe('hardening: signOut({ revoke: true })', () => {
   });
 
   // With a store, a refresh whose call has answered writes its result before the lock goes
-  // (spec/session/sharing/shared-refresh.spec.ts). A sign-out then found the call ended and revoked only the old
+  // (spec/session/sharing/locked-refresh.spec.ts). A sign-out then found the call ended and revoked only the old
   // refresh token: the rotated one, live at the server, reached the store and was never revoked.
   it('revokes the rotated refresh token of a refresh whose call answered but whose store write is still out', () => {
     testScheduler.run(({ cold }) => {

@@ -2,7 +2,7 @@ import { Observable, Subject, asapScheduler, defer, of, type Subscription } from
 import { runThenRelease } from '../../util/run-then-release.js';
 import type { SessionState } from '../token-set.js';
 import { shareStore } from './share-store.js';
-import type { RefreshLock, SharedState, TokenStore } from '../token-store.js';
+import type { RefreshLock, Share, TokenStore } from '../token-store.js';
 
 /**
  * A {@link TokenStore} and {@link RefreshLock} in this process's memory, for several sessions
@@ -22,7 +22,7 @@ import type { RefreshLock, SharedState, TokenStore } from '../token-store.js';
  * const a = createTokenSession({ refresh, tokens, share });
  * const b = createTokenSession({ refresh, share }); // starts from a's tokens
  */
-export function shareInMemory(): SharedState & { readonly lock: RefreshLock; readonly current: SessionState | null } {
+export function shareInMemory(): Share & { readonly lock: RefreshLock; readonly current: SessionState | null } {
   let current: SessionState | null = null;
   const changes = new Subject<SessionState>();
   const store: TokenStore = {
@@ -38,7 +38,7 @@ export function shareInMemory(): SharedState & { readonly lock: RefreshLock; rea
     changes$: changes.asObservable(),
   };
   // Defined, not spread: `current` is read when asked.
-  return Object.defineProperty(shareStore(store, createMutex()), 'current', { get: () => current, enumerable: true }) as SharedState & {
+  return Object.defineProperty(shareStore(store, createMutex()), 'current', { get: () => current, enumerable: true }) as Share & {
     readonly lock: RefreshLock;
     readonly current: SessionState | null;
   };

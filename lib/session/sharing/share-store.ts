@@ -1,5 +1,5 @@
 import { createStoreSync } from './store-sync.js';
-import { CONNECT_SESSION, type RefreshLock, type SharedState, type TokenStore } from '../token-store.js';
+import { CONNECT_SESSION, type RefreshLock, type Share, type TokenStore } from '../token-store.js';
 
 /** A store and a lock, as one session (or an app reading them directly) uses them. */
 export interface SharedParts<L extends RefreshLock | undefined = RefreshLock | undefined> {
@@ -22,9 +22,9 @@ export interface SharedParts<L extends RefreshLock | undefined = RefreshLock | u
  * const share = shareStore(rowStore('ada'), advisoryLock('ada'));
  * const session = createTokenSession({ refresh, share });
  */
-export function shareStore(store: TokenStore, lock: RefreshLock): SharedState & { readonly lock: RefreshLock };
-export function shareStore(store: TokenStore, lock?: RefreshLock): SharedState;
-export function shareStore(store: TokenStore, lock?: RefreshLock): SharedState {
+export function shareStore(store: TokenStore, lock: RefreshLock): Share & { readonly lock: RefreshLock };
+export function shareStore(store: TokenStore, lock?: RefreshLock): Share;
+export function shareStore(store: TokenStore, lock?: RefreshLock): Share {
   if (typeof store?.read !== 'function' || typeof store.write !== 'function') {
     throw new TypeError('shareStore: `store` needs `read()` and `write(next, expected)` (see TokenStore)');
   }
@@ -33,11 +33,11 @@ export function shareStore(store: TokenStore, lock?: RefreshLock): SharedState {
 }
 
 /**
- * A {@link SharedState} whose every session gets the parts `connect()` gives it, and disposes
+ * A {@link Share} whose every session gets the parts `connect()` gives it, and disposes
  * them when it is disposed. `own()` makes the parts the result shows as `store` and `lock`, on
  * first read (for apps and tests that use them directly; no session uses them).
  */
-export function shareParts<L extends RefreshLock | undefined>(own: () => SharedParts<L>, connect: () => SharedParts<L>): SharedState & { readonly lock: L } {
+export function shareParts<L extends RefreshLock | undefined>(own: () => SharedParts<L>, connect: () => SharedParts<L>): Share & { readonly lock: L } {
   let shown: SharedParts<L> | undefined;
   return {
     get store() {

@@ -1,6 +1,6 @@
 import { catchError, defer, filter, map, of, switchMap, take, throwError, throwIfEmpty, timeout, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
-import { checkSharedState } from './check-shared-state.js';
-import { SharedStateFailure } from '../run-refresh.js';
+import { checkSessionState } from './check-session-state.js';
+import { StoreFailure } from '../refresh-steps.js';
 import type { SessionContext } from '../session-context.js';
 import type { SessionState } from '../token-set.js';
 import type { RefreshLock, TokenStore } from '../token-store.js';
@@ -9,9 +9,9 @@ import type { RefreshLock, TokenStore } from '../token-store.js';
 export const MAX_WRITE_TRIES = 5;
 
 /**
- * The calls a session makes to its store and lock, each turned into a {@link SharedStateFailure}
+ * The calls a session makes to its store and lock, each turned into a {@link StoreFailure}
  * when it fails, completes empty or (with a limit) does not answer in time. The one door through
- * which states enter from the store: every answer and notice passes `checkSharedState` here, and
+ * which states enter from the store: every answer and notice passes `checkSessionState` here, and
  * one that does not is a failure naming the field, never a state the session guesses from.
  */
 export interface StoreAccess {
@@ -31,7 +31,7 @@ export interface StoreAccess {
    * The store's change notices, checked: an invalid one is dropped and handed to `invalid` (the
    * session goes on listening). Notices older than the session's state are the caller's to ignore.
    */
-  changes(invalid: (failure: SharedStateFailure) => void): Observable<SessionState> | undefined;
+  changes(invalid: (failure: StoreFailure) => void): Observable<SessionState> | undefined;
   /** Runs `task` under the lock (directly without one); the task's own errors pass through unchanged. */
   underLock<T>(task: () => Observable<T>): Observable<T>;
   /** Whether a change notice is the echo of one of our own writes (it may overtake the write's answer). */
@@ -42,7 +42,7 @@ export interface StoreAccess {
  * A store answer that is no valid state. Said on `events$` at every try outside a refresh, since
  * the try after it may succeed and would otherwise hide that the store holds or sends bad data.
  */
-export class InvalidStoreAnswer extends SharedStateFailure {
+export class InvalidStoreAnswer extends StoreFailure {
   constructor(
     readonly operation: 'read' | 'write',
     message: string,
@@ -53,7 +53,7 @@ export class InvalidStoreAnswer extends SharedStateFailure {
 
 /** Says on `events$` that the store failed outside a refresh; the session goes on without it. */
 export function reportStoreFailure(ctx: SessionContext, operation: 'read' | 'write' | 'changes', error: unknown): void {
-  const failure = error instanceof SharedStateFailure ? error : new SharedStateFailure(`The token store's ${operation === 'changes' ? 'change notices' : operation} failed`, { cause: error });
+  const failure = error instanceof StoreFailure ? error : new StoreFailure(`The token store's ${operation === 'changes' ? 'change notices' : operation} failed`, { cause: error });
   ctx.events.next({ type: 'store-failed', operation, error: failure });
 }
 
@@ -64,11 +64,11 @@ export function createStoreAccess(ctx: SessionContext, store: TokenStore, lock: 
   const call = <T>(what: string, input: () => ObservableInput<T>, limit?: number): Observable<T> => {
     const call$ = defer(input).pipe(
       take(1),
-      throwIfEmpty(() => new SharedStateFailure(`The token store's ${what} completed without an answer`)),
-      catchError((cause: unknown) => throwError(() => (cause instanceof SharedStateFailure ? cause : new SharedStateFailure(`The token store's ${what} failed${detail(cause)}`, { cause })))),
+      throwIfEmpty(() => new StoreFailure(`The token store's ${what} completed without an answer`)),
+      catchError((cause: unknown) => throwError(() => (cause instanceof StoreFailure ? cause : new StoreFailure(`The token store's ${what} failed${detail(cause)}`, { cause })))),
     );
     if (limit === undefined) return call$;
-    return call$.pipe(timeout({ first: limit, with: () => throwError(() => new SharedStateFailure(`The token store's ${what} did not answer within ${limit} ms`)), scheduler }));
+    return call$.pipe(timeout({ first: limit, with: () => throwError(() => new StoreFailure(`The token store's ${what} did not answer within ${limit} ms`)), scheduler }));
   };
 
   const fencedWrite = (next: SessionState, expected: number, limit?: number, tries = 1): Observable<SessionState> =>
@@ -94,9 +94,9 @@ export function createStoreAccess(ctx: SessionContext, store: TokenStore, lock: 
       if (!lock) return defer(task);
       const boxed = () => task().pipe(catchError((error: unknown) => throwError(() => new TaskFailure(error))));
       return defer(() => lock.run(boxed)).pipe(
-        throwIfEmpty(() => new SharedStateFailure('The refresh lock completed without running the refresh')),
+        throwIfEmpty(() => new StoreFailure('The refresh lock completed without running the refresh')),
         catchError((error: unknown) =>
-          throwError(() => (error instanceof TaskFailure ? error.error : new SharedStateFailure(`The refresh lock failed${detail(error)}`, { cause: error }))),
+          throwError(() => (error instanceof TaskFailure ? error.error : new StoreFailure(`The refresh lock failed${detail(error)}`, { cause: error }))),
         ),
       );
     },
@@ -104,10 +104,10 @@ export function createStoreAccess(ctx: SessionContext, store: TokenStore, lock: 
   };
 }
 
-/** A store's answer through `checkSharedState`: a SharedStateFailure naming the field when it is no valid state. */
+/** A store's answer through `checkSessionState`: a StoreFailure naming the field when it is no valid state. */
 function checked(what: 'read' | 'write', scheduler: SchedulerLike): (answer: unknown) => SessionState {
   return (answer) => {
-    const state = checkSharedState(answer, scheduler.now());
+    const state = checkSessionState(answer, scheduler.now());
     if (typeof state === 'string') throw new InvalidStoreAnswer(what, `The token store's ${what} answered an invalid state: ${state}`);
     return state;
   };
@@ -117,17 +117,17 @@ function checked(what: 'read' | 'write', scheduler: SchedulerLike): (answer: unk
  * A write refused by a state no newer than `expected`: below it, the store lost its state and is
  * written over (a few times); at `expected` itself, the store had no reason to refuse.
  */
-function refusalFailure(generation: number, expected: number, tries: number): SharedStateFailure | undefined {
-  if (generation === expected) return new SharedStateFailure(`The token store refused a write at generation ${expected} while holding that generation`);
+function refusalFailure(generation: number, expected: number, tries: number): StoreFailure | undefined {
+  if (generation === expected) return new StoreFailure(`The token store refused a write at generation ${expected} while holding that generation`);
   if (tries < MAX_WRITE_TRIES) return undefined;
-  return new SharedStateFailure(`The token store kept answering generation ${generation}, older than the ${expected} it was asked to replace`);
+  return new StoreFailure(`The token store kept answering generation ${generation}, older than the ${expected} it was asked to replace`);
 }
 
-function checkedChanges(store: TokenStore, scheduler: SchedulerLike, invalid: (failure: SharedStateFailure) => void): Observable<SessionState> | undefined {
+function checkedChanges(store: TokenStore, scheduler: SchedulerLike, invalid: (failure: StoreFailure) => void): Observable<SessionState> | undefined {
   return store.changes$?.pipe(
     map((notice: unknown) => {
-      const state = checkSharedState(notice, scheduler.now());
-      return typeof state === 'string' ? invalid(new SharedStateFailure(`The token store sent an invalid change notice: ${state}`)) : state;
+      const state = checkSessionState(notice, scheduler.now());
+      return typeof state === 'string' ? invalid(new StoreFailure(`The token store sent an invalid change notice: ${state}`)) : state;
     }),
     filter((state): state is SessionState => state !== undefined),
   );

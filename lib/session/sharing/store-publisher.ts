@@ -1,8 +1,11 @@
 import { BehaviorSubject, EMPTY, Subject, Subscription, catchError, concatMap, filter, finalize, of, race, retry, switchMap, take, throwError, timer, type Observable } from 'rxjs';
-import { SharedStateFailure } from '../run-refresh.js';
+import { StoreFailure } from '../refresh-steps.js';
 import { adoptIfNewer, applyOutcome, isWritten, sameTokens, type SessionContext } from '../session-context.js';
 import { InvalidStoreAnswer, MAX_WRITE_TRIES, reportStoreFailure, type StoreAccess } from './store-access.js';
 import type { SessionState } from '../token-set.js';
+
+/** How many `storeTimeout`s a pending sign-in or sign-out write may outlive `dispose()`. */
+export const PUBLISH_BOUND = 2 * MAX_WRITE_TRIES;
 
 /**
  * Writes this session's sign-ins and sign-outs to the store, one at a time and in order:
@@ -12,38 +15,15 @@ import type { SessionState } from '../token-set.js';
  * the last word (rule 18), never a member's clock. While one is on its way, notices from
  * other members wait: what others wrote before our change reached the store must not undo it.
  */
-export interface StorePublisher {
-  /** Shares a sign-in or sign-out made here. */
-  publish(state: SessionState): void;
-  /** Writes the config's `tokens` into an empty store; adopts what another member wrote first. */
-  publishStart(initial: SessionState): void;
-  /** Emits once no write of this session is pending. */
-  readonly idle$: Observable<unknown>;
-  /** Whether a write of this session is pending. */
-  readonly pending: boolean;
-  /** A change notice from the store. */
-  notice(shared: SessionState): void;
-  /**
-   * Stops, once the writes still on their way have ended (within {@link PUBLISH_BOUND}
-   * `storeTimeout`s): a sign-in or sign-out outlives a `dispose()` right after it. Then `then`.
-   */
-  dispose(then: () => void): void;
-}
-
-/** How many `storeTimeout`s a pending sign-in or sign-out write may outlive `dispose()`. */
-export const PUBLISH_BOUND = 2 * MAX_WRITE_TRIES;
-
-export function createStorePublisher(ctx: SessionContext, access: StoreAccess): StorePublisher {
-  return new Publisher(ctx, access);
-}
-
-class Publisher implements StorePublisher {
+export class StorePublisher {
   private readonly pending$ = new BehaviorSubject(0);
   private readonly publishing = new Subject<SessionState>();
   private readonly subscriptions = new Subscription();
   private deferred: SessionState | undefined;
+  /** Emits once no write of this session is pending. */
   readonly idle$ = this.pending$.pipe(filter((count) => count === 0));
 
+  /** Whether a write of this session is pending. */
   get pending(): boolean {
     return this.pending$.value > 0;
   }
@@ -60,11 +40,13 @@ class Publisher implements StorePublisher {
     this.subscriptions.add(written$.subscribe());
   }
 
+  /** Shares a sign-in or sign-out made here. */
   publish(state: SessionState): void {
     this.pending$.next(this.pending$.value + 1);
     this.publishing.next(state);
   }
 
+  /** Writes the config's `tokens` into an empty store; adopts what another member wrote first. */
   publishStart(initial: SessionState): void {
     this.pending$.next(this.pending$.value + 1);
     const next = { ...initial, generation: 1 };
@@ -96,12 +78,17 @@ class Publisher implements StorePublisher {
     );
   }
 
+  /** A change notice from the store. */
   notice(shared: SessionState): void {
     if (this.access.isOwnWrite(shared)) return;
     if (this.pending$.value === 0) adoptIfNewer(this.ctx, shared);
     else if (shared.generation > (this.deferred?.generation ?? -1)) this.deferred = shared;
   }
 
+  /**
+   * Stops, once the writes still on their way have ended (within {@link PUBLISH_BOUND}
+   * `storeTimeout`s): a sign-in or sign-out outlives a `dispose()` right after it. Then `then`.
+   */
   dispose(then: () => void): void {
     const { storeTimeout, scheduler } = this.ctx.config;
     race(this.idle$, timer(PUBLISH_BOUND * storeTimeout, scheduler))
@@ -137,7 +124,7 @@ class Publisher implements StorePublisher {
   private settle(state: SessionState, next: SessionState, stored: SessionState, tries: number): Observable<unknown> {
     const { ctx } = this;
     const written = isWritten(stored, next);
-    if (!written) return tries < MAX_WRITE_TRIES ? this.publishOnce(state, tries + 1) : throwError(() => new SharedStateFailure('The token store kept refusing the write'));
+    if (!written) return tries < MAX_WRITE_TRIES ? this.publishOnce(state, tries + 1) : throwError(() => new StoreFailure('The token store kept refusing the write'));
     if (ctx.state$.value === state && next.generation !== state.generation) {
       ctx.renumbered.set(state.generation, next.generation);
       ctx.state$.next(next);

@@ -1,14 +1,14 @@
 import { BehaviorSubject, EMPTY, Subscription, catchError, endWith, merge, switchMap, take, timer, type Observable } from 'rxjs';
-import type { RefreshPath } from '../refresh-path.js';
+import type { RefreshSteps } from '../refresh-steps.js';
 import type { SessionContext } from '../session-context.js';
-import { SharedRefresh } from './shared-refresh.js';
+import { LockedRefresh } from './locked-refresh.js';
 import { MAX_WRITE_TRIES, createStoreAccess, reportStoreFailure, type StoreAccess } from './store-access.js';
-import { createStorePublisher, type StorePublisher } from './store-publisher.js';
+import { StorePublisher } from './store-publisher.js';
 import type { SessionState } from '../token-set.js';
 import type { RefreshLock, TokenStore } from '../token-store.js';
 
 /** The store side of a sharing session: its start, its refreshes, its sign-ins and sign-outs. */
-export interface StoreSync extends RefreshPath {
+export interface StoreSync extends RefreshSteps {
   /** Emits `true` once the first read of the store answered, failed or timed out. */
   readonly ready$: Observable<boolean>;
   /** Whether `ready$` has emitted `true`. */
@@ -18,24 +18,22 @@ export interface StoreSync extends RefreshPath {
   dispose(): void;
 }
 
-type FailureReport = (operation: 'read' | 'changes', error: unknown) => void;
-
 /**
  * Connects a session to its {@link TokenStore}: the refresh under the lock
- * (`shared-refresh.ts`), sign-in and sign-out writes and change notices (`store-publisher.ts`),
+ * (`locked-refresh.ts`), sign-in and sign-out writes and change notices (`store-publisher.ts`),
  * and the start from the store's state.
  */
 export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: RefreshLock | undefined): StoreSync {
   const ready$ = new BehaviorSubject(false);
   const subscriptions = new Subscription();
   const access = createStoreAccess(ctx, store, lock);
-  const publisher = createStorePublisher(ctx, access);
-  const shared = new SharedRefresh(ctx, access, publisher.idle$);
+  const publisher = new StorePublisher(ctx, access);
+  const locked = new LockedRefresh(ctx, access, publisher.idle$);
 
   // A store that fails at once (a read that throws, storage the browser denies) fails while
   // createTokenSession runs, before anyone could subscribe to events$: say it after that turn.
   let starting = true;
-  const report: FailureReport = (operation, error) => (starting ? queueMicrotask(() => reportStoreFailure(ctx, operation, error)) : reportStoreFailure(ctx, operation, error));
+  const report = (operation: 'read' | 'changes', error: unknown): void => (starting ? queueMicrotask(() => reportStoreFailure(ctx, operation, error)) : reportStoreFailure(ctx, operation, error));
   const changes$ = access.changes((failure) => report('changes', failure));
   if (changes$) subscriptions.add(changes$.subscribe({ next: (state) => publisher.notice(state), error: (error: unknown) => report('changes', error) }));
   subscriptions.add(startFromStore(ctx, access, publisher, report).subscribe(() => ready$.next(true)));
@@ -46,7 +44,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
     get ready() {
       return ready$.value;
     },
-    refresh: (base, call, phase) => shared.refresh(base, call, phase),
+    refresh: (base, call, phase) => locked.refresh(base, call, phase),
     publish: (state) => publisher.publish(state),
     changePending: () => publisher.pending,
     dispose() {
@@ -56,7 +54,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
       // A sign-in or sign-out still on its way, and a refresh whose token call was sent, go on
       // (each bounded) before the store and the lock close: neither may be lost to a dispose.
       publisher.dispose(() =>
-        shared.whenSettled(() => {
+        locked.whenSettled(() => {
           store.dispose?.();
           lock?.dispose?.();
         }),
@@ -72,7 +70,7 @@ export function createStoreSync(ctx: SessionContext, store: TokenStore, lock: Re
  * config tokens; and each `storeTimeout` without one asks again beside it (a few times), so one
  * lost read does not leave this session apart from the store for good.
  */
-function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: StorePublisher, report: FailureReport): Observable<unknown> {
+function startFromStore(ctx: SessionContext, access: StoreAccess, publisher: StorePublisher, report: (operation: 'read', error: unknown) => void): Observable<unknown> {
   const { scheduler, storeTimeout } = ctx.config;
   const initial = ctx.state$.value;
   const reads = Array.from({ length: MAX_WRITE_TRIES }, (_, i) => (i === 0 ? access.read() : timer(i * storeTimeout, scheduler).pipe(switchMap(() => access.read()))));

@@ -50,14 +50,14 @@ describe('the answers of a store of your own (shareStore)', () => {
         const store: TokenStore = { read: () => timer(5, testScheduler).pipe(map(() => claimed(answer))), write: (next) => of(next) };
         const { s, failures, seen } = session(store, testScheduler);
         flush();
-        expect(failures()).toEqual([{ operation: 'read', message: expect.stringMatching(message), name: 'SharedStateFailure' }]);
+        expect(failures()).toEqual([{ operation: 'read', message: expect.stringMatching(message), name: 'StoreFailure' }]);
         expect(failures()[0]?.message).not.toMatch(/alice-|bob-/);
         expect(s.state).toMatchObject({ tokens: userTokens('alice'), generation: 0 });
         expect(seen).toEqual(['alice-a0']);
       });
     });
 
-    it('inside a refresh: fails it as shared-state and makes no token call', () => {
+    it('inside a refresh: fails it as store-failed and makes no token call', () => {
       testScheduler.run(({ flush }) => {
         let answer: unknown = stateOf(userTokens('alice'), 1);
         const store: TokenStore = { read: () => of(claimed(answer)), write: (next) => of(next) };
@@ -68,7 +68,7 @@ describe('the answers of a store of your own (shareStore)', () => {
         s.refresh$.subscribe({ error: (e: unknown) => (error = e) });
         flush();
         expect(error).toBeInstanceOf(TokenRefreshError);
-        expect(error).toMatchObject({ reason: 'shared-state' });
+        expect(error).toMatchObject({ reason: 'store-failed' });
         expect((error as Error).message).toMatch(/read answered an invalid state: tokens: accessToken must be a non-empty string when present, got number$/);
         expect((error as Error).message).not.toMatch(/alice-|42/);
         expect(calls).toEqual([]);
@@ -155,7 +155,7 @@ describe('the answers of a store of your own (shareStore)', () => {
         s.setTokens(userTokens('bob'));
         flush();
         // Said at each of its tries: a later try that got through would not hide the bad data.
-        const failure = { operation: 'write', name: 'SharedStateFailure', message: "The token store's write answered an invalid state: a session state must be an object, got a string" };
+        const failure = { operation: 'write', name: 'StoreFailure', message: "The token store's write answered an invalid state: a session state must be an object, got a string" };
         expect(failures()).toEqual(Array.from({ length: MAX_WRITE_TRIES }, () => failure));
         expect(s.state.tokens).toEqual(userTokens('bob'));
       });
@@ -191,7 +191,7 @@ describe('the answers of a store of your own (shareStore)', () => {
         const store: TokenStore = { read: () => timer(5, testScheduler).pipe(switchMap(() => throwError(() => down))), write: (next) => of(next) };
         const { failures } = session(store, testScheduler);
         flush();
-        expect(failures()).toEqual([{ operation: 'read', name: 'SharedStateFailure', message: "The token store's read failed: ECONNREFUSED" }]);
+        expect(failures()).toEqual([{ operation: 'read', name: 'StoreFailure', message: "The token store's read failed: ECONNREFUSED" }]);
       });
     });
   });

@@ -541,7 +541,7 @@ describe('hardening: two sessions sharing shareInMemory() (real async)', () => {
   }
 });
 
-// From the bounded waits of issue 8, item 4 and rule 13 (see spec/session/refresh-flight.spec.ts).
+// From the bounded waits of issue 8, item 4 and rule 13 (see spec/session/refreshes.spec.ts).
 describe('hardening: bounded waits', () => {
   useTestScheduler();
 
@@ -555,7 +555,7 @@ describe('hardening: bounded waits', () => {
       return result;
     }
 
-    it('a read that never settles during a refresh: TokenRefreshError reason shared-state at refreshDeadline', () => {
+    it('a read that never settles during a refresh: TokenRefreshError reason store-failed at refreshDeadline', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler);
         const { session: s } = shared(store);
@@ -564,7 +564,7 @@ describe('hardening: bounded waits', () => {
         const waiter = record(() => s.tokenAfterRejection(s.state.generation), start);
         testScheduler.flush();
         expect(waiter.at).toBe(start + 5_000);
-        expect(reasonOf(waiter.error)).toBe('shared-state');
+        expect(reasonOf(waiter.error)).toBe('store-failed');
       });
     });
 
@@ -584,7 +584,7 @@ describe('hardening: bounded waits', () => {
       });
     });
 
-    it('a lock never granted: reason shared-state at refreshDeadline, and the token endpoint is never called', () => {
+    it('a lock never granted: reason store-failed at refreshDeadline, and the token endpoint is never called', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler);
         let calls = 0;
@@ -595,7 +595,7 @@ describe('hardening: bounded waits', () => {
         testScheduler.flush();
         for (const waiter of waiters) {
           expect(waiter.at).toBe(start + 5_000);
-          expect(reasonOf(waiter.error)).toBe('shared-state');
+          expect(reasonOf(waiter.error)).toBe('store-failed');
         }
         expect(calls).toBe(0);
       });

@@ -1,7 +1,7 @@
 import { defer, of, Subject } from 'rxjs';
 import type { SessionState } from '../../../lib/session/token-set.js';
 import { shareStore } from '../../../lib/session/sharing/share-store.js';
-import type { RefreshLock, SharedState, TokenStore } from '../../../lib/session/token-store.js';
+import type { RefreshLock, Share, TokenStore } from '../../../lib/session/token-store.js';
 import { createTabLock } from '../../../lib/tabs/tab-lock.js';
 
 /**
@@ -10,7 +10,7 @@ import { createTabLock } from '../../../lib/tabs/tab-lock.js';
  * holder's BroadcastChannel message arrived before the lock did. Writes still compare and set
  * under a Web Lock, against the same stale copy.
  */
-export function shareNaively(name: string): SharedState & { readonly lock: RefreshLock } {
+export function shareNaively(name: string): Share & { readonly lock: RefreshLock } {
   const prefix = `rx-token-http-naive:${name}`;
   const channel = new BroadcastChannel(prefix);
   const changes = new Subject<SessionState>();

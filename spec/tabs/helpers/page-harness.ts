@@ -2,7 +2,7 @@
 // specs drive with page.evaluate. Runs in Chromium, never in node.
 import { defer, firstValueFrom, from, lastValueFrom, timer, type Subscription } from 'rxjs';
 import { createHttpClient, createTokenSession, oauth2RefreshGrant, type SessionEvent, type TokenSession, type TokenSet } from '../../../lib/index.js';
-import { shareAcrossTabs, type ShareAcrossTabsConfig, type RefreshLock, type SharedState } from '../../../lib/tabs/index.js';
+import { shareAcrossTabs, type ShareAcrossTabsConfig, type RefreshLock, type Share } from '../../../lib/tabs/index.js';
 import { createGenerationLocks, type GenerationLocks } from '../../../lib/tabs/generation-locks.js';
 import type { SessionState } from '../../../lib/index.js';
 import { shareNaively } from './naive-tab-store.js';
@@ -108,7 +108,7 @@ const harness = {
   },
 
   // The store and lock alone, driven directly against their contract.
-  seams: undefined as (SharedState & { readonly lock: RefreshLock }) | undefined,
+  seams: undefined as (Share & { readonly lock: RefreshLock }) | undefined,
   seen: [] as number[],
   open(config: ShareAcrossTabsConfig & { readonly naive?: boolean }): void {
     harness.seams = config.naive ? shareNaively(config.name) : shareAcrossTabs(config);

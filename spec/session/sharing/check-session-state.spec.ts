@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { checkSharedState } from '../../../lib/session/sharing/check-shared-state.js';
+import { checkSessionState } from '../../../lib/session/sharing/check-session-state.js';
 
 const NOW = Date.UTC(2026, 11, 7);
 const valid = { tokens: { accessToken: 'ada-a1', refreshToken: 'ada-r1', expiresAt: NOW + 60_000 }, generation: 4, revoked: false, receivedAt: NOW, change: 'refresh' };
 
-describe('checkSharedState', () => {
+describe('checkSessionState', () => {
   it('answers a copy holding only the fields a session knows, the sign-in it belongs to included', () => {
-    const checked = checkSharedState({ ...valid, note: 'x', __proto__: { revoked: true }, tokens: { ...valid.tokens, scope: 'all' } }, NOW);
+    const checked = checkSessionState({ ...valid, note: 'x', __proto__: { revoked: true }, tokens: { ...valid.tokens, scope: 'all' } }, NOW);
     expect(checked).toEqual(valid);
     expect(Object.keys(checked as object)).toEqual(['tokens', 'generation', 'revoked', 'receivedAt', 'change']);
-    expect(checkSharedState({ ...valid, signIn: 's-1' }, NOW)).toEqual({ ...valid, signIn: 's-1' });
-    expect(checkSharedState({ ...valid, tokens: null, revoked: true, change: 'revoked', generation: 0 }, NOW)).toMatchObject({ tokens: null, generation: 0 });
+    expect(checkSessionState({ ...valid, signIn: 's-1' }, NOW)).toEqual({ ...valid, signIn: 's-1' });
+    expect(checkSessionState({ ...valid, tokens: null, revoked: true, change: 'revoked', generation: 0 }, NOW)).toMatchObject({ tokens: null, generation: 0 });
   });
 
   it.each([
@@ -28,6 +28,6 @@ describe('checkSharedState', () => {
     [[valid], 'a session state must be an object, got an array'],
     [undefined, 'a session state must be an object, got undefined'],
   ])('names what is wrong with %j, never quoting a token', (value, problem) => {
-    expect(checkSharedState(value, NOW)).toBe(problem);
+    expect(checkSessionState(value, NOW)).toBe(problem);
   });
 });

@@ -1,4 +1,4 @@
-// lib/session/sharing/shared-refresh.ts: the refresh under the lock. Once the token call was sent,
+// lib/session/sharing/locked-refresh.ts: the refresh under the lock. Once the token call was sent,
 // its answer is stored before the lock goes, whatever ends the refresh for its waiters.
 import { map, type Observable, of, type SchedulerLike, throwError, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
@@ -285,7 +285,7 @@ describe('shareInMemory: a token call at the server when the refresh is stopped'
   });
 });
 
-// From the bounded waits of issue 8, item 4 (see spec/session/refresh-flight.spec.ts).
+// From the bounded waits of issue 8, item 4 (see spec/session/refreshes.spec.ts).
 describe('hardening: bounded waits', () => {
   useTestScheduler();
 

@@ -1,7 +1,5 @@
 import { BehaviorSubject, catchError, defer, filter, finalize, map, of, race, retry, switchMap, take, tap, throwError, type Observable } from 'rxjs';
-import { outlive } from '../../util/outlive.js';
-import { toNextState, type RefreshPhase } from '../refresh-path.js';
-import { SharedStateFailure } from '../run-refresh.js';
+import { StoreFailure, outlive, toNextState, type RefreshPhase } from '../refresh-steps.js';
 import { applyOutcome, sameTokens, type RefreshOutcome, type SessionContext } from '../session-context.js';
 import { MAX_WRITE_TRIES, type StoreAccess } from './store-access.js';
 import type { SessionState, TokenSet } from '../token-set.js';
@@ -12,7 +10,7 @@ import type { SessionState, TokenSet } from '../token-set.js';
  * fenced by the generation read, before the lock is let go so the next holder reads it.
  * `idle$` emits when no sign-in or sign-out of this session is still on its way to the store.
  */
-export class SharedRefresh {
+export class LockedRefresh {
   // Refreshes in the lock's critical section or waiting for it; after a stop, only those that
   // outlive it (see `refresh`).
   private readonly sections$ = new BehaviorSubject(0);
@@ -64,7 +62,7 @@ export class SharedRefresh {
     return storeTimeout * MAX_WRITE_TRIES + (phase.landed === undefined ? refreshTimeout : 0);
   }
 
-  // A refresh that outlived its flight (its deadline ran out while the token call was out) and
+  // A refresh whose steps outlived it (its deadline ran out while the token call was out) and
   // was stored: the other members adopt it from the store's notice, but this session would ignore
   // the notice as its own write and keep the refresh token it just spent. Take it here too, unless
   // the session moved on (a sign-in, sign-out or dispose: then the store has it for the others only).
@@ -74,7 +72,7 @@ export class SharedRefresh {
     applyOutcome(ctx, outcome);
   }
 
-  /** Runs `then` once no refresh is left that outlived its flight, e.g. to dispose the store after it. */
+  /** Runs `then` once no refresh's steps are left running after it, e.g. to dispose the store after it. */
   whenSettled(then: () => void): void {
     this.sections$.pipe(filter((count) => count === 0), take(1)).subscribe(then);
   }
@@ -100,7 +98,7 @@ export class SharedRefresh {
     phase.landed = { state: next, kind, unstored: true };
     return this.writeRefreshed(base, next, expected).pipe(
       // The old refresh token is spent: keep the answer even when the store cannot take it now.
-      catchError((error: unknown) => (error instanceof SharedStateFailure ? of<RefreshOutcome>({ state: next, kind, unstored: true }) : throwError(() => error))),
+      catchError((error: unknown) => (error instanceof StoreFailure ? of<RefreshOutcome>({ state: next, kind, unstored: true }) : throwError(() => error))),
     );
   }
 

@@ -10,7 +10,7 @@ const CHANGES: readonly unknown[] = ['sign-in', 'sign-out', 'refresh', 'revoked'
  * the same checks as a token response, or a description of the first problem, which names the
  * field and never quotes a token.
  */
-export function checkSharedState(value: unknown, now: number): SessionState | string {
+export function checkSessionState(value: unknown, now: number): SessionState | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `a session state must be an object, got ${describe(value)}`;
   const { tokens, generation, revoked, receivedAt, change, signIn } = value as Record<string, unknown>;
   if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 0) {
