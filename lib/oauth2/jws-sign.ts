@@ -4,8 +4,8 @@
  * (the authorization server does it; the specs check our output with jose).
  */
 
-/** The JWS algorithms a client assertion may be signed with, and the WebCrypto parameters of each. */
-const ALGORITHMS = {
+/** The JWS algorithms a client assertion (or a DPoP proof) may be signed with, and the WebCrypto parameters of each. */
+export const ALGORITHMS = {
   ES256: { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
   ES384: { name: 'ECDSA', namedCurve: 'P-384', hash: 'SHA-384' },
   ES512: { name: 'ECDSA', namedCurve: 'P-521', hash: 'SHA-512' },
@@ -56,7 +56,8 @@ export async function signJws(key: CryptoKey, alg: JwsAlgorithm, header: Record<
   return `${input}.${base64url(new Uint8Array(signature))}`;
 }
 
-function base64url(data: string | Uint8Array): string {
+/** base64url without padding (RFC 7515 §2), of a string's UTF-8 bytes or of bytes. */
+export function base64url(data: string | Uint8Array): string {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);

@@ -19,10 +19,10 @@ const LAYERS: readonly (readonly string[])[] = [
   ['oauth2'],
   ['auth'],
   ['pipeline'],
-  ['client', 'angular', 'testing', 'tabs', 'redis'],
+  ['client', 'angular', 'testing', 'tabs', 'redis', 'dpop'],
 ];
 /** Adapters the core (everything else, lib/index.ts included) must never import. */
-const OPTIONAL = new Set(['angular', 'testing', 'tabs', 'redis']);
+const OPTIONAL = new Set(['angular', 'testing', 'tabs', 'redis', 'dpop']);
 /** Public entries: lib/index.ts is the core's; each adapter's index.ts belongs to its folder. */
 const ROOT_ENTRY = 'index.ts';
 

@@ -21,6 +21,7 @@ const ENTRIES: Record<string, string> = {
   'rx-token-http/angular': 'lib/angular/index.ts',
   'rx-token-http/tabs': 'lib/tabs/index.ts',
   'rx-token-http/redis': 'lib/redis/index.ts',
+  'rx-token-http/dpop': 'lib/dpop/index.ts',
 };
 const STAND_INS = 'spec/docs/tsdoc-stand-ins';
 /** The stand-ins of a folder of lib/, besides common.ts. */
