@@ -240,7 +240,7 @@ describe('every guide (docs/*.md) and the README', () => {
       .filter((file) => file.endsWith('.md'))
       .map((file) => `docs/${file}`),
   ];
-  const ENTRIES = ['', '/testing', '/angular', '/tabs', '/redis'];
+  const ENTRIES = ['', '/testing', '/angular', '/tabs', '/redis', '/dpop'];
   const exported = new Map(ENTRIES.map((entry) => [`rx-token-http${entry}`, exportedNames(`lib${entry}/index.ts`)]));
   const allExported = new Set([...exported.values()].flatMap((names) => [...names]));
 

@@ -23,15 +23,18 @@ describe('the DPoP building blocks against oidc-provider (nonces required)', { t
   /** One refresh_token grant with a fresh proof of `key`, carrying the nonce the memory knows. */
   async function refreshGrant(key: DpopKey, nonces: DpopNonces, refreshToken: string): Promise<Answer> {
     const url = provider.tokenUrl;
+    const clientId = CLIENTS.public.clientId;
+    // docs/dpop.md shows the lines from here to `challenge`.
     const proof = await createDpopProof(key, { method: 'POST', url, nonce: nonces.nonceFor('authorization', url) });
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENTS.public.clientId }),
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
     });
     nonces.learn('authorization', url, response.headers);
-    const body = (await response.json()) as Answer['body'];
-    return { status: response.status, body, challenge: isNonceChallenge({ status: response.status, headers: response.headers, oauthError: body.error }) };
+    const body = (await response.json()) as { error?: string };
+    const challenge = isNonceChallenge({ status: response.status, headers: response.headers, oauthError: body.error });
+    return { status: response.status, body: body as Answer['body'], challenge };
   }
 
   /** The grant, sent once more when the answer is a nonce challenge (and only once). */
