@@ -71,7 +71,14 @@ export function createDpopKeyStore(config: DpopKeyStoreConfig = {}): DpopKeyStor
       (db) =>
         new Promise<T>((resolve, reject) => {
           let value: T;
-          const tx = db.transaction(STORE, mode);
+          let tx: IDBTransaction;
+          try {
+            tx = db.transaction(STORE, mode);
+          } catch (cause) {
+            // A database of that name made by other code, without our object store.
+            db.close();
+            return reject(new DpopKeyError('unavailable', `${where}: the IndexedDB database has no "${STORE}" store`, { cause }));
+          }
           work(tx.objectStore(STORE), (v) => (value = v));
           tx.oncomplete = () => (db.close(), resolve(value));
           tx.onerror = tx.onabort = () => (db.close(), reject(new DpopKeyError('unavailable', `${where}: IndexedDB failed`, { cause: tx.error })));

@@ -1,3 +1,4 @@
+import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createDpopKeyStore } from '../../lib/dpop/dpop-key-store.js';
 import { DpopKeyError } from '../../lib/dpop/dpop-key-error.js';
@@ -47,6 +48,50 @@ describe.skipIf(skipBrowserSpecs)('createDpopKeyStore in Chromium (IndexedDB)', 
       expect([...thumbprints][0]).toMatch(/^[\w-]{43}$/);
       // Another id is another key.
       expect(await loadKey(a, 'other')).not.toMatchObject({ thumbprint: [...thumbprints][0] });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("signs proofs in the page with the stored key that jose verifies, the header's jwk having the key's thumbprint", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await openPage(context);
+      const { thumbprint } = (await loadKey(page, 'dave')) as { thumbprint: string };
+      await page.reload();
+      const proof = await page.evaluate(async () => {
+        const lib = (globalThis as unknown as { dpop: typeof import('../../lib/dpop/index.js') }).dpop;
+        const key = await lib.createDpopKeyStore({ id: 'dave' }).load({ create: false });
+        return lib.createDpopProof(key, { method: 'GET', url: 'https://api.example.com/orders?x=1', accessToken: 'at-1' });
+      });
+      const { payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] });
+      expect(payload).toMatchObject({ htm: 'GET', htu: 'https://api.example.com/orders' });
+      expect(await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk as JWK, 'sha256')).toBe(thumbprint);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says a database of that name made by other code is unavailable, with a typed error', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await openPage(context);
+      const answer = await page.evaluate(async () => {
+        await new Promise<void>((resolve) => {
+          const open = indexedDB.open('someone-elses', 1);
+          open.onupgradeneeded = () => open.result.createObjectStore('other');
+          open.onsuccess = () => (open.result.close(), resolve());
+        });
+        const lib = (globalThis as unknown as { dpop: typeof import('../../lib/dpop/index.js') }).dpop;
+        return lib
+          .createDpopKeyStore({ database: 'someone-elses' })
+          .load()
+          .then(
+            () => 'loaded',
+            (e: { name: string; reason: string }) => `${e.name} ${e.reason}`,
+          );
+      });
+      expect(answer).toBe('DpopKeyError unavailable');
     } finally {
       await context.close();
     }
