@@ -51,49 +51,17 @@ export function createDpopKeyStore(config: DpopKeyStoreConfig = {}): DpopKeyStor
   if (typeof database !== 'string' || database === '') throw new TypeError('createDpopKeyStore: database must be a non-empty string');
   if (typeof id !== 'string' || id === '') throw new TypeError('createDpopKeyStore: id must be a non-empty string');
   if (!isJwsAlgorithm(algorithm)) throw new TypeError('createDpopKeyStore: algorithm must be a JWS algorithm such as ES256');
-  const where = `the DPoP key "${id}" in IndexedDB "${database}"`;
-
-  const open = (): Promise<IDBDatabase> => {
-    const factory = config.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    if (factory === undefined) return Promise.reject(new DpopKeyError('unavailable', `${where}: there is no IndexedDB here (a browser keeps the key; elsewhere pass the key to the session)`));
-    return new Promise<IDBDatabase>((resolve, reject) => {
-      const request = factory.open(database, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(new DpopKeyError('unavailable', `${where}: IndexedDB would not open`, { cause: request.error }));
-    });
-  };
-
-  // One transaction; `decide` runs in a request callback, so a read and the write it leads to are
-  // one step for IndexedDB, which orders the read-write transactions of every tab.
-  const transact = <T>(mode: IDBTransactionMode, work: (store: IDBObjectStore, done: (value: T) => void) => void): Promise<T> =>
-    open().then(
-      (db) =>
-        new Promise<T>((resolve, reject) => {
-          let value: T;
-          let tx: IDBTransaction;
-          try {
-            tx = db.transaction(STORE, mode);
-          } catch (cause) {
-            // A database of that name made by other code, without our object store.
-            db.close();
-            return reject(new DpopKeyError('unavailable', `${where}: the IndexedDB database has no "${STORE}" store`, { cause }));
-          }
-          work(tx.objectStore(STORE), (v) => (value = v));
-          tx.oncomplete = () => (db.close(), resolve(value));
-          tx.onerror = tx.onabort = () => (db.close(), reject(new DpopKeyError('unavailable', `${where}: IndexedDB failed`, { cause: tx.error })));
-        }),
-    );
+  const place: Place = { database, where: `the DPoP key "${id}" in IndexedDB "${database}"`, factory: config.indexedDB };
 
   const read = (): Promise<unknown> =>
-    transact<unknown>('readonly', (store, done) => {
+    transact<unknown>(place, 'readonly', (store, done) => {
       const request = store.get(id);
       request.onsuccess = () => done(request.result);
     });
 
   // Stores `candidate` unless another tab stored a key first; answers the key that is stored.
   const storeFirst = (candidate: StoredKey): Promise<unknown> =>
-    transact<unknown>('readwrite', (store, done) => {
+    transact<unknown>(place, 'readwrite', (store, done) => {
       const request = store.get(id);
       request.onsuccess = () => {
         if (request.result !== undefined) return done(request.result);
@@ -102,26 +70,63 @@ export function createDpopKeyStore(config: DpopKeyStoreConfig = {}): DpopKeyStor
       };
     });
 
-  const usable = async (stored: unknown): Promise<DpopKey> => {
-    const { privateKey, publicKey, algorithm: storedAlgorithm } = (stored ?? {}) as Partial<StoredKey>;
-    if (!isJwsAlgorithm(storedAlgorithm) || privateKey === undefined || publicKey === undefined) throw new DpopKeyError('unreadable', `${where} is not a key pair`);
-    return dpopKeyOfPair({ privateKey, publicKey }, storedAlgorithm).catch((cause: unknown) => {
-      throw new DpopKeyError('unreadable', `${where} is not a usable ${storedAlgorithm} key pair`, { cause });
-    });
-  };
-
   return {
     load: async ({ create = true } = {}) => {
       const stored = await read();
-      if (stored !== undefined) return usable(stored);
-      if (!create) throw new DpopKeyError('lost', `${where} is gone: tokens bound to it cannot be used or refreshed; sign in again`);
-      return usable(await storeFirst({ ...(await generateKeyPair(algorithm)), algorithm }));
+      if (stored !== undefined) return usable(place, stored);
+      if (!create) throw new DpopKeyError('lost', `${place.where} is gone: tokens bound to it cannot be used or refreshed; sign in again`);
+      return usable(place, await storeFirst({ ...(await generateKeyPair(algorithm)), algorithm }));
     },
     forget: () =>
-      transact<void>('readwrite', (store, done) => {
+      transact<void>(place, 'readwrite', (store, done) => {
         store.delete(id);
         done();
       }),
   };
 }
 
+/** Where a key store's keys are: the database, its factory, and how messages name the key. */
+interface Place {
+  readonly database: string;
+  readonly where: string;
+  readonly factory: IDBFactory | undefined;
+}
+
+function open({ database, where, factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB }: Place): Promise<IDBDatabase> {
+  if (factory === undefined) return Promise.reject(new DpopKeyError('unavailable', `${where}: there is no IndexedDB here (a browser keeps the key; elsewhere pass the key to the session)`));
+  return new Promise<IDBDatabase>((resolve, reject) => {
+    const request = factory.open(database, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(new DpopKeyError('unavailable', `${where}: IndexedDB would not open`, { cause: request.error }));
+  });
+}
+
+// One transaction; `work` runs its requests' callbacks inside it, so a read and the write it leads
+// to are one step for IndexedDB, which orders the read-write transactions of every tab.
+async function transact<T>(place: Place, mode: IDBTransactionMode, work: (store: IDBObjectStore, done: (value: T) => void) => void): Promise<T> {
+  const db = await open(place);
+  return new Promise<T>((resolve, reject) => {
+    let value: T;
+    let tx: IDBTransaction;
+    try {
+      tx = db.transaction(STORE, mode);
+    } catch (cause) {
+      // A database of that name made by other code, without our object store.
+      db.close();
+      return reject(new DpopKeyError('unavailable', `${place.where}: the IndexedDB database has no "${STORE}" store`, { cause }));
+    }
+    work(tx.objectStore(STORE), (v) => (value = v));
+    tx.oncomplete = () => (db.close(), resolve(value));
+    tx.onerror = tx.onabort = () => (db.close(), reject(new DpopKeyError('unavailable', `${place.where}: IndexedDB failed`, { cause: tx.error })));
+  });
+}
+
+// A stored value made whole again, checked as a supplied key pair is; anything else is unreadable.
+async function usable({ where }: Place, stored: unknown): Promise<DpopKey> {
+  const { privateKey, publicKey, algorithm } = (stored ?? {}) as Partial<StoredKey>;
+  if (!isJwsAlgorithm(algorithm) || privateKey === undefined || publicKey === undefined) throw new DpopKeyError('unreadable', `${where} is not a key pair`);
+  return dpopKeyOfPair({ privateKey, publicKey }, algorithm).catch((cause: unknown) => {
+    throw new DpopKeyError('unreadable', `${where} is not a usable ${algorithm} key pair`, { cause });
+  });
+}
