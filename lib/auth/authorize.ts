@@ -48,13 +48,13 @@ const firstToken = take<CurrentToken>(1);
 export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
   // `config`'s methods are called on it: the pipeline passes an object of its own per request.
   const isRejection = config.isRejection ?? isTokenRejection;
-  return access.currentToken().pipe(
+  return access.token().pipe(
     firstToken,
     switchMap((sent) =>
       sendHeld(pin, send, sent).pipe(
         catchError((error: unknown) => {
           if (sent.accessToken === null || !isRejection(error) || (config.mayRetry && !config.mayRetry())) return throwError(() => error);
-          return access.tokenAfterRejection(sent.generation).pipe(
+          return access.token(sent.generation).pipe(
             switchMap((fresh) => {
               const refused = pin.refusal(fresh);
               if (refused) return throwError(() => refused);

@@ -10,7 +10,7 @@ import type { SessionState } from './token-set.js';
 
 /**
  * The protocol side of a session, what requests use. A request with a valid token is the hot
- * path: once the store (if any) has been read, `currentToken()` answers in the subscribe call
+ * path: once the store (if any) has been read, `token()` answers in the subscribe call
  * itself, with no operator.
  */
 export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined): TokenAccess {
@@ -24,7 +24,7 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
     .subscribe({ next: () => revoked.next(), complete: () => revoked.complete() });
 
   const { scheduler, skew } = ctx.config;
-  // What currentToken() emits at once: no store read pending, the session usable, no refresh first.
+  // What token() emits at once: no store read pending, the session usable, no refresh first.
   // Worked out once per state (and per sign-in alias learnt), so that a request with a valid
   // token, the hot path, costs one look at the clock.
   let known: { state: SessionState; aliases: number; token: CurrentToken; refreshFrom: number } | undefined;
@@ -38,16 +38,20 @@ export function createSessionAccess(ctx: SessionContext, flights: RefreshFlights
     return scheduler.now() < known.refreshFrom ? known.token : undefined;
   };
   return {
-    currentToken: tokenLater(ctx, flights, sync, tokenNow),
-    tokenAfterRejection: (generation) => tokenAfterRejection(ctx, flights, generation),
+    token: tokenOf(tokenLater(ctx, flights, sync, tokenNow), ctx, flights),
     report: (event) => ctx.events.next(event),
     // Emits at once for a session revoked already, like the state it watches.
     revoked$: new Observable<void>((subscriber) => (ctx.state$.value.revoked ? subscriber.next() : revoked.subscribe(subscriber))),
   };
 }
 
+// {@link TokenAccess.token}: the token to send now, or the one after a rejected generation.
+function tokenOf(now: () => Observable<CurrentToken>, ctx: SessionContext, flights: RefreshFlights): (rejected?: number) => Observable<CurrentToken> {
+  return (rejected) => (rejected === undefined ? now() : tokenAfterRejection(ctx, flights, rejected));
+}
+
 /**
- * {@link TokenAccess.currentToken}, after the first read of the store (bounded by its timeout):
+ * {@link TokenAccess.token} without a rejection, after the first read of the store (bounded by its timeout):
  * `tokenNow()` when it can answer, else the session's error or the refresh to wait for.
  */
 function tokenLater(ctx: SessionContext, flights: RefreshFlights, sync: StoreSync | undefined, tokenNow: () => CurrentToken | undefined): () => Observable<CurrentToken> {
@@ -75,7 +79,7 @@ function tokenLater(ctx: SessionContext, flights: RefreshFlights, sync: StoreSyn
   };
 }
 
-/** {@link TokenAccess.tokenAfterRejection}: the one refresh of `generation`, or the token to retry with at once. */
+/** {@link TokenAccess.token} after a rejection of `generation`: the one refresh of `generation`, or the token to retry with at once. */
 function tokenAfterRejection(ctx: SessionContext, flights: RefreshFlights, generation: number): Observable<CurrentToken> {
   return new Observable<CurrentToken>((subscriber) => {
     const stopped = stoppedError(ctx);

@@ -19,8 +19,7 @@ function access(first: string, next = 'fresh-token'): TokenAccess & { refreshes:
   const self = {
     refreshes: 0,
     events,
-    currentToken: (): Observable<CurrentToken> => of({ accessToken: first, generation: 1 }),
-    tokenAfterRejection: (): Observable<CurrentToken> => (self.refreshes++, of({ accessToken: next, generation: 2 })),
+    token: (rejected?: number): Observable<CurrentToken> => (rejected === undefined ? of({ accessToken: first, generation: 1 }) : (self.refreshes++, of({ accessToken: next, generation: 2 }))),
     report: (event: RequestRetriedEvent) => void events.push(event),
     revoked$: NEVER,
   };

@@ -12,8 +12,7 @@ const URL = 'https://api.test/items';
 function reporting(): { access: TokenAccess; events: RequestRetriedEvent[] } {
   const events: RequestRetriedEvent[] = [];
   const access: TokenAccess = {
-    currentToken: () => of({ accessToken: 'token', generation: 1 }),
-    tokenAfterRejection: () => of({ accessToken: 'token', generation: 1 }),
+    token: () => of({ accessToken: 'token', generation: 1 }),
     report: (event) => events.push(event),
     revoked$: of(),
   };

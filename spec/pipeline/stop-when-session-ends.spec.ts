@@ -15,8 +15,7 @@ function revocableAccess() {
   let watchers = 0;
   let subscriptions = 0;
   const access: TokenAccess = {
-    currentToken: () => of<CurrentToken>({ accessToken: 'token', generation: 1 }),
-    tokenAfterRejection: () => of<CurrentToken>({ accessToken: 'token', generation: 1 }),
+    token: () => of<CurrentToken>({ accessToken: 'token', generation: 1 }),
     report: () => undefined,
     revoked$: new Observable<void>((subscriber) => {
       subscriptions++;
@@ -113,8 +112,7 @@ describe("a session's revoked$ in the pipeline", () => {
     const session = createTokenSession({ tokens, refresh: () => throwError(() => new TokenRevokedError()), refreshAhead: false });
     const counts = { added: 0, removed: 0 };
     const access: TokenAccess = {
-      currentToken: () => session.currentToken(),
-      tokenAfterRejection: (generation) => session.tokenAfterRejection(generation),
+      token: (rejected) => session.token(rejected),
       report: (event) => session.report(event),
       revoked$: new Observable<void>((subscriber) => {
         counts.added++;

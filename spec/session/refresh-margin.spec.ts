@@ -13,7 +13,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('--(t|)', { t: { ...t1, expiresAt: 100_000 } });
         const { session: s } = session({ tokens: { ...t0, expiresAt: 60_000 }, skew: 30_000, refresh: () => endpoint });
         // 60 s life: the margin is a quarter of it, 15 s, not the 30 s skew.
-        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.currentToken())));
+        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.token())));
         expectObservable(at(44_999)).toBe('44999ms a', { a: 'access-0' });
         expectObservable(at(45_000)).toBe('45002ms b', { b: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('45000ms ^-!');
@@ -23,7 +23,7 @@ describe('createTokenSession', () => {
     it('uses the whole skew when it is a small share of a long life', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const { session: s } = session({ tokens: { ...t0, expiresAt: 3_600_000 }, skew: 30_000, refresh: () => cold('-(t|)', { t: t1 }) });
-        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.currentToken())));
+        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.token())));
         expectObservable(at(3_569_999)).toBe('3569999ms a', { a: 'access-0' });
         expectObservable(at(3_570_000)).toBe('3570001ms b', { b: 'access-1' });
       });
@@ -37,7 +37,7 @@ describe('createTokenSession', () => {
           refreshRetry: { maxRetries: 0 },
           refresh: () => cold('-#', undefined, network),
         });
-        const at = testScheduler.createColdObservable('90000ms x').pipe(mergeMap(() => token(s.currentToken())));
+        const at = testScheduler.createColdObservable('90000ms x').pipe(mergeMap(() => token(s.token())));
         expectObservable(at).toBe('90001ms a', { a: 'access-0' });
       });
     });
@@ -46,7 +46,7 @@ describe('createTokenSession', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const endpoint = cold('-(t|)', { t: t1 });
         const { session: s } = session({ tokens: { accessToken: 'only', expiresAt: 10 }, refresh: () => endpoint });
-        expectObservable(token(s.currentToken())).toBe('(a|)', { a: 'only' });
+        expectObservable(token(s.token())).toBe('(a|)', { a: 'only' });
         expectSubscriptions(endpoint.subscriptions).toBe([]);
       });
     });
