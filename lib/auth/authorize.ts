@@ -9,7 +9,7 @@ export interface AuthorizeConfig {
   /** Which errors mean the token was rejected. @default isTokenRejection */
   readonly isRejection?: (error: unknown) => boolean;
   /**
-   * Whether a rejection may still be answered with a fresh token. The request pipeline uses it to
+   * Whether a rejection may still be answered with a fresh token. The request path uses it to
    * give a request ONE such retry across all its transient retries (rule 7).
    * @default always: one retry per subscription
    */
@@ -40,13 +40,13 @@ export function authorize<T>(access: TokenAccess, send: (accessToken: string | n
 const firstToken = take<CurrentToken>(1);
 
 /**
- * One attempt of {@link authorize}, held to `pin` (rule 18): the request pipeline passes the pin
+ * One attempt of {@link authorize}, held to `pin` (rule 18): the request path passes the pin
  * of the whole request, so that no transient retry sends another sign-in's token either.
  * The current token (rule 5), one send; on a rejection, a `switchMap` onto the session's one
  * refresh of the generation sent (rules 1, 2), then one send more.
  */
 export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
-  // `config`'s methods are called on it: the pipeline passes an object of its own per request.
+  // `config`'s methods are called on it: the request path passes an object of its own per request.
   const isRejection = config.isRejection ?? isTokenRejection;
   return access.token().pipe(
     firstToken,

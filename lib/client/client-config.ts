@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { createOriginAllowList, originOf, type OriginAllowList } from '../pipeline/origin-allow-list.js';
+import { createOriginAllowList, originOf, type OriginAllowList } from '../request/origin-allow-list.js';
 import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { RetryOption } from '../retry/retry-option.js';

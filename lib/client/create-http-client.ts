@@ -1,6 +1,6 @@
 import { Observable, map } from 'rxjs';
-import type { PipelineRequest } from '../pipeline/pipeline-request.js';
-import { createRequestPipeline, type RequestPipeline } from '../pipeline/request-pipeline.js';
+import type { OutgoingRequest } from '../request/outgoing-request.js';
+import { createRequestPath, type RequestPath } from '../request/request-path.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
@@ -24,10 +24,10 @@ export type { HttpClientConfig } from './client-config.js';
  */
 export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   const resolved = resolveClientConfig(config);
-  const pipeline = createRequestPipeline({ access: resolved.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
-  const send = sendThrough(pipeline, resolved);
+  const path = createRequestPath({ access: resolved.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
+  const send = sendThrough(path, resolved);
   const interceptors = config.interceptors ?? [];
-  // With interceptors, each sees the whole ApiResponse; without, the call runs the pipeline itself.
+  // With interceptors, each sees the whole ApiResponse; without, the call runs the request path itself.
   const handler =
     interceptors.length === 0
       ? undefined
@@ -46,18 +46,18 @@ export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   return client as RxHttpClient;
 }
 
-/** One ApiRequest through the pipeline: the checked response, or its body unless `whole`. */
+/** One ApiRequest through the request path: the checked response, or its body unless `whole`. */
 type SendRequest = (request: ApiRequest, whole: boolean) => Observable<unknown>;
 
-// The adapter: an ApiRequest through the shared pipeline, each attempt over the transport, each
+// The adapter: an ApiRequest through the shared request path, each attempt over the transport, each
 // response through checkStatus (inside the attempt: a 401 is the error a rejection is seen in).
-function sendThrough(pipeline: RequestPipeline, resolved: ResolvedClientConfig): SendRequest {
+function sendThrough(path: RequestPath, resolved: ResolvedClientConfig): SendRequest {
   const { defaults, transport } = resolved;
   return (request, whole) => {
     const check = whole ? (response: ApiResponse<unknown>) => checkStatus(request, response) : (response: ApiResponse<unknown>) => checkStatus(request, response).body;
     const attempt = (authorization: string | null): Observable<unknown> =>
       transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } }).pipe(map(check));
-    return pipeline(pipelineRequest(request, defaults, resolved.retry), attempt);
+    return path(outgoingRequest(request, defaults, resolved.retry), attempt);
   };
 }
 
@@ -81,7 +81,7 @@ function caller(send: SendRequest, handler: RequestHandler | undefined, defaults
 }
 
 // `clientRetry` is the client's own policy object: requests that keep it share one retry operator.
-function pipelineRequest(request: ApiRequest, defaults: RequestDefaults, clientRetry: RetryBackoffConfig): PipelineRequest {
+function outgoingRequest(request: ApiRequest, defaults: RequestDefaults, clientRetry: RetryBackoffConfig): OutgoingRequest {
   const idempotent = mayRetryTransient(request.method, 'idempotency-key' in request.headers, request.idempotent);
   // A per-request policy refines the client's: `{ maxRetries: 5 }` keeps the client's delays.
   const retry = !idempotent ? undefined : request.retry === defaults.retry ? clientRetry : mergeRetry(clientRetry, request.retry);

@@ -31,7 +31,7 @@ export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperat
   });
 }
 
-/** {@link retryBackoff} as a decision, for code that runs its own retry loop (the request pipeline). */
+/** {@link retryBackoff} as a decision, for code that runs its own retry loop (the request path). */
 export interface BackoffPolicy {
   readonly maxRetries: number;
   readonly scheduler: SchedulerLike;

@@ -93,7 +93,7 @@ function tokenAfterRejection(ctx: SessionContext, flights: RefreshFlights, gener
 }
 
 // Rule 18: a sign-in while a request waits for the refresh answers it at once with the new
-// sign-in's token, which the pipeline refuses to send; the refresh goes on for the store (rule 3).
+// sign-in's token, which the request path refuses to send; the refresh goes on for the store (rule 3).
 // A sign-out stops the refresh first, so its waiters keep the reason `signed-out`.
 function signInChange(ctx: SessionContext, base: SessionState): Observable<CurrentToken> {
   const signIn = signInOf(ctx, base);
@@ -114,7 +114,7 @@ export function stoppedError(ctx: SessionContext): Error | undefined {
 // After a 401 for the token of generation `sent`: the token to retry with when no refresh is needed.
 function answerWithoutRefresh(ctx: SessionContext, current: SessionState, sent: number): CurrentToken | undefined {
   // A late 401 (rule 2): the session moved on while the request was out; retry with the new token
-  // (the pipeline refuses it when it belongs to another sign-in, rule 18).
+  // (the request path refuses it when it belongs to another sign-in, rule 18).
   if (current.generation !== sent || !current.tokens) return currentOf(ctx, current);
   // Nothing to refresh with: the caller's 401 stands.
   if (current.tokens.refreshToken === undefined) return { accessToken: null, generation: current.generation };

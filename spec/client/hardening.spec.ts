@@ -13,7 +13,7 @@ import { errorOf } from '../helpers/outcomes.js';
 const BASE = 'https://api.example.test/v1';
 const SECRET = 'sEcReT-9f3a';
 
-/** A TokenAccess that hands out fixed tokens and counts refreshes: only the pipeline is under test. */
+/** A TokenAccess that hands out fixed tokens and counts refreshes: only the request path is under test. */
 function access(first: string, next = 'fresh-token'): TokenAccess & { refreshes: number; events: RequestRetriedEvent[] } {
   const events: RequestRetriedEvent[] = [];
   const self = {

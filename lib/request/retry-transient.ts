@@ -6,9 +6,9 @@ import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js
 import type { TokenAccess } from '../session/token-access.js';
 
 /**
- * {@link retryBackoff} as the request pipeline runs it (rules 6, 8): `config` is the request's,
+ * {@link retryBackoff} as the request path runs it (rules 6, 8): `config` is the request's,
  * already merged and checked for idempotency. Each retry is a `request-retried` event through
- * `access.report`; the waits run on the config's scheduler, else `scheduler` (the pipeline's). A
+ * `access.report`; the waits run on the config's scheduler, else `scheduler` (the request path's). A
  * request that the sign-in pin refused (rule 18) is never retried, whatever a custom
  * `shouldRetry` says. Like `retryBackoff`, it checks `config` when built: build it once per config.
  */
