@@ -1,8 +1,8 @@
 import { Observable, map } from 'rxjs';
 import type { OutgoingRequest } from '../request/outgoing-request.js';
-import { createRequestPath, type RequestPath } from '../request/request-path.js';
+import { createRequestPath, mayRetryTransient, type RequestPath } from '../request/request-path.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
-import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
+import { mergeRetry } from '../retry/retry-policy.js';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { checkStatus } from '../transport/check-status.js';
 import { buildRequest, type RequestDefaults } from './build-request.js';

@@ -75,6 +75,19 @@ class OneRefresh implements AuthorizeConfig {
   }
 }
 
+// RFC 9110 §9.2.2; POST and PATCH only with an Idempotency-Key or the caller's word.
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * Whether a request may be sent again after a transient error (rule 8): an idempotent
+ * method, an `Idempotency-Key` header, or the caller's explicit opt-in. Adapters ask it to
+ * build {@link OutgoingRequest.retry}.
+ */
+export function mayRetryTransient(method: string, hasIdempotencyKey: boolean, optedIn = false): boolean {
+  // The client and Angular pass methods upper-cased already: no new string per request for them.
+  return optedIn || hasIdempotencyKey || IDEMPOTENT_METHODS.has(method) || IDEMPOTENT_METHODS.has(method.toUpperCase());
+}
+
 // One retryTransient per config object: the requests that keep the client's config share it
 // (an operator holds no state of its own; each subscription has its own count).
 function retryPerConfig(access: TokenAccess | undefined, scheduler: SchedulerLike): <T>(config: RetryBackoffConfig | undefined) => MonoTypeOperatorFunction<T> {

@@ -2,7 +2,7 @@ import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
 import { RequestError } from '../errors/request-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
-import { retryBackoff, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { retryChecked, type RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { TokenAccess } from '../session/token-access.js';
 
 /**
@@ -10,11 +10,11 @@ import type { TokenAccess } from '../session/token-access.js';
  * already merged and checked for idempotency. Each retry is a `request-retried` event through
  * `access.report`; the waits run on the config's scheduler, else `scheduler` (the request path's). A
  * request that the sign-in pin refused (rule 18) is never retried, whatever a custom
- * `shouldRetry` says. Like `retryBackoff`, it checks `config` when built: build it once per config.
+ * `shouldRetry` says. `config` was checked where it was given (client, request, Angular options).
  */
 export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAccess | undefined, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
   const { shouldRetry = isTransientError, onRetry } = config;
-  return retryBackoff<T>({
+  return retryChecked<T>({
     ...config,
     scheduler: config.scheduler ?? scheduler,
     shouldRetry: (error, attempt) => !(error instanceof TokenRefreshError && error.reason === 'sign-in-changed') && shouldRetry(error, attempt),

@@ -4,7 +4,7 @@ import { NetworkError } from '../errors/network-error.js';
 import { RequestTimeoutError } from '../errors/request-timeout-error.js';
 import { TokenRefreshError, type TokenRefreshFailure } from '../errors/token-refresh-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
-import { retryBackoff } from '../retry/retry-backoff.js';
+import { retryChecked } from '../retry/retry-backoff.js';
 import { normalizeTokenSet } from './normalize-token-set.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import type { TokenSet } from './token-set.js';
@@ -28,7 +28,8 @@ export function runRefresh(refreshToken: string, config: ResolvedSessionConfig, 
       if (typeof next !== 'string') return next;
       throw new TokenRefreshError(`The token response is malformed: ${next}`, { reason: 'invalid-response' });
     }),
-    retryBackoff({ ...config.refreshRetry, shouldRetry: (error) => mayRetry() && isTransientError(error), scheduler }),
+    // refreshRetry was checked with the session's config.
+    retryChecked({ ...config.refreshRetry, shouldRetry: (error) => mayRetry() && isTransientError(error), scheduler }),
   );
 }
 
