@@ -1,20 +1,24 @@
-import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
+import { Observable, Subscriber, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { RequestError } from '../errors/request-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
-import { retryChecked, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { backoffPolicy, type BackoffPolicy, type RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { TokenAccess } from '../session/token-access.js';
 
 /**
  * {@link retryBackoff} as the request path runs it (rules 6, 8): `config` is the request's,
- * already merged and checked for idempotency. Each retry is a `request-retried` event through
- * `access.report`; the waits run on the config's scheduler, else `scheduler` (the request path's). A
- * request that the sign-in pin refused (rule 18) is never retried, whatever a custom
- * `shouldRetry` says. `config` was checked where it was given (client, request, Angular options).
+ * already merged and checked for idempotency (it was checked where it was given: client,
+ * request, Angular options). Each retry is a `request-retried` event through `access.report`;
+ * the waits run on the config's scheduler, else `scheduler` (the request path's). A request that
+ * the sign-in pin refused (rule 18) is never retried, whatever a custom `shouldRetry` says.
+ *
+ * The same decisions as `retryBackoff` (its {@link BackoffPolicy}), with the resubscribing
+ * written out: rxjs's `retry` kept a subscriber, its closures and their contexts per request
+ * across the network wait (bench/analysis.md, "Issue 22, R6"). Build it once per config.
  */
 export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAccess | undefined, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
   const { shouldRetry = isTransientError, onRetry } = config;
-  return retryChecked<T>({
+  const policy = backoffPolicy({
     ...config,
     scheduler: config.scheduler ?? scheduler,
     shouldRetry: (error, attempt) => !(error instanceof TokenRefreshError && error.reason === 'sign-in-changed') && shouldRetry(error, attempt),
@@ -24,4 +28,42 @@ export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAcces
       if (access && error instanceof RequestError) access.report({ type: 'request-retried', method: error.method, url: error.url, reason: 'transient', attempt });
     },
   });
+  return (source) => new Observable<T>((subscriber) => new Retries(source, subscriber, policy).attempt());
+}
+
+// One request's attempts: an error goes to the policy; a retry subscribes to the source again
+// after its wait. Unsubscribing the request cancels the attempt or the wait.
+class Retries<T> {
+  #retries = 0;
+
+  constructor(
+    readonly source: Observable<T>,
+    readonly out: Subscriber<T>,
+    readonly policy: BackoffPolicy,
+  ) {}
+
+  attempt(): void {
+    if (!this.out.closed) this.source.subscribe(new AttemptOf(this));
+  }
+
+  failed(error: unknown): void {
+    const wait = this.policy.delayOf(error, ++this.#retries);
+    if (wait === undefined) return this.out.error(error);
+    this.out.add(this.policy.scheduler.schedule(() => this.attempt(), wait));
+  }
+}
+
+// The subscriber of one attempt: values and completion go on; an error goes to the retries.
+class AttemptOf<T> extends Subscriber<T> {
+  readonly #retries: Retries<T>;
+
+  constructor(retries: Retries<T>) {
+    super(retries.out); // unsubscribing the request unsubscribes the attempt
+    this.#retries = retries;
+  }
+
+  protected override _error(error: unknown): void {
+    this.unsubscribe();
+    this.#retries.failed(error);
+  }
 }
