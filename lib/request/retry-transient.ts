@@ -28,42 +28,30 @@ export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAcces
       if (access && error instanceof RequestError) access.report({ type: 'request-retried', method: error.method, url: error.url, reason: 'transient', attempt });
     },
   });
-  return (source) => new Observable<T>((subscriber) => new Retries(source, subscriber, policy).attempt());
+  return (source) => new Observable<T>((subscriber) => void source.subscribe(new Retrying(subscriber, source, policy, 1)));
 }
 
-// One request's attempts: an error goes to the policy; a retry subscribes to the source again
-// after its wait. Unsubscribing the request cancels the attempt or the wait.
-class Retries<T> {
-  #retries = 0;
+// The subscriber of one attempt, the `retry` of a request: values and completion go on; an
+// error goes to the policy, and a retry subscribes to the source again after its wait with the
+// subscriber of the next attempt. Unsubscribing the request cancels the attempt or the wait.
+class Retrying<T> extends Subscriber<T> {
+  readonly #source: Observable<T>;
+  readonly #policy: BackoffPolicy;
+  readonly #retry: number;
 
-  constructor(
-    readonly source: Observable<T>,
-    readonly out: Subscriber<T>,
-    readonly policy: BackoffPolicy,
-  ) {}
-
-  attempt(): void {
-    if (!this.out.closed) this.source.subscribe(new AttemptOf(this));
-  }
-
-  failed(error: unknown): void {
-    const wait = this.policy.delayOf(error, ++this.#retries);
-    if (wait === undefined) return this.out.error(error);
-    this.out.add(this.policy.scheduler.schedule(() => this.attempt(), wait));
-  }
-}
-
-// The subscriber of one attempt: values and completion go on; an error goes to the retries.
-class AttemptOf<T> extends Subscriber<T> {
-  readonly #retries: Retries<T>;
-
-  constructor(retries: Retries<T>) {
-    super(retries.out); // unsubscribing the request unsubscribes the attempt
-    this.#retries = retries;
+  constructor(out: Subscriber<T>, source: Observable<T>, policy: BackoffPolicy, retry: number) {
+    super(out);
+    this.#source = source;
+    this.#policy = policy;
+    this.#retry = retry;
   }
 
   protected override _error(error: unknown): void {
+    const out = this.destination as Subscriber<T>; // before unsubscribe, which forgets it
     this.unsubscribe();
-    this.#retries.failed(error);
+    const wait = this.#policy.delayOf(error, this.#retry);
+    if (wait === undefined) return out.error(error);
+    const next = new Retrying(out, this.#source, this.#policy, this.#retry + 1);
+    out.add(this.#policy.scheduler.schedule(() => void this.#source.subscribe(next), wait));
   }
 }
