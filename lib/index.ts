@@ -21,7 +21,7 @@ export { fetchTransport } from './transport/fetch-transport.js';
 export { createTokenSession } from './session/create-token-session.js';
 export type { TokenSession } from './session/create-token-session.js';
 export type { TokenSessionConfig, RefreshFunction, RevokeFunction } from './session/session-config.js';
-export type { TokenAccess, CurrentToken } from './session/token-access.js';
+export type { TokenAccess } from './session/token-access.js';
 export { shareInMemory } from './session/sharing/share-in-memory.js';
 export { shareStore } from './session/sharing/share-store.js';
 export type { TokenSet, SessionState } from './session/token-set.js';
@@ -44,9 +44,8 @@ export type { RetryOption } from './retry/retry-option.js';
 export { isTransientError } from './retry/is-transient-error.js';
 
 /* Errors */
-export { HttpClientError } from './errors/http-client-error.js';
-export type { ErrorCode } from './errors/http-client-error.js';
-export type { RxTokenHttpError } from './errors/rx-token-http-error.js';
+export { RxTokenHttpError } from './errors/rx-token-http-error.js';
+export type { ErrorCode } from './errors/base-error.js';
 export { RequestError } from './errors/request-error.js';
 export { HttpError } from './errors/http-error.js';
 export { NetworkError } from './errors/network-error.js';

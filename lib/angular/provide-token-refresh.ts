@@ -12,8 +12,8 @@ import {
   type EnvironmentProviders,
 } from '@angular/core';
 import { asyncScheduler } from 'rxjs';
-import { createOriginAllowList, originOf } from '../pipeline/origin-allow-list.js';
-import { createRequestPipeline } from '../pipeline/request-pipeline.js';
+import { createOriginAllowList, originOf } from '../request/origin-allow-list.js';
+import { createRequestPath } from '../request/request-path.js';
 import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
 import type { RetryOption } from '../retry/retry-option.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../session/create-token-session.js';
@@ -100,7 +100,7 @@ export function provideTokenRefresh(config: TokenRefreshConfig): EnvironmentProv
     { provide: TOKEN_SESSION, useFactory: () => config.session ?? ownSession(config.sessionConfig as TokenSessionConfig) },
     {
       provide: TOKEN_REQUEST_PIPELINE,
-      useFactory: () => createRequestPipeline({ access: inject(TOKEN_SESSION), allowList: options.allowList, scheduler: options.scheduler }),
+      useFactory: () => createRequestPath({ access: inject(TOKEN_SESSION), allowList: options.allowList, scheduler: options.scheduler }),
     },
     { provide: INTERCEPTOR_USAGE, useFactory: () => ({ ran: false, checked: false }) },
     ...missingInterceptorCheck(),

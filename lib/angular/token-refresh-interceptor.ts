@@ -2,9 +2,9 @@ import { DOCUMENT } from '@angular/common';
 import type { HttpEvent, HttpInterceptorFn, HttpRequest } from '@angular/common/http';
 import { inject } from '@angular/core';
 import { catchError, throwError, type Observable } from 'rxjs';
-import type { PipelineRequest } from '../pipeline/request-pipeline.js';
+import { mayRetryTransient, type OutgoingRequest } from '../request/request-path.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
-import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
+import { mergeRetry } from '../retry/retry-policy.js';
 import { fromCoreError, toCoreError } from './core-error.js';
 import { SKIP_TOKEN_REFRESH } from './skip-token-refresh.js';
 import { INTERCEPTOR_USAGE, TOKEN_REFRESH_OPTIONS, TOKEN_REQUEST_PIPELINE } from './token-refresh-options.js';
@@ -17,7 +17,7 @@ const MISSING_PROVIDER =
 
 /**
  * Runs Angular's requests through the {@link TOKEN_SESSION} of {@link provideTokenRefresh}, on
- * the same request pipeline as `createHttpClient`. A request to an allowed origin gets
+ * the same request path as `createHttpClient`. A request to an allowed origin gets
  * `Authorization: Bearer <token>` (after a refresh first, when the token expires within the
  * session's skew); on a token rejection (401 whose `WWW-Authenticate` names no error or
  * `invalid_token`, from an allowed origin) it waits for the session's one refresh of that
@@ -65,7 +65,7 @@ export const tokenRefreshInterceptor: HttpInterceptorFn = (req, next) => {
   } catch (error) {
     return throwError(() => error); // a TRANSIENT_RETRY that is no RetryOption: a TypeError or RangeError
   }
-  const request: PipelineRequest = { method: req.method, url: url.href, auth: true, retry, timeout: options.timeout, attemptTimeout: false };
+  const request: OutgoingRequest = { method: req.method, url: url.href, auth: true, retry, timeout: options.timeout, attemptTimeout: false };
   // The adapter: Angular's request with the header, Angular's errors as the core's and back. A
   // response fetched with the user's token never goes into the server render's transfer state
   // (Angular 17 caches it there, and the page may reach someone else through a shared cache).

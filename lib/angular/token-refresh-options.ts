@@ -1,7 +1,7 @@
 import { InjectionToken } from '@angular/core';
 import type { SchedulerLike } from 'rxjs';
-import type { OriginAllowList } from '../pipeline/origin-allow-list.js';
-import type { RequestPipeline } from '../pipeline/request-pipeline.js';
+import type { OriginAllowList } from '../request/origin-allow-list.js';
+import type { RequestPath } from '../request/request-path.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 
 /** What {@link provideTokenRefresh} hands to the interceptor, checked and with defaults filled in. */
@@ -20,7 +20,7 @@ export interface TokenRefreshOptions {
 export const TOKEN_REFRESH_OPTIONS = new InjectionToken<TokenRefreshOptions>('TOKEN_REFRESH_OPTIONS');
 
 /** The request pipeline of this injector, over its {@link TOKEN_SESSION}. */
-export const TOKEN_REQUEST_PIPELINE = new InjectionToken<RequestPipeline>('TOKEN_REQUEST_PIPELINE');
+export const TOKEN_REQUEST_PIPELINE = new InjectionToken<RequestPath>('TOKEN_REQUEST_PIPELINE');
 
 /** Whether the interceptor ran in this injector, for the dev-mode check of a missing interceptor. */
 export const INTERCEPTOR_USAGE = new InjectionToken<{ ran: boolean; checked: boolean }>('INTERCEPTOR_USAGE');

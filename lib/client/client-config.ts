@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { createOriginAllowList, originOf, type OriginAllowList } from '../pipeline/origin-allow-list.js';
+import { createOriginAllowList, originOf, type OriginAllowList } from '../request/origin-allow-list.js';
 import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { RetryOption } from '../retry/retry-option.js';
@@ -95,7 +95,7 @@ export function checkTimeout(value: number | false, what: string): number | fals
   return checkDuration(value, what, { min: 1, orFalse: true });
 }
 
-const SESSION_METHODS = ['currentToken', 'tokenAfterRejection', 'report'] as const;
+const SESSION_METHODS = ['token', 'report'] as const;
 
 // A session that is not one fails here, naming what it lacks, instead of in every request with
 // "Cannot read properties of undefined".

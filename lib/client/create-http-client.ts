@@ -1,8 +1,8 @@
-import { Observable, map } from 'rxjs';
-import type { PipelineRequest } from '../pipeline/pipeline-request.js';
-import { createRequestPipeline, type RequestPipeline } from '../pipeline/request-pipeline.js';
+import { Observable, Subscriber } from 'rxjs';
+import type { OutgoingRequest } from '../request/outgoing-request.js';
+import { createRequestPath, mayRetryTransient, type RequestPath } from '../request/request-path.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
-import { mayRetryTransient, mergeRetry } from '../retry/retry-policy.js';
+import { mergeRetry } from '../retry/retry-policy.js';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { checkStatus } from '../transport/check-status.js';
 import { buildRequest, type RequestDefaults } from './build-request.js';
@@ -24,10 +24,10 @@ export type { HttpClientConfig } from './client-config.js';
  */
 export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   const resolved = resolveClientConfig(config);
-  const pipeline = createRequestPipeline({ access: resolved.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
-  const send = sendThrough(pipeline, resolved);
+  const path = createRequestPath({ access: resolved.session, allowList: resolved.allowList, scheduler: resolved.scheduler });
+  const send = sendThrough(path, resolved);
   const interceptors = config.interceptors ?? [];
-  // With interceptors, each sees the whole ApiResponse; without, the call runs the pipeline itself.
+  // With interceptors, each sees the whole ApiResponse; without, the call runs the request path itself.
   const handler =
     interceptors.length === 0
       ? undefined
@@ -46,19 +46,42 @@ export function createHttpClient(config: HttpClientConfig): RxHttpClient {
   return client as RxHttpClient;
 }
 
-/** One ApiRequest through the pipeline: the checked response, or its body unless `whole`. */
+/** One ApiRequest through the request path: the checked response, or its body unless `whole`. */
 type SendRequest = (request: ApiRequest, whole: boolean) => Observable<unknown>;
 
-// The adapter: an ApiRequest through the shared pipeline, each attempt over the transport, each
+// The adapter: an ApiRequest through the shared request path, each attempt over the transport, each
 // response through checkStatus (inside the attempt: a 401 is the error a rejection is seen in).
-function sendThrough(pipeline: RequestPipeline, resolved: ResolvedClientConfig): SendRequest {
+function sendThrough(path: RequestPath, resolved: ResolvedClientConfig): SendRequest {
   const { defaults, transport } = resolved;
   return (request, whole) => {
-    const check = whole ? (response: ApiResponse<unknown>) => checkStatus(request, response) : (response: ApiResponse<unknown>) => checkStatus(request, response).body;
     const attempt = (authorization: string | null): Observable<unknown> =>
-      transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } }).pipe(map(check));
-    return pipeline(pipelineRequest(request, defaults, resolved.retry), attempt);
+      new Observable<unknown>((subscriber) => transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } }).subscribe(new Checked(subscriber, request, whole)));
+    return path(outgoingRequest(request, defaults, resolved.retry), attempt);
   };
+}
+
+// The subscriber of one attempt's response: `map(checkStatus)` written out, one object where
+// the operator kept a subscriber and closures per request across the wait (bench/analysis.md,
+// "Issue 22, R6"). Emits the checked response, or its body unless `whole`.
+class Checked extends Subscriber<ApiResponse<unknown>> {
+  readonly #request: ApiRequest;
+  readonly #whole: boolean;
+
+  constructor(out: Subscriber<unknown>, request: ApiRequest, whole: boolean) {
+    super(out); // unsubscribing the attempt unsubscribes the transport
+    this.#request = request;
+    this.#whole = whole;
+  }
+
+  protected override _next(response: ApiResponse<unknown>): void {
+    let checked: ApiResponse<unknown>;
+    try {
+      checked = checkStatus(this.#request, response);
+    } catch (error) {
+      return this.error(error);
+    }
+    this.destination.next(this.#whole ? checked : checked.body);
+  }
 }
 
 // One call of the client: built at subscription, like defer, so a TypeError for bad input
@@ -81,7 +104,7 @@ function caller(send: SendRequest, handler: RequestHandler | undefined, defaults
 }
 
 // `clientRetry` is the client's own policy object: requests that keep it share one retry operator.
-function pipelineRequest(request: ApiRequest, defaults: RequestDefaults, clientRetry: RetryBackoffConfig): PipelineRequest {
+function outgoingRequest(request: ApiRequest, defaults: RequestDefaults, clientRetry: RetryBackoffConfig): OutgoingRequest {
   const idempotent = mayRetryTransient(request.method, 'idempotency-key' in request.headers, request.idempotent);
   // A per-request policy refines the client's: `{ maxRetries: 5 }` keeps the client's delays.
   const retry = !idempotent ? undefined : request.retry === defaults.retry ? clientRetry : mergeRetry(clientRetry, request.retry);

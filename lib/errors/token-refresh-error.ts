@@ -1,4 +1,4 @@
-import { HttpClientError } from './http-client-error.js';
+import { BaseError } from './base-error.js';
 
 /**
  * Why a refresh failed, for `switch` statements and tests (never match message text):
@@ -48,7 +48,7 @@ export interface TokenRefreshErrorInit {
  * the cause is a configuration problem (`invalid_client`, a malformed token response, …) that
  * retrying will not fix. Revocation is not this error but {@link TokenRevokedError}.
  */
-export class TokenRefreshError extends HttpClientError {
+export class TokenRefreshError extends BaseError {
   override readonly name = 'TokenRefreshError';
   readonly code = 'REFRESH_FAILED';
   /** Why it failed; see {@link TokenRefreshFailure}. */

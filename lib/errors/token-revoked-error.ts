@@ -1,4 +1,4 @@
-import { HttpClientError } from './http-client-error.js';
+import { BaseError } from './base-error.js';
 
 /**
  * The authorization server rejected the refresh token (`invalid_grant`): the session is over.
@@ -6,7 +6,7 @@ import { HttpClientError } from './http-client-error.js';
  * this error at once, without touching the network, until the app calls `setTokens`.
  * Typical reaction: send the user to sign-in.
  */
-export class TokenRevokedError extends HttpClientError {
+export class TokenRevokedError extends BaseError {
   override readonly name = 'TokenRevokedError' as const;
   readonly code = 'TOKEN_REVOKED' as const;
 

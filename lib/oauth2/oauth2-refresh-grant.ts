@@ -1,7 +1,7 @@
 import { asyncScheduler, catchError, map, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { ApiResponse } from '../transport/api-request.js';
 import { ResponseTooLargeError } from '../transport/read-body.js';
-import { isSuccessStatus } from '../transport/is-success-status.js';
+import { isSuccessStatus } from '../transport/check-status.js';
 import { HttpError } from '../errors/http-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';

@@ -1,6 +1,6 @@
 import { catchError, map, of, throwError, type Observable } from 'rxjs';
 import { HttpError } from '../errors/http-error.js';
-import { isSuccessStatus } from '../transport/is-success-status.js';
+import { isSuccessStatus } from '../transport/check-status.js';
 import { ResponseTooLargeError } from '../transport/read-body.js';
 import { redactUrl } from '../util/redact-url.js';
 import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig } from './endpoint-request.js';

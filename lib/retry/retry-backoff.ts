@@ -21,6 +21,15 @@ export type { RetryBackoffConfig } from './retry-backoff-config.js';
  * api.get<Report>('/reports/1').pipe(retryBackoff({ maxRetries: 5, baseDelay: 1000 }))
  */
 export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperatorFunction<T> {
+  checkRetryConfig(config);
+  return retryChecked(config);
+}
+
+/**
+ * {@link retryBackoff} of a config checked already where it was given (a client's, a request's,
+ * a session's `refreshRetry`): what the library builds per request or per refresh checks nothing again.
+ */
+export function retryChecked<T>(config: RetryBackoffConfig): MonoTypeOperatorFunction<T> {
   const { maxRetries, scheduler, delayOf } = backoffPolicy(config);
   return retry<T>({
     count: maxRetries,
@@ -31,7 +40,7 @@ export function retryBackoff<T>(config: RetryBackoffConfig = {}): MonoTypeOperat
   });
 }
 
-/** {@link retryBackoff} as a decision, for code that runs its own retry loop (the request pipeline). */
+/** {@link retryBackoff} as a decision, for code that runs its own retry loop (the request path). */
 export interface BackoffPolicy {
   readonly maxRetries: number;
   readonly scheduler: SchedulerLike;
@@ -40,15 +49,13 @@ export interface BackoffPolicy {
 }
 
 /**
- * Checks `config` at once (see {@link checkRetryConfig}), fills in the defaults of
- * {@link RetryBackoffConfig}, and decides each retry. A callback that misbehaves at run time
+ * Fills in the defaults of a checked {@link RetryBackoffConfig}, and decides each retry. A callback that misbehaves at run time
  * (`shouldRetry` or `onRetry` throws, `random()` returns a number outside [0, 1)) never replaces
  * the error being handled: retrying stops, that error goes on, and the fault (a RangeError naming
  * `random` for the latter) is reported through RxJS's `config.onUnhandledError`, or thrown
  * asynchronously without one.
  */
 export function backoffPolicy(config: RetryBackoffConfig): BackoffPolicy {
-  checkRetryConfig(config);
   const { maxRetries = 3, baseDelay = 300, maxDelay = 10_000, jitter = true, random = Math.random, retryAfter = true, shouldRetry = isTransientError, onRetry, scheduler = asyncScheduler } = config;
   const delay = { baseDelay, maxDelay, jitter, random: checkedRandom(random) };
   const decide = (error: unknown, attempt: number): number | undefined => {

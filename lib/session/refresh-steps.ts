@@ -5,7 +5,7 @@ import { RequestTimeoutError } from '../errors/request-timeout-error.js';
 import { TokenRefreshError, type TokenRefreshFailure } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
-import { retryBackoff } from '../retry/retry-backoff.js';
+import { retryChecked } from '../retry/retry-backoff.js';
 import { normalizeTokenSet } from './normalize-token-set.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import { applyOutcome, ownState, sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
@@ -115,7 +115,8 @@ export function tokenCall(refreshToken: string, config: ResolvedSessionConfig, m
       if (typeof next !== 'string') return next;
       throw new TokenRefreshError(`The token response is malformed: ${next}`, { reason: 'invalid-response' });
     }),
-    retryBackoff({ ...config.refreshRetry, shouldRetry: (error) => mayRetry() && isTransientError(error), scheduler }),
+    // refreshRetry was checked with the session's config.
+    retryChecked({ ...config.refreshRetry, shouldRetry: (error) => mayRetry() && isTransientError(error), scheduler }),
   );
 }
 

@@ -9,7 +9,7 @@ import type { SessionState } from './token-set.js';
 
 /**
  * The protocol side of a session, what requests use. A request with a valid token is the hot
- * path: once the store (if any) has been read, `currentToken()` answers in the subscribe call
+ * path: once the store (if any) has been read, `token()` answers in the subscribe call
  * itself, with no operator.
  */
 export function createSessionAccess(ctx: SessionContext, flights: Refreshes, sync: StoreSync | undefined): TokenAccess {
@@ -23,7 +23,7 @@ export function createSessionAccess(ctx: SessionContext, flights: Refreshes, syn
     .subscribe({ next: () => revoked.next(), complete: () => revoked.complete() });
 
   const { scheduler, skew } = ctx.config;
-  // What currentToken() emits at once: no store read pending, the session usable, no refresh first.
+  // What token() emits at once: no store read pending, the session usable, no refresh first.
   // Worked out once per state (and per sign-in alias learnt), so that a request with a valid
   // token, the hot path, costs one look at the clock.
   let known: { state: SessionState; aliases: number; token: CurrentToken; refreshFrom: number } | undefined;
@@ -37,16 +37,20 @@ export function createSessionAccess(ctx: SessionContext, flights: Refreshes, syn
     return scheduler.now() < known.refreshFrom ? known.token : undefined;
   };
   return {
-    currentToken: tokenLater(ctx, flights, sync, tokenNow),
-    tokenAfterRejection: (generation) => tokenAfterRejection(ctx, flights, generation),
+    token: tokenOf(tokenLater(ctx, flights, sync, tokenNow), ctx, flights),
     report: (event) => ctx.events.next(event),
     // Emits at once for a session revoked already, like the state it watches.
     revoked$: new Observable<void>((subscriber) => (ctx.state$.value.revoked ? subscriber.next() : revoked.subscribe(subscriber))),
   };
 }
 
+// {@link TokenAccess.token}: the token to send now, or the one after a rejected generation.
+function tokenOf(now: () => Observable<CurrentToken>, ctx: SessionContext, flights: Refreshes): (rejected?: number) => Observable<CurrentToken> {
+  return (rejected) => (rejected === undefined ? now() : tokenAfterRejection(ctx, flights, rejected));
+}
+
 /**
- * {@link TokenAccess.currentToken}, after the first read of the store (bounded by its timeout):
+ * {@link TokenAccess.token} without a rejection, after the first read of the store (bounded by its timeout):
  * `tokenNow()` when it can answer, else the session's error or the refresh to wait for.
  */
 function tokenLater(ctx: SessionContext, flights: Refreshes, sync: StoreSync | undefined, tokenNow: () => CurrentToken | undefined): () => Observable<CurrentToken> {
@@ -74,7 +78,7 @@ function tokenLater(ctx: SessionContext, flights: Refreshes, sync: StoreSync | u
   };
 }
 
-/** {@link TokenAccess.tokenAfterRejection}: the one refresh of `generation`, or the token to retry with at once. */
+/** {@link TokenAccess.token} after a rejection of `generation`: the one refresh of `generation`, or the token to retry with at once. */
 function tokenAfterRejection(ctx: SessionContext, flights: Refreshes, generation: number): Observable<CurrentToken> {
   return new Observable<CurrentToken>((subscriber) => {
     const stopped = stoppedError(ctx);
@@ -88,7 +92,7 @@ function tokenAfterRejection(ctx: SessionContext, flights: Refreshes, generation
 }
 
 // Rule 18: a sign-in while a request waits for the refresh answers it at once with the new
-// sign-in's token, which the pipeline refuses to send; the refresh goes on for the store (rule 3).
+// sign-in's token, which the request path refuses to send; the refresh goes on for the store (rule 3).
 // A sign-out stops the refresh first, so its waiters keep the reason `signed-out`.
 function signInChange(ctx: SessionContext, base: SessionState): Observable<CurrentToken> {
   const signIn = signInOf(ctx, base);
@@ -109,7 +113,7 @@ export function stoppedError(ctx: SessionContext): Error | undefined {
 // After a 401 for the token of generation `sent`: the token to retry with when no refresh is needed.
 function answerWithoutRefresh(ctx: SessionContext, current: SessionState, sent: number): CurrentToken | undefined {
   // A late 401 (rule 2): the session moved on while the request was out; retry with the new token
-  // (the pipeline refuses it when it belongs to another sign-in, rule 18).
+  // (the request path refuses it when it belongs to another sign-in, rule 18).
   if (current.generation !== sent || !current.tokens) return currentOf(ctx, current);
   // Nothing to refresh with: the caller's 401 stands.
   if (current.tokens.refreshToken === undefined) return { accessToken: null, generation: current.generation };

@@ -140,5 +140,5 @@ function refreshNow(ctx: SessionContext, access: TokenAccess): Observable<Curren
   if (!tokens?.refreshToken) {
     return throwError(() => new TokenRefreshError(`The session has no ${tokens ? 'refresh token' : 'tokens'} to refresh with`, { reason: 'no-refresh-token' }));
   }
-  return access.tokenAfterRejection(generation);
+  return access.token(generation);
 }

@@ -6,7 +6,7 @@ export type ResponseType = 'json' | 'text' | 'blob' | 'arrayBuffer';
 /**
  * One request as interceptors and transports see it: an immutable value. Change it by spreading
  * into a new object (`{ ...request, headers: { ...request.headers, 'x-trace': id } }`).
- * Interceptors never see the access token: the pipeline adds `Authorization` after them.
+ * Interceptors never see the access token: the request path adds `Authorization` after them.
  */
 export interface ApiRequest {
   /** Upper case: `GET`, `POST`, … */

@@ -1,5 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { HttpClientError } from '../errors/http-client-error.js';
+import { RxTokenHttpError } from '../errors/rx-token-http-error.js';
 import { NetworkError } from '../errors/network-error.js';
 import { checkHeaders } from '../util/header-syntax.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';
@@ -72,7 +72,7 @@ class Exchange {
     } catch (error) {
       // After an unsubscribe the subscriber is closed and ignores the abort's rejection.
       this.#settled = true;
-      const own = error instanceof HttpClientError || error instanceof ResponseTooLargeError;
+      const own = error instanceof RxTokenHttpError || error instanceof ResponseTooLargeError;
       this.#subscriber.error(own ? error : new NetworkError(request.method, request.url, { cause: error }));
       return;
     }

@@ -1,7 +1,7 @@
 import { HttpError } from '../errors/http-error.js';
 import { redactUrl } from '../util/redact-url.js';
 import type { ApiRequest } from './api-request.js';
-import { isSuccessStatus } from './is-success-status.js';
+import { isSuccessStatus } from './check-status.js';
 
 /**
  * Reads a fetch `Response` as `responseType`. Failing statuses are read leniently (JSON when it

@@ -88,7 +88,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return stateOf();
     case 'late-401':
       // What the pipeline asks after a 401 for a request sent with `generation`'s token.
-      return firstValueFrom(session!.tokenAfterRejection(command.generation));
+      return firstValueFrom(session!.token(command.generation));
     case 'sign-out':
       session!.signOut();
       return stateOf();

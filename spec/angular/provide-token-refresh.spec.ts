@@ -59,8 +59,8 @@ describe('provideTokenRefresh', () => {
 
       injector.destroy();
 
-      await expect(firstValueFrom(session.currentToken())).rejects.toThrow(TokenRefreshError);
-      await expect(firstValueFrom(session.currentToken())).rejects.toThrow(/disposed/);
+      await expect(firstValueFrom(session.token())).rejects.toThrow(TokenRefreshError);
+      await expect(firstValueFrom(session.token())).rejects.toThrow(/disposed/);
     });
   });
 
@@ -72,7 +72,7 @@ describe('provideTokenRefresh', () => {
       expect(injector.get(TOKEN_SESSION)).toBe(session);
       injector.destroy();
 
-      expect(await firstValueFrom(session.currentToken())).toEqual({ accessToken: 'a0', generation: 0, signIn: session.state.signIn });
+      expect(await firstValueFrom(session.token())).toEqual({ accessToken: 'a0', generation: 0, signIn: session.state.signIn });
       session.dispose();
     });
 

@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['session'],
   ['oauth2'],
   ['auth'],
-  ['pipeline'],
+  ['request'],
   ['client', 'angular', 'testing', 'tabs', 'redis', 'dpop'],
 ];
 /** Adapters the core (everything else, lib/index.ts included) must never import. */

@@ -176,12 +176,11 @@ describe('authorize', () => {
   });
 
   describe('with a TokenAccess of your own that has no tokenNow()', () => {
-    it('waits for currentToken() and refreshes once on a rejection, like a session', () => {
+    it('waits for token() and refreshes once on a rejection, like a session', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const session = createTokenSession({ tokens: t0, refresh: () => cold('-(t|)', { t: t1 }), scheduler: testScheduler });
         const access = {
-          currentToken: () => session.currentToken(),
-          tokenAfterRejection: (generation: number) => session.tokenAfterRejection(generation),
+          token: (rejected?: number) => session.token(rejected),
           report: () => undefined,
           revoked$: session.revoked$,
         };
@@ -199,8 +198,7 @@ const rejected = new HttpError({ method: 'GET', url: 'https://api.test/x', statu
 
 function pinnedAccess(first: CurrentToken, afterRejection: CurrentToken): TokenAccess {
   return {
-    currentToken: () => of(first),
-    tokenAfterRejection: () => of(afterRejection),
+    token: (rejected) => of(rejected === undefined ? first : afterRejection),
     report: () => undefined,
     revoked$: EMPTY,
   };

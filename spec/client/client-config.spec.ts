@@ -10,8 +10,7 @@ import { errorOf } from '../helpers/outcomes.js';
 const BASE = 'https://api.example.test/v1';
 
 const access = (): TokenAccess => ({
-  currentToken: () => of({ accessToken: 'a1', generation: 1 }),
-  tokenAfterRejection: () => of({ accessToken: 'a2', generation: 2 }),
+  token: (rejected) => of(rejected === undefined ? { accessToken: 'a1', generation: 1 } : { accessToken: 'a2', generation: 2 }),
   report: () => undefined,
   revoked$: NEVER,
 });
@@ -22,9 +21,9 @@ describe('createHttpClient', () => {
   describe('when `session` is not a session', () => {
     it('throws a TypeError at creation naming `session` and the member it lacks', () => {
       expect(withSession({})).toThrow(
-        new TypeError('createHttpClient: `session` must be a TokenSession from createTokenSession(...) (or another TokenAccess); it has no currentToken() method'),
+        new TypeError('createHttpClient: `session` must be a TokenSession from createTokenSession(...) (or another TokenAccess); it has no token() method'),
       );
-      expect(withSession({ ...access(), tokenAfterRejection: undefined })).toThrow(/`session`.*it has no tokenAfterRejection\(\) method/);
+      expect(withSession({ ...access(), report: undefined })).toThrow(/`session`.*it has no report\(\) method/);
       expect(withSession({ ...access(), revoked$: undefined })).toThrow(/`session`.*its revoked\$ is not an observable/);
       expect(withSession('token')).toThrow(/`session`.*got string/);
       for (const session of [{}, 'token', { ...access(), report: 1 }]) expect(withSession(session)).toThrow(TypeError);

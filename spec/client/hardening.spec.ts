@@ -13,14 +13,13 @@ import { errorOf } from '../helpers/outcomes.js';
 const BASE = 'https://api.example.test/v1';
 const SECRET = 'sEcReT-9f3a';
 
-/** A TokenAccess that hands out fixed tokens and counts refreshes: only the pipeline is under test. */
+/** A TokenAccess that hands out fixed tokens and counts refreshes: only the request path is under test. */
 function access(first: string, next = 'fresh-token'): TokenAccess & { refreshes: number; events: RequestRetriedEvent[] } {
   const events: RequestRetriedEvent[] = [];
   const self = {
     refreshes: 0,
     events,
-    currentToken: (): Observable<CurrentToken> => of({ accessToken: first, generation: 1 }),
-    tokenAfterRejection: (): Observable<CurrentToken> => (self.refreshes++, of({ accessToken: next, generation: 2 })),
+    token: (rejected?: number): Observable<CurrentToken> => (rejected === undefined ? of({ accessToken: first, generation: 1 }) : (self.refreshes++, of({ accessToken: next, generation: 2 }))),
     report: (event: RequestRetriedEvent) => void events.push(event),
     revoked$: NEVER,
   };

@@ -25,7 +25,6 @@ import { fromFetch } from 'rxjs/fetch';
 import { TestScheduler } from 'rxjs/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  HttpClientError,
   HttpError,
   NetworkError,
   TokenRevokedError,
@@ -39,7 +38,7 @@ import {
   shareInMemory,
   shareStore,
   type RxHttpClient,
-  type RxTokenHttpError,
+  RxTokenHttpError,
   type RequestInterceptor,
   type SessionState,
   type TokenSession,
@@ -931,8 +930,8 @@ describe('docs/retries-and-errors.md', () => {
 
   it('switches on code', () => {
     function userMessage(caught: unknown): string {
-      if (!(caught instanceof HttpClientError)) return 'Something went wrong.';
-      const error = caught as RxTokenHttpError;
+      if (!(caught instanceof RxTokenHttpError)) return 'Something went wrong.';
+      const error = caught;
       switch (error.code) {
         case 'HTTP_STATUS':
           return error.status === 404 ? 'Not found.' : 'The server could not do that.';

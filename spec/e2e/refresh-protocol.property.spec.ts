@@ -3,7 +3,7 @@ import { asyncScheduler, firstValueFrom, tap, timeout, type SchedulerLike } from
 import { describe, expect, it } from 'vitest';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
-import { HttpClientError } from '../../lib/errors/http-client-error.js';
+import { RxTokenHttpError } from '../../lib/errors/rx-token-http-error.js';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
@@ -81,7 +81,7 @@ describe('the refresh protocol under random interleavings (fast-check)', () => {
         for (const s of steps) {
           if (s.kind === 'request') {
             const request$ = api.request(s.method, '/item', { params: { id: ++ids, delay: s.delay, hold: s.hold } });
-            // A hang shows up as a TimeoutError (not an HttpClientError) and fails the property.
+            // A hang shows up as a TimeoutError (not an RxTokenHttpError) and fails the property.
             // A request still out when the session is revoked stops then: no answer reaches the app after.
             const answered$ = request$.pipe(tap(() => sessionRevoked() && answeredAfterRevocation++));
             pending.push(firstValueFrom(answered$.pipe(timeout(5_000))).then(() => 'ok', (error: unknown) => error));
@@ -113,16 +113,16 @@ describe('the refresh protocol under random interleavings (fast-check)', () => {
         const revoked = steps.some((s) => s.kind === 'revoke');
         for (const result of results) {
           if (result === 'ok') continue;
-          expect(result).toBeInstanceOf(HttpClientError);
+          expect(result).toBeInstanceOf(RxTokenHttpError);
           // Every request settled well within its timeout: none ran into it.
-          expect((result as HttpClientError).name).not.toBe('RequestTimeoutError');
+          expect((result as RxTokenHttpError).name).not.toBe('RequestTimeoutError');
           // 503s and resets the retries could not outlast (POSTs are not retried) are the request's own error.
-          if ((result instanceof HttpError && result.status === 503) || (result as HttpClientError).name === 'NetworkError') continue;
+          if ((result instanceof HttpError && result.status === 503) || (result as RxTokenHttpError).name === 'NetworkError') continue;
           // After the server revoked the family: the session's end, or the 401 that found it out.
-          if (revoked && ((result as HttpClientError).name === 'TokenRevokedError' || (result instanceof HttpError && result.status === 401))) continue;
+          if (revoked && ((result as RxTokenHttpError).name === 'TokenRevokedError' || (result instanceof HttpError && result.status === 401))) continue;
           if (result instanceof HttpError && secondExpiry) expect(result.status).toBe(401);
           // Otherwise only a refresh that ran out of retries may fail a request.
-          else expect((result as HttpClientError).name).toBe('TokenRefreshError');
+          else expect((result as RxTokenHttpError).name).toBe('TokenRefreshError');
         }
         expect(fake.stats.reuseDetected).toBe(0);
         // Late 401s do not refresh again: each expiry, and each generation that arrived dead, costs at most

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { firstValueFrom, timeout } from 'rxjs';
 import { vi } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
-import { HttpClientError } from '../../lib/errors/http-client-error.js';
+import { RxTokenHttpError } from '../../lib/errors/rx-token-http-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
@@ -269,7 +269,7 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
     const id = String(++requests);
     const { api, label } = members[slot]!;
     const floor = ownLatest[slot];
-    // A hang shows up as rxjs's TimeoutError (not an HttpClientError) and breaks the first invariant.
+    // A hang shows up as rxjs's TimeoutError (not an RxTokenHttpError) and breaks the first invariant.
     const result = firstValueFrom(api.get('/item', { params: { id, delay } }).pipe(timeout(5_000))).then(
       (value: unknown) => ({ id, by: label, floor, result: value }),
       (error: unknown) => ({ id, by: label, floor, result: error }),
@@ -376,7 +376,7 @@ async function runInterleaving(paths: Paths, input: Input): Promise<{ violations
   // Every request settled with a value or a typed error. No refresh token was spent twice, and
   // no family was revoked but by a sign-out that asked for it: only then may a request end revoked.
   for (const { id, result } of results) {
-    if (!(typeof result === 'object' && result !== null && 'ok' in result) && !(result instanceof HttpClientError)) violations.add(`[settle] request ${id} did not settle with a value or a typed error: ${errorName(result)}`);
+    if (!(typeof result === 'object' && result !== null && 'ok' in result) && !(result instanceof RxTokenHttpError)) violations.add(`[settle] request ${id} did not settle with a value or a typed error: ${errorName(result)}`);
   }
   if (revocations === 0) for (const { id, result } of results) if (errorName(result) === 'TokenRevokedError') violations.add(`[revoked] request ${id} ended revoked, though no sign-out revoked anything`);
   if (fake.stats.reuseDetected > 0) violations.add(`[reuse] the server detected refresh-token reuse ${fake.stats.reuseDetected} time(s)`);

@@ -144,12 +144,12 @@ describe.runIf(redisSpecsEnabled()).each(LIBRARIES)('two sessions sharing throug
       // With 'signOut', a's writes take 300 ms to leave: the sign-out lands after b read Redis.
       const { a, b, key } = await members({ refresh }, { configA: stop === 'deadline' ? { refreshDeadline: 200 } : {}, shareA: stop === 'signOut' ? (s) => slowWrites(s, 300) : undefined });
       const gotA: string[] = [];
-      a.tokenAfterRejection(a.state.generation).subscribe({ next: (t) => gotA.push(t.accessToken ?? 'none'), error: (e: Error) => gotA.push(e.name) });
+      a.token(a.state.generation).subscribe({ next: (t) => gotA.push(t.accessToken ?? 'none'), error: (e: Error) => gotA.push(e.name) });
       await until('the call to reach the server', () => endpoint.stats.calls === 1);
       if (stop === 'dispose') a.dispose();
       if (stop === 'signOut') a.signOut();
       const gotB: string[] = [];
-      b.tokenAfterRejection(b.state.generation).subscribe({ next: (t) => gotB.push(t.accessToken ?? 'none'), error: (e: Error) => gotB.push(e.name) });
+      b.token(b.state.generation).subscribe({ next: (t) => gotB.push(t.accessToken ?? 'none'), error: (e: Error) => gotB.push(e.name) });
       await until('b to hear', () => gotB.length > 0, 5_000);
       await sleep(300);
       expect(endpoint.stats.arrived).toEqual(['rt-0']);

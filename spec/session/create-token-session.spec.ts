@@ -10,7 +10,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         testScheduler.schedule(() => s.dispose(), 2);
-        expectObservable(s.tokenAfterRejection(0)).toBe('--#', undefined, stopped);
+        expectObservable(s.token(0)).toBe('--#', undefined, stopped);
         expectObservable(s.tokens$).toBe('a-|', { a: t0 });
         expectSubscriptions(endpoint.subscriptions).toBe('^-!');
       });

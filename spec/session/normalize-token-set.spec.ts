@@ -39,20 +39,20 @@ describe('hardening: expiresAt in seconds (real clock)', () => {
       tokens: { accessToken: 'a', refreshToken: 'r' },
       refresh: () => defer(() => (calls++, of({ accessToken: 'b', expiresAt: Math.floor(Date.now() / 1000) + 3600 }))),
     });
-    const error = await errorOf(s.tokenAfterRejection(s.state.generation));
+    const error = await errorOf(s.token(s.state.generation));
     expect(error).toBeInstanceOf(TokenRefreshError);
     expect((error as TokenRefreshError).reason).toBe('invalid-response');
     expect((error as TokenRefreshError).transient).toBe(false);
     expect((error as Error).message).toMatch(/multiply it by 1000/);
     expect(calls).toBe(1);
     // The old tokens are kept and sent as they are.
-    expect(await firstValueFrom(s.currentToken())).toEqual({ accessToken: 'a', generation: s.state.generation, signIn: s.state.signIn });
+    expect(await firstValueFrom(s.token())).toEqual({ accessToken: 'a', generation: s.state.generation, signIn: s.state.signIn });
     s.dispose();
   });
 
   it('still accepts epoch milliseconds under the real clock', async () => {
     const s = createTokenSession({ tokens: { accessToken: 'a', refreshToken: 'r', expiresAt: Date.now() + 3_600_000 }, refresh: () => of({ accessToken: 'b' }) });
-    expect(await lastValueFrom(s.currentToken())).toEqual({ accessToken: 'a', generation: 0, signIn: s.state.signIn });
+    expect(await lastValueFrom(s.token())).toEqual({ accessToken: 'a', generation: 0, signIn: s.state.signIn });
     s.dispose();
   });
 });
@@ -105,7 +105,7 @@ describe('createTokenSession', () => {
     it('keeps the old refresh token in the same step as the new access token', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const { session: s } = session({ refresh: () => cold('-(t|)', { t: { accessToken: 'access-1' } }) });
-        s.tokenAfterRejection(0).subscribe();
+        s.token(0).subscribe();
         expectObservable(s.tokens$).toBe('ab', { a: t0, b: { accessToken: 'access-1', refreshToken: 'refresh-0' } });
       });
     });

@@ -33,7 +33,7 @@ describe('a token call at the server is never thrown away (issue 21 item 3)', ()
 
   function refreshIn(session: TokenSession, ms: number): (string | null)[] {
     const got: (string | null)[] = [];
-    at(ms, () => session.tokenAfterRejection(session.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: (e: Error) => got.push(e.name) }));
+    at(ms, () => session.token(session.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: (e: Error) => got.push(e.name) }));
     return got;
   }
 
@@ -97,7 +97,7 @@ describe('createTokenSession', () => {
           refresh: () => (++calls < 3 ? cold('-#', undefined, network) : cold('-(t|)', { t: t1 })),
         });
         // tries at 0, 101, 302
-        expectObservable(token(s.tokenAfterRejection(0))).toBe('303ms (a|)', { a: 'access-1' });
+        expectObservable(token(s.token(0))).toBe('303ms (a|)', { a: 'access-1' });
       });
     });
 
@@ -112,7 +112,7 @@ describe('createTokenSession', () => {
           transient: true,
           cause: network,
         });
-        expectObservable(callers.pipe(mergeMap((g) => s.tokenAfterRejection(g)))).toBe('33ms #', undefined, error);
+        expectObservable(callers.pipe(mergeMap((g) => s.token(g)))).toBe('33ms #', undefined, error);
         expectSubscriptions(endpoint.subscriptions).toBe(['^!', '11ms ^!', '32ms ^!']);
         testScheduler.flush();
         expect(s.state.tokens).toEqual(t0);
@@ -128,8 +128,8 @@ describe('createTokenSession', () => {
           refreshRetry: { maxRetries: 0 },
           refresh: () => (++calls === 1 ? cold('-#', undefined, new NetworkError('POST', 'x')) : cold('-(t|)', { t: t1 })),
         });
-        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
-        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.tokenAfterRejection(0))));
+        s.token(0).subscribe({ error: () => undefined });
+        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.token(0))));
         expectObservable(later).toBe('6ms a', { a: 'access-1' });
       });
     });
@@ -139,7 +139,7 @@ describe('createTokenSession', () => {
         const busy = new HttpError({ method: 'POST', url: 'x', status: 503, headers: new Headers({ 'retry-after': '3' }) });
         const endpoint = cold<TokenSet>('-#', undefined, busy);
         const { session: s } = session({ refreshRetry: { maxRetries: 1 }, refresh: () => endpoint });
-        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
+        s.token(0).subscribe({ error: () => undefined });
         expectSubscriptions(endpoint.subscriptions).toBe(['^!', '3001ms ^!']);
       });
     });
@@ -155,7 +155,7 @@ describe('createTokenSession', () => {
           transient: true,
           cause: new RequestTimeoutError('POST', 'the refresh function', 1_000),
         });
-        expectObservable(s.tokenAfterRejection(0)).toBe('2100ms #', undefined, timedOut);
+        expectObservable(s.token(0)).toBe('2100ms #', undefined, timedOut);
         expectSubscriptions(endpoint.subscriptions).toBe(['^ 999ms !', '1100ms ^ 999ms !']);
       });
     });
@@ -179,7 +179,7 @@ describe('createTokenSession', () => {
           },
         });
         let error: unknown;
-        s.tokenAfterRejection(0).subscribe({ error: (e: unknown) => (error = e) });
+        s.token(0).subscribe({ error: (e: unknown) => (error = e) });
         testScheduler.flush();
         expect(error).toBeInstanceOf(TokenRefreshError);
         expect((error as TokenRefreshError).transient).toBe(false);
@@ -197,7 +197,7 @@ describe('createTokenSession', () => {
         },
       });
       let error: unknown;
-      s.tokenAfterRejection(0).subscribe({ error: (e: unknown) => (error = e) });
+      s.token(0).subscribe({ error: (e: unknown) => (error = e) });
       expect(error).toBeInstanceOf(TokenRefreshError);
       expect((error as TokenRefreshError).cause).toEqual(new Error('sync'));
     });

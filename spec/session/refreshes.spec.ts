@@ -92,8 +92,8 @@ describe('hardening: tokens whose life is over on arrival', () => {
         const generations: number[] = [];
         for (let at = 0; at < TEN_MINUTES; at += 1_000) {
           testScheduler.schedule(() => {
-            s.currentToken()
-              .pipe(mergeMap((sent) => (generations.push(sent.generation), s.tokenAfterRejection(sent.generation))))
+            s.token()
+              .pipe(mergeMap((sent) => (generations.push(sent.generation), s.token(sent.generation))))
               .subscribe({ error: () => undefined });
           }, at);
         }
@@ -115,7 +115,7 @@ describe('hardening: tokens whose life is over on arrival', () => {
         const sent: (string | null)[] = [];
         // The first request is inside the 15 s margin: it refreshes first and gets a dead token.
         for (const at of [50_000, 51_000, 52_000, 53_000, 54_000, 120_000]) {
-          testScheduler.schedule(() => s.currentToken().subscribe((t) => sent.push(t.accessToken)), at);
+          testScheduler.schedule(() => s.token().subscribe((t) => sent.push(t.accessToken)), at);
         }
         testScheduler.flush();
         expect(endpoint.calls.length).toBe(1);
@@ -129,7 +129,7 @@ describe('hardening: tokens whose life is over on arrival', () => {
         const endpoint = deadEndpoint(5, 0);
         const s = session({ tokens: { accessToken: 'a0', refreshToken: 'r0', expiresAt: 0 }, refresh: endpoint.refresh });
         const sent: (string | null)[] = [];
-        for (let i = 0; i < 20; i++) testScheduler.schedule(() => s.currentToken().subscribe((t) => sent.push(t.accessToken)), i * 100);
+        for (let i = 0; i < 20; i++) testScheduler.schedule(() => s.token().subscribe((t) => sent.push(t.accessToken)), i * 100);
         testScheduler.flush();
         expect(endpoint.calls.length).toBe(1);
         expect(sent).toEqual(Array(20).fill('access-1'));
@@ -145,7 +145,7 @@ describe('hardening: tokens whose life is over on arrival', () => {
         // Each dead token is rejected by the API at once: a 401 for every new generation.
         const rejectAll = (generation: number): void => {
           if (generation > 6) return;
-          s.tokenAfterRejection(generation).subscribe({ next: (t) => rejectAll(t.generation), error: () => undefined });
+          s.token(generation).subscribe({ next: (t) => rejectAll(t.generation), error: () => undefined });
         };
         rejectAll(0);
         testScheduler.flush();
@@ -161,7 +161,7 @@ describe('hardening: tokens whose life is over on arrival', () => {
         const s = session({ tokens: { accessToken: 'a0', refreshToken: 'r0' }, refresh: endpoint.refresh });
         const rejectAll = (generation: number): void => {
           if (generation > 4) return;
-          s.tokenAfterRejection(generation).subscribe({ next: (t) => rejectAll(t.generation), error: () => undefined });
+          s.token(generation).subscribe({ next: (t) => rejectAll(t.generation), error: () => undefined });
         };
         rejectAll(0);
         testScheduler.flush();
@@ -170,7 +170,7 @@ describe('hardening: tokens whose life is over on arrival', () => {
         const signedInAt = testScheduler.now() + 1_000;
         testScheduler.schedule(() => {
           s.setTokens({ accessToken: 'fresh', refreshToken: 'fresh-r' });
-          s.tokenAfterRejection(s.state.generation).subscribe({ error: () => undefined });
+          s.token(s.state.generation).subscribe({ error: () => undefined });
         }, 1_000);
         testScheduler.flush();
         expect(endpoint.calls.length).toBe(before + 1);
@@ -195,12 +195,12 @@ describe('hardening: tokens whose life is over on arrival', () => {
   });
 
   describe('tokens: { refreshToken } alone', () => {
-    it('is a valid start: the first currentToken() refreshes first and sends the new token', () => {
+    it('is a valid start: the first token() refreshes first and sends the new token', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const endpoint = cold('---(t|)', { t: { accessToken: 'access-1', refreshToken: 'refresh-1' } });
         const seen: string[] = [];
         const s = session({ tokens: { refreshToken: 'refresh-0' }, refresh: (token) => (seen.push(token), endpoint) });
-        expectObservable(s.currentToken().pipe(map((t) => t.accessToken))).toBe('---(a|)', { a: 'access-1' });
+        expectObservable(s.token().pipe(map((t) => t.accessToken))).toBe('---(a|)', { a: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('^--!');
         testScheduler.flush();
         expect(seen).toEqual(['refresh-0']);
@@ -212,7 +212,7 @@ describe('hardening: tokens whose life is over on arrival', () => {
         const endpoint = cold('---(t|)', { t: { accessToken: 'access-1' } });
         const s = session({ tokens: { refreshToken: 'refresh-0' }, refresh: () => endpoint });
         const sent: (string | null)[] = [];
-        for (let i = 0; i < 5; i++) s.currentToken().subscribe((t) => sent.push(t.accessToken));
+        for (let i = 0; i < 5; i++) s.token().subscribe((t) => sent.push(t.accessToken));
         expectSubscriptions(endpoint.subscriptions).toBe('^--!');
         testScheduler.flush();
         expect(sent).toEqual(Array(5).fill('access-1'));
@@ -240,7 +240,7 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(({ cold, expectSubscriptions }) => {
         const endpoint = cold<TokenSet>('-');
         const { session: s, events } = watched({ refresh: () => endpoint });
-        const waiters = [0, 5_000, 19_999].map((at) => record(() => s.tokenAfterRejection(0), at));
+        const waiters = [0, 5_000, 19_999].map((at) => record(() => s.token(0), at));
         testScheduler.flush();
         for (const waiter of waiters) {
           expect(waiter.at).toBe(20_000);
@@ -263,11 +263,11 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(({ cold }) => {
         let calls = 0;
         const { session: s } = watched({ refreshDeadline: 3_000, refresh: () => (calls++, calls === 1 ? cold<TokenSet>('-') : fresh(calls)) });
-        const first = record(() => s.tokenAfterRejection(0));
+        const first = record(() => s.token(0));
         // The first call is still at the server (until its 10 s attempt limit): a 401 meanwhile
         // waits for it rather than sending the refresh token it may have spent, within its own deadline.
-        const meanwhile = record(() => s.tokenAfterRejection(0), 5_000);
-        const second = record(() => s.tokenAfterRejection(0), 11_000);
+        const meanwhile = record(() => s.token(0), 5_000);
+        const second = record(() => s.token(0), 11_000);
         testScheduler.flush();
         expect(first.at).toBe(3_000);
         expect(reasonOf(first.error)).toBe('timeout');
@@ -281,7 +281,7 @@ describe('hardening: bounded waits', () => {
     it('bounds a request waiting to refresh an expired token first', () => {
       testScheduler.run(({ cold }) => {
         const { session: s } = watched({ tokens: { ...userTokens('alice'), expiresAt: 0 }, refreshDeadline: 4_000, refresh: () => cold<TokenSet>('-') });
-        const request = record(() => s.currentToken(), 1_000);
+        const request = record(() => s.token(), 1_000);
         testScheduler.flush();
         expect(request.at).toBe(5_000);
         expect(reasonOf(request.error)).toBe('timeout');
@@ -291,7 +291,7 @@ describe('hardening: bounded waits', () => {
     it('lets a request that must refresh first but still holds a live token go on with it at the deadline', () => {
       testScheduler.run(({ cold }) => {
         const { session: s } = watched({ tokens: { ...userTokens('alice'), expiresAt: 60_000 }, refreshDeadline: 4_000, refresh: () => cold<TokenSet>('-') });
-        const request = record(() => s.currentToken(), 50_000);
+        const request = record(() => s.token(), 50_000);
         testScheduler.flush();
         expect(request.at).toBe(54_000);
         expect(request.value).toEqual({ accessToken: 'alice-a0', generation: 0, signIn: s.state.signIn });
@@ -306,7 +306,7 @@ describe('hardening: bounded waits', () => {
         const endpoint = cold('10ms (t|)', { t: userTokens('alice', 1) });
         const { session: s } = watched({ refresh: () => endpoint, share: shareStore(store, virtualLock()) });
         const leave = hot('---x');
-        expectObservable(s.tokenAfterRejection(1).pipe(takeUntil(leave))).toBe('---|');
+        expectObservable(s.token(1).pipe(takeUntil(leave))).toBe('---|');
         expectSubscriptions(endpoint.subscriptions).toBe('^ 9ms !');
         testScheduler.flush();
         expect(store.current?.tokens).toEqual(userTokens('alice', 1));
@@ -318,7 +318,7 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(({ cold, expectSubscriptions }) => {
         const endpoint = cold('5s (t|)', { t: userTokens('alice', 1) });
         const { session: s } = watched({ refresh: () => endpoint });
-        const waiters = [0, 100, 200].map((at) => record(() => s.tokenAfterRejection(0).pipe(takeUntil(timer(1_000, testScheduler))), at));
+        const waiters = [0, 100, 200].map((at) => record(() => s.token(0).pipe(takeUntil(timer(1_000, testScheduler))), at));
         testScheduler.flush();
         expect(waiters.map((w) => w.at)).toEqual([1_000, 1_100, 1_200]);
         expectSubscriptions(endpoint.subscriptions).toBe('^ 4999ms !');
@@ -341,7 +341,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('---(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         const callers = hot('a-b', { a: 0, b: 0 });
-        expectObservable(callers.pipe(mergeMap((generation) => token(s.tokenAfterRejection(generation))))).toBe('---(xx)', { x: 'access-1' });
+        expectObservable(callers.pipe(mergeMap((generation) => token(s.token(generation))))).toBe('---(xx)', { x: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('^--!');
       });
     });
@@ -355,8 +355,8 @@ describe('createTokenSession', () => {
             return cold('-(t|)', { t: seen.length === 1 ? t1 : t2 });
           },
         });
-        s.tokenAfterRejection(0).subscribe();
-        testScheduler.schedule(() => s.tokenAfterRejection(1).subscribe(), 5);
+        s.token(0).subscribe();
+        testScheduler.schedule(() => s.token(1).subscribe(), 5);
         testScheduler.flush();
         expect(seen).toEqual(['refresh-0', 'refresh-1']);
         expect(s.state.tokens).toEqual(t2);
@@ -371,7 +371,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         const leave = hot('--x');
-        expectObservable(s.tokenAfterRejection(0).pipe(takeUntil(leave))).toBe('--|');
+        expectObservable(s.token(0).pipe(takeUntil(leave))).toBe('--|');
         expectObservable(s.tokens$).toBe('a----b', { a: t0, b: t1 });
         expectSubscriptions(endpoint.subscriptions).toBe('^----!');
       });
@@ -382,9 +382,9 @@ describe('createTokenSession', () => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         const leave = new Subject<void>();
-        s.tokenAfterRejection(0).pipe(takeUntil(leave)).subscribe();
+        s.token(0).pipe(takeUntil(leave)).subscribe();
         testScheduler.schedule(() => leave.next(), 1);
-        const later = defer(() => token(s.currentToken()));
+        const later = defer(() => token(s.token()));
         expectObservable(testScheduler.createColdObservable('10ms x').pipe(mergeMap(() => later))).toBe('10ms y', { y: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('^----!');
       });
@@ -401,7 +401,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('--(t|)', { t: { ...t1, expiresAt: 100_000 } });
         const { session: s } = session({ tokens: { ...t0, expiresAt: 60_000 }, skew: 30_000, refresh: () => endpoint });
         // 60 s life: the margin is a quarter of it, 15 s, not the 30 s skew.
-        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.currentToken())));
+        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.token())));
         expectObservable(at(44_999)).toBe('44999ms a', { a: 'access-0' });
         expectObservable(at(45_000)).toBe('45002ms b', { b: 'access-1' });
         expectSubscriptions(endpoint.subscriptions).toBe('45000ms ^-!');
@@ -411,7 +411,7 @@ describe('createTokenSession', () => {
     it('uses the whole skew when it is a small share of a long life', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const { session: s } = session({ tokens: { ...t0, expiresAt: 3_600_000 }, skew: 30_000, refresh: () => cold('-(t|)', { t: t1 }) });
-        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.currentToken())));
+        const at = (ms: number) => testScheduler.createColdObservable(`${ms}ms x`).pipe(mergeMap(() => token(s.token())));
         expectObservable(at(3_569_999)).toBe('3569999ms a', { a: 'access-0' });
         expectObservable(at(3_570_000)).toBe('3570001ms b', { b: 'access-1' });
       });
@@ -425,7 +425,7 @@ describe('createTokenSession', () => {
           refreshRetry: { maxRetries: 0 },
           refresh: () => cold('-#', undefined, network),
         });
-        const at = testScheduler.createColdObservable('90000ms x').pipe(mergeMap(() => token(s.currentToken())));
+        const at = testScheduler.createColdObservable('90000ms x').pipe(mergeMap(() => token(s.token())));
         expectObservable(at).toBe('90001ms a', { a: 'access-0' });
       });
     });
@@ -434,7 +434,7 @@ describe('createTokenSession', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const endpoint = cold('-(t|)', { t: t1 });
         const { session: s } = session({ tokens: { accessToken: 'only', expiresAt: 10 }, refresh: () => endpoint });
-        expectObservable(token(s.currentToken())).toBe('(a|)', { a: 'only' });
+        expectObservable(token(s.token())).toBe('(a|)', { a: 'only' });
         expectSubscriptions(endpoint.subscriptions).toBe([]);
       });
     });

@@ -15,7 +15,7 @@ describe('createTokenSession', () => {
         const endpoint = cold<TokenSet>('---#', undefined, revoked);
         const { session: s, events } = session({ refresh: () => endpoint });
         const callers = hot('ab-c', { a: 0, b: 0, c: 0 });
-        expectObservable(callers.pipe(mergeMap((g) => s.tokenAfterRejection(g)))).toBe('---#', undefined, revoked);
+        expectObservable(callers.pipe(mergeMap((g) => s.token(g)))).toBe('---#', undefined, revoked);
         expectObservable(s.tokens$).toBe('a--b', { a: t0, b: null });
         expectSubscriptions(endpoint.subscriptions).toBe('^--!');
         testScheduler.flush();
@@ -28,10 +28,10 @@ describe('createTokenSession', () => {
       testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const endpoint = cold<TokenSet>('-#', undefined, new TokenRevokedError());
         const { session: s, events } = session({ refresh: () => endpoint });
-        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
+        s.token(0).subscribe({ error: () => undefined });
         const later = testScheduler.createColdObservable('5ms x');
-        expectObservable(later.pipe(mergeMap(() => s.currentToken()))).toBe('5ms #', undefined, new TokenRevokedError());
-        expectObservable(later.pipe(mergeMap(() => s.tokenAfterRejection(s.state.generation)))).toBe('5ms #', undefined, new TokenRevokedError());
+        expectObservable(later.pipe(mergeMap(() => s.token()))).toBe('5ms #', undefined, new TokenRevokedError());
+        expectObservable(later.pipe(mergeMap(() => s.token(s.state.generation)))).toBe('5ms #', undefined, new TokenRevokedError());
         expectSubscriptions(endpoint.subscriptions).toBe('^!');
         testScheduler.flush();
         expect(events.filter((e) => e.type === 'session-revoked')).toHaveLength(1);
@@ -41,9 +41,9 @@ describe('createTokenSession', () => {
     it('comes back to life with setTokens', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const { session: s } = session({ refresh: () => cold('-#', undefined, new TokenRevokedError()) });
-        s.tokenAfterRejection(0).subscribe({ error: () => undefined });
+        s.token(0).subscribe({ error: () => undefined });
         testScheduler.schedule(() => s.setTokens(t2), 3);
-        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.currentToken())));
+        const later = testScheduler.createColdObservable('5ms x').pipe(mergeMap(() => token(s.token())));
         expectObservable(later).toBe('5ms a', { a: 'access-2' });
       });
     });
@@ -53,7 +53,7 @@ describe('createTokenSession', () => {
     it('reports a refresh from start to success without any token in it', () => {
       testScheduler.run(({ cold }) => {
         const { session: s, events } = session({ refresh: () => cold('-(t|)', { t: { ...t1, expiresAt: 5_000 } }) });
-        s.tokenAfterRejection(0).subscribe();
+        s.token(0).subscribe();
         testScheduler.flush();
         expect(events).toEqual([
           { type: 'refresh-started', generation: 0 },

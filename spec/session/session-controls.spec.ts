@@ -110,7 +110,7 @@ describe('hardening: signOut({ revoke: true })', () => {
   it('stops a refresh in flight: its waiters fail with reason signed-out, and revoke gets the refresh token', async () => {
     const revoked: string[] = [];
     const s = createTokenSession({ tokens: userTokens('alice'), refresh: () => NEVER, revoke: (token) => (revoked.push(token), Promise.resolve()) });
-    const waiting = outcome(s.tokenAfterRejection(0));
+    const waiting = outcome(s.token(0));
     s.signOut({ revoke: true });
     const result = await waiting;
     expect(result.ok).toBe(false);
@@ -126,7 +126,7 @@ describe('hardening: signOut({ revoke: true })', () => {
       const revoke = (token: string) => (revoked.push({ token, at: testScheduler.now() }), cold('(x|)', { x: 'ok' }));
       const { session: s, events } = watched({ refresh: () => endpoint, revoke });
       const waiter: unknown[] = [];
-      s.tokenAfterRejection(0).subscribe({ next: (v) => waiter.push(v), error: (e: unknown) => waiter.push(reasonOf(e)) });
+      s.token(0).subscribe({ next: (v) => waiter.push(v), error: (e: unknown) => waiter.push(reasonOf(e)) });
       testScheduler.schedule(() => s.signOut({ revoke: true }), 2);
       testScheduler.flush();
       // The call ran to its end instead of being aborted at the sign-out...
@@ -155,7 +155,7 @@ describe('hardening: signOut({ revoke: true })', () => {
       const { session: s } = watched({ refresh: () => endpoint, revoke, share: shareStore(store, virtualLock()) });
       testScheduler.schedule(() => {
         store.knobs.applyDelay = 10; // the refresh's write, sent at 5, lands at 15
-        s.tokenAfterRejection(s.state.generation).subscribe({ error: () => undefined });
+        s.token(s.state.generation).subscribe({ error: () => undefined });
       }, 1);
       testScheduler.schedule(() => s.signOut({ revoke: true }), 8);
       testScheduler.flush();
@@ -169,7 +169,7 @@ describe('hardening: signOut({ revoke: true })', () => {
     testScheduler.run(({ cold, expectSubscriptions }) => {
       const endpoint = cold('----(t|)', { t: userTokens('alice', 1) });
       const { session: s } = watched({ refresh: () => endpoint, revoke: () => cold('(x|)', { x: 'ok' }) });
-      s.tokenAfterRejection(0).subscribe({ error: () => undefined });
+      s.token(0).subscribe({ error: () => undefined });
       testScheduler.schedule(() => s.signOut(), 2);
       testScheduler.flush();
       expectSubscriptions(endpoint.subscriptions).toBe('^-!');
@@ -188,7 +188,7 @@ describe('createTokenSession', () => {
     it('hands out no token, and refresh$ fails', () => {
       const { session: s } = session({ tokens: null, refresh: () => of(t1) });
       let grant: unknown;
-      s.currentToken().subscribe((g) => (grant = g));
+      s.token().subscribe((g) => (grant = g));
       expect(grant).toEqual({ accessToken: null, generation: 0, signIn: expect.any(String) });
       let error: unknown;
       s.refresh$.subscribe({ error: (e: unknown) => (error = e) });
@@ -200,7 +200,7 @@ describe('createTokenSession', () => {
         const endpoint = cold('-----(t|)', { t: t1 });
         const { session: s } = session({ refresh: () => endpoint });
         testScheduler.schedule(() => s.signOut(), 2);
-        expectObservable(s.tokenAfterRejection(0)).toBe('--#', undefined, stopped);
+        expectObservable(s.token(0)).toBe('--#', undefined, stopped);
         expectSubscriptions(endpoint.subscriptions).toBe('^-!');
         expectObservable(s.tokens$).toBe('a-b', { a: t0, b: null });
       });
@@ -214,7 +214,7 @@ describe('createTokenSession', () => {
         const { session: s } = session({ refresh: () => endpoint });
         const before = s.state.signIn;
         testScheduler.schedule(() => s.setTokens(t2), 2);
-        expectObservable(s.tokenAfterRejection(0).pipe(map(({ accessToken, signIn }) => [accessToken, signIn === before]))).toBe('--(a|)', { a: ['access-2', false] });
+        expectObservable(s.token(0).pipe(map(({ accessToken, signIn }) => [accessToken, signIn === before]))).toBe('--(a|)', { a: ['access-2', false] });
         expectSubscriptions(endpoint.subscriptions).toBe('^----!');
         expectObservable(s.tokens$).toBe('a-b', { a: t0, b: t2 });
       });
@@ -224,7 +224,7 @@ describe('createTokenSession', () => {
       testScheduler.run(({ cold }) => {
         const { session: s } = session({ refresh: () => cold('-(t|)', { t: t1 }) });
         const ids = [s.state.signIn];
-        s.tokenAfterRejection(0).subscribe();
+        s.token(0).subscribe();
         testScheduler.flush();
         ids.push(s.state.signIn);
         s.setTokens(t2);

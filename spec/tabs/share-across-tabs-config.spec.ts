@@ -46,7 +46,7 @@ describe('shareAcrossTabs', () => {
 
       expect(visitor.state.tokens).toBeNull();
       expect(later.state.tokens).toBeNull();
-      expect(await firstValueFrom(later.currentToken())).toMatchObject({ accessToken: null, generation: 0 });
+      expect(await firstValueFrom(later.token())).toMatchObject({ accessToken: null, generation: 0 });
       visitor.setTokens({ accessToken: 'bob-access', refreshToken: 'bob-refresh' });
       alice.dispose();
       expect(await firstValueFrom(visitor.refresh$)).toEqual({ accessToken: 'bob-refresh:renewed', refreshToken: 'bob-refresh' });

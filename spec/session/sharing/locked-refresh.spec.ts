@@ -62,12 +62,12 @@ describe('a refresh token spent just before the refresh ends', () => {
     const answeredA: number[] = [];
     at(1, () => {
       Object.assign(store.knobs, { applyDelay: 30, cancellable: true });
-      a.tokenAfterRejection(a.state.generation).subscribe({
+      a.token(a.state.generation).subscribe({
         next: (token) => (gotA.push(token.accessToken), answeredA.push(testScheduler.now())),
         error: () => gotA.push('error'),
       });
     });
-    at(50, () => b.tokenAfterRejection(b.state.generation).subscribe({ next: (token) => gotB.push(token.accessToken), error: () => gotB.push('error') }));
+    at(50, () => b.token(b.state.generation).subscribe({ next: (token) => gotB.push(token.accessToken), error: () => gotB.push('error') }));
     return { gotA, gotB, answeredA };
   }
 
@@ -157,7 +157,7 @@ describe('a token call at the server is never thrown away (issue 21 item 3)', ()
 
   function refreshIn(session: TokenSession, ms: number): (string | null)[] {
     const got: (string | null)[] = [];
-    at(ms, () => session.tokenAfterRejection(session.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: (e: Error) => got.push(e.name) }));
+    at(ms, () => session.token(session.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: (e: Error) => got.push(e.name) }));
     return got;
   }
 
@@ -221,7 +221,7 @@ describe('a token call at the server is never thrown away (issue 21 item 3)', ()
     testScheduler.run(() => {
       start();
       let waiter: { unsubscribe(): void } | undefined;
-      at(1, () => (waiter = a.tokenAfterRejection(a.state.generation).subscribe()));
+      at(1, () => (waiter = a.token(a.state.generation).subscribe()));
       const gotB = refreshIn(b, 10); // waits for the lock
       at(20, () => waiter?.unsubscribe());
       testScheduler.flush();
@@ -272,11 +272,11 @@ describe('shareInMemory: a token call at the server when the refresh is stopped'
     sessions.push(a, b);
     await sleep(30);
     expect(b.state.tokens?.refreshToken).toBe('rt-0');
-    a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined });
+    a.token(a.state.generation).subscribe({ error: () => undefined });
     while (endpoint.stats.calls === 0) await sleep(5);
     if (stop === 'dispose') a.dispose();
     const gotB: string[] = [];
-    b.tokenAfterRejection(b.state.generation).subscribe({ next: (t) => gotB.push(t.accessToken ?? 'none'), error: (e: Error) => gotB.push(e.name) });
+    b.token(b.state.generation).subscribe({ next: (t) => gotB.push(t.accessToken ?? 'none'), error: (e: Error) => gotB.push(e.name) });
     for (let i = 0; i < 200 && gotB.length === 0; i++) await sleep(10);
     expect(endpoint.stats.arrived).toEqual(['rt-0']);
     expect(endpoint.stats.reuse).toBe(0);
@@ -310,11 +310,11 @@ describe('hardening: bounded waits', () => {
         // The refresh's write is lost (a dropped connection); the store answers again afterwards.
         testScheduler.schedule(() => (store.knobs.applyDelay = 'never'), start + 5);
         testScheduler.schedule(() => (store.knobs.applyDelay = 0), start + 20);
-        const first = record(() => s.tokenAfterRejection(s.state.generation), start);
+        const first = record(() => s.token(s.state.generation), start);
         testScheduler.flush();
         expect(first.error).toBeUndefined();
         // The next 401: the session must not send the refresh token the server already rotated away.
-        const second = record(() => s.tokenAfterRejection(s.state.generation), start + 10_000);
+        const second = record(() => s.token(s.state.generation), start + 10_000);
         testScheduler.flush();
         expect(events.filter((e) => e.type === 'session-revoked')).toEqual([]);
         expect(sent.filter((token) => token === 'alice-r0')).toHaveLength(1);

@@ -95,7 +95,7 @@ describe('rule 18: no sign-in or sign-out is lost (issue 21 item 2)', () => {
         store.writeAsOther({ tokens: userTokens('alice', 2), revoked: false, receivedAt: 0, change: 'refresh' });
         at(1, () => {
           store.knobs.readDelay = 10;
-          a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }); // its read answers at 11
+          a.token(a.state.generation).subscribe({ error: () => undefined }); // its read answers at 11
         });
         at(5, () => a.setTokens(userTokens('bob'))); // its read answers at 15, its write after
         testScheduler.flush();

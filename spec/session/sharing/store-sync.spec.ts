@@ -63,12 +63,12 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
-        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(1, () => a.token(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => a.setTokens(userTokens('bob')));
         testScheduler.flush();
         expect(tokensOf(store.current)).toEqual(userTokens('bob'));
         expect(a.state.tokens).toEqual(userTokens('bob'));
-        at(30, () => a.tokenAfterRejection(a.state.generation).subscribe());
+        at(30, () => a.token(a.state.generation).subscribe());
         testScheduler.flush();
         expect(endpoint.calls.map((c) => c.refreshToken)).toEqual(['alice-r0', 'bob-r0']);
         expect(userOf(tokensOf(store.current))).toBe('bob');
@@ -80,7 +80,7 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
-        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(1, () => a.token(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => {
           store.knobs.applyDelay = 20; // Bob's write reaches the store at 25, after the refresh's at 11
           a.setTokens(userTokens('bob'));
@@ -89,7 +89,7 @@ describe('hardening: shared state under TestScheduler', () => {
         testScheduler.flush();
         expect(userOf(tokensOf(store.current))).toBe('bob');
         expect(a.state.tokens).toEqual(userTokens('bob'));
-        at(100, () => a.tokenAfterRejection(a.state.generation).subscribe());
+        at(100, () => a.token(a.state.generation).subscribe());
         testScheduler.flush();
         expect(endpoint.calls.at(-1)?.refreshToken).toBe('bob-r0');
       });
@@ -99,7 +99,7 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
-        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(1, () => a.token(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => {
           store.knobs.applyDelay = 20;
           a.setTokens(userTokens('bob'));
@@ -120,7 +120,7 @@ describe('hardening: shared state under TestScheduler', () => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         const got: (string | null)[] = [];
-        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: () => got.push('error') }));
+        at(1, () => a.token(a.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: () => got.push('error') }));
         at(5, () => a.setTokens(userTokens('bob')));
         testScheduler.flush();
         expect(got.every((token) => token === 'error' || userOf({ accessToken: token ?? undefined }) === 'bob')).toBe(true);
@@ -136,7 +136,7 @@ describe('hardening: shared state under TestScheduler', () => {
         const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         // Another member holds the lock until 50 (its own refresh, say).
         at(1, () => lock.run(() => timer(49, testScheduler)).subscribe());
-        at(2, () => a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined }));
+        at(2, () => a.token(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => {
           store.knobs.applyDelay = 100; // Bob's write is on its way until 105
           a.setTokens(userTokens('bob'));
@@ -158,7 +158,7 @@ describe('hardening: shared state under TestScheduler', () => {
         const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         at(1, () => {
           store.knobs.applyDelay = 30; // the refresh's write, sent at 11, lands at 41
-          a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined });
+          a.token(a.state.generation).subscribe({ error: () => undefined });
         });
         at(12, () => {
           store.knobs.applyDelay = 0;
@@ -180,7 +180,7 @@ describe('hardening: shared state under TestScheduler', () => {
           store.knobs.applyDelay = 500; // below the default storeTimeout of 1000 ms
           a.signOut();
           store.knobs.applyDelay = 0;
-          b.tokenAfterRejection(b.state.generation).subscribe({ error: () => undefined });
+          b.token(b.state.generation).subscribe({ error: () => undefined });
         });
         testScheduler.flush();
         expect(tokensOf(store.current)).toBeNull();
@@ -260,7 +260,7 @@ describe('hardening: shared state under TestScheduler', () => {
         const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         // Three refreshes in a: the shared generation moves well past 0.
         const chain = (n: number): void => {
-          if (n > 0) a.tokenAfterRejection(a.state.generation).subscribe(() => chain(n - 1));
+          if (n > 0) a.token(a.state.generation).subscribe(() => chain(n - 1));
         };
         at(1, () => chain(3));
         testScheduler.flush();
@@ -272,7 +272,7 @@ describe('hardening: shared state under TestScheduler', () => {
         expect(b.state.tokens).toEqual(shared.tokens);
         expect(tokensOf(store.current)).toEqual(shared.tokens);
         let sent: string | null = null;
-        b.currentToken().subscribe((t) => (sent = t.accessToken));
+        b.token().subscribe((t) => (sent = t.accessToken));
         testScheduler.flush();
         expect(sent).toBe(shared.tokens?.accessToken);
       });
@@ -284,7 +284,7 @@ describe('hardening: shared state under TestScheduler', () => {
         const lock = virtualLock();
         const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         const chain = (n: number): void => {
-          if (n > 0) a.tokenAfterRejection(a.state.generation).subscribe(() => chain(n - 1));
+          if (n > 0) a.token(a.state.generation).subscribe(() => chain(n - 1));
         };
         at(1, () => chain(3));
         testScheduler.flush();
@@ -301,7 +301,7 @@ describe('hardening: shared state under TestScheduler', () => {
           ['sign-in', 'remote'],
         ]);
         // a's next refresh spends Bob's refresh token, never Alice's.
-        a.tokenAfterRejection(a.state.generation).subscribe();
+        a.token(a.state.generation).subscribe();
         testScheduler.flush();
         expect(endpoint.calls.at(-1)?.refreshToken).toBe('bob-r0');
         expect(userOf(tokensOf(store.current))).toBe('bob');
@@ -389,7 +389,7 @@ describe('hardening: shared state under TestScheduler', () => {
         const endpoint = rotatingEndpoint(testScheduler, 10);
         const { session: a, events } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
         const got: (string | null)[] = [];
-        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe((t) => got.push(t.accessToken)));
+        at(1, () => a.token(a.state.generation).subscribe((t) => got.push(t.accessToken)));
         at(5, () => store.writeAsOther({ tokens: userTokens('carol'), revoked: false, receivedAt: 5, change: 'sign-in' }));
         testScheduler.flush();
         expect(tokensOf(store.current)).toEqual(userTokens('carol'));
@@ -421,7 +421,7 @@ describe('hardening: shared state under TestScheduler', () => {
         const lock = virtualLock();
         const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
         const { session: b, events: bEvents } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
-        at(1, () => a.tokenAfterRejection(a.state.generation).subscribe());
+        at(1, () => a.token(a.state.generation).subscribe());
         at(50, () => a.setTokens(userTokens('bob')));
         at(100, () => a.signOut());
         testScheduler.flush();
@@ -443,8 +443,8 @@ describe('hardening: shared state under TestScheduler', () => {
         const { session: b, events: bEvents } = watched({ refresh, share: shareStore(store, lock), scheduler: testScheduler });
         // Both get a 401 for the same generation: one refresh, revoked everywhere.
         at(1, () => {
-          b.tokenAfterRejection(b.state.generation).subscribe({ error: () => undefined });
-          a.tokenAfterRejection(a.state.generation).subscribe({ error: () => undefined });
+          b.token(b.state.generation).subscribe({ error: () => undefined });
+          a.token(a.state.generation).subscribe({ error: () => undefined });
         });
         testScheduler.flush();
         expect(calls).toBe(1);
@@ -453,7 +453,7 @@ describe('hardening: shared state under TestScheduler', () => {
         expect(revoked(aEvents).map((e) => e.type === 'session-revoked' && e.origin)).toEqual(['remote']);
         expect(aEvents.filter((e) => e.type === 'tokens-changed')).toEqual([]);
         let failure: unknown;
-        a.currentToken().subscribe({ error: (error: unknown) => (failure = error) });
+        a.token().subscribe({ error: (error: unknown) => (failure = error) });
         expect(failure).toBeInstanceOf(TokenRevokedError);
         expect(calls).toBe(1);
       });
@@ -478,7 +478,7 @@ describe('hardening: shared state under TestScheduler', () => {
         for (const t of [start, bob]) seenTokens.add(t.accessToken as string).add(t.refreshToken as string);
         const { session: a, events: aEvents } = watched({ tokens: start, refresh, share: shareStore(store, lock), scheduler: testScheduler, refreshRetry: { maxRetries: 0 } });
         const { session: b, events: bEvents } = watched({ refresh, share: shareStore(store, lock), scheduler: testScheduler, refreshRetry: { maxRetries: 0 } });
-        const reject = (s: TokenSession) => () => s.tokenAfterRejection(s.state.generation).subscribe({ error: () => undefined });
+        const reject = (s: TokenSession) => () => s.token(s.state.generation).subscribe({ error: () => undefined });
         at(1, reject(a));
         at(20, reject(b));
         at(40, reject(a));
@@ -525,10 +525,10 @@ describe('hardening: two sessions sharing shareInMemory() (real async)', () => {
       for (let step = 0; step < 25; step++) {
         const s = sessions[Math.floor(random() * 2)] as TokenSession;
         const roll = random();
-        if (roll < 0.5) s.tokenAfterRejection(s.state.generation).subscribe({ error: () => undefined });
+        if (roll < 0.5) s.token(s.state.generation).subscribe({ error: () => undefined });
         else if (roll < 0.75) s.setTokens(userTokens(users[Math.floor(random() * users.length)] as string, 100 + step));
         else if (roll < 0.85) s.signOut();
-        else s.currentToken().subscribe({ error: () => undefined });
+        else s.token().subscribe({ error: () => undefined });
         if (random() < 0.5) await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 6)));
       }
       await settle();
@@ -561,7 +561,7 @@ describe('hardening: bounded waits', () => {
         const { session: s } = shared(store);
         store.knobs.readDelay = 'never';
         const start = testScheduler.now();
-        const waiter = record(() => s.tokenAfterRejection(s.state.generation), start);
+        const waiter = record(() => s.token(s.state.generation), start);
         testScheduler.flush();
         expect(waiter.at).toBe(start + 5_000);
         expect(reasonOf(waiter.error)).toBe('store-failed');
@@ -575,7 +575,7 @@ describe('hardening: bounded waits', () => {
         store.knobs.applyDelay = 'never';
         const start = testScheduler.now();
         const before = s.state.tokens?.refreshToken;
-        const waiter = record(() => s.tokenAfterRejection(s.state.generation), start);
+        const waiter = record(() => s.token(s.state.generation), start);
         testScheduler.flush();
         // The old refresh token is spent once the endpoint answered: dropping the answer would lose the session.
         expect(waiter.error).toBeUndefined();
@@ -591,7 +591,7 @@ describe('hardening: bounded waits', () => {
         const { session: s } = watched({ refresh: () => (calls++, fresh(1)), share: shareStore(store, virtualLock({ grant: false })), refreshDeadline: 5_000 });
         testScheduler.flush();
         const start = testScheduler.now();
-        const waiters = [record(() => s.tokenAfterRejection(s.state.generation), start), record(() => s.refresh$, start + 100)];
+        const waiters = [record(() => s.token(s.state.generation), start), record(() => s.refresh$, start + 100)];
         testScheduler.flush();
         for (const waiter of waiters) {
           expect(waiter.at).toBe(start + 5_000);
@@ -605,8 +605,8 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler, { readDelay: 'never' });
         const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
-        const requests = [0, 300, 999].map((at) => record(() => s.currentToken(), at));
-        const later = record(() => s.currentToken(), 2_000);
+        const requests = [0, 300, 999].map((at) => record(() => s.token(), at));
+        const later = record(() => s.token(), 2_000);
         testScheduler.flush();
         for (const request of requests) {
           expect(request.at).toBe(1_000);
@@ -624,7 +624,7 @@ describe('hardening: bounded waits', () => {
         store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
         const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
         store.knobs.readDelay = 0;
-        const request = record(() => s.currentToken());
+        const request = record(() => s.token());
         testScheduler.flush();
         expect(request.at).toBe(1_000);
         expect(request.value).toEqual({ accessToken: 'bob-a0', generation: 1 });
@@ -638,7 +638,7 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler, { readDelay: 'never' });
         const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()), storeTimeout: 250 });
-        const request = record(() => s.currentToken());
+        const request = record(() => s.token());
         testScheduler.flush();
         expect(request.at).toBe(250);
       });
@@ -651,7 +651,7 @@ describe('hardening: bounded waits', () => {
         const { session: s } = watched({ tokens: { ...userTokens('alice'), expiresAt: 3_600_000 }, refresh: () => fresh(1), share: shareStore(store, lock) });
         testScheduler.flush();
         const before = { reads: store.reads, writes: store.writes.length, runs: lock.runs };
-        for (let i = 0; i < 100; i++) s.currentToken().subscribe();
+        for (let i = 0; i < 100; i++) s.token().subscribe();
         testScheduler.flush();
         expect({ reads: store.reads, writes: store.writes.length, runs: lock.runs }).toEqual(before);
       });
@@ -676,7 +676,7 @@ describe('hardening: bounded waits', () => {
       testScheduler.run(() => {
         const store = virtualStore(testScheduler, { readDelay: 'never' });
         const { session: s } = watched({ refresh: () => fresh(1), share: shareStore(store, virtualLock()) });
-        const request = record(() => s.currentToken());
+        const request = record(() => s.token());
         testScheduler.schedule(() => s.dispose(), 100);
         testScheduler.flush();
         expect(request.at).toBe(100);

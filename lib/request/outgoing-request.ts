@@ -4,7 +4,7 @@ import type { TokenAccess } from '../session/token-access.js';
 import type { OriginAllowList } from './origin-allow-list.js';
 
 /** What every request of one client (or one Angular injector) shares. */
-export interface RequestPipelineConfig {
+export interface RequestPathConfig {
   /** Supplies and refreshes the token. Without it no request is authorized. */
   readonly access?: TokenAccess;
   /** The origins that may receive the token, and whose 401 may trigger a refresh. */
@@ -13,8 +13,8 @@ export interface RequestPipelineConfig {
   readonly scheduler: SchedulerLike;
 }
 
-/** One request as the pipeline needs it, whatever the adapter's own request type. */
-export interface PipelineRequest {
+/** One request as the request path needs it, whatever the adapter's own request type. */
+export interface OutgoingRequest {
   readonly method: string;
   /** Absolute. */
   readonly url: string;
@@ -31,6 +31,6 @@ export interface PipelineRequest {
 /**
  * Sends one attempt with `authorization` (`Bearer …`, or `null` for none) and emits its response
  * once. It must be cold (it is subscribed once per attempt) and fail with the core's errors
- * (`HttpError`, `NetworkError`, …): an adapter translates its own before they reach the pipeline.
+ * (`HttpError`, `NetworkError`, …): an adapter translates its own before they reach the request path.
  */
 export type SendAttempt<T> = (authorization: string | null) => Observable<T>;

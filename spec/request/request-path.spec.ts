@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
+import { mayRetryTransient } from '../../lib/request/request-path.js';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
@@ -85,5 +86,19 @@ describe('one refresh per request (DESIGN rule 7), over node:http', () => {
     expect(error).toMatchObject({ status: 401 });
     expect(running!.tokenCalls()).toBe(1);
     expect(running!.apiCalls()).toBe(5);
+  });
+});
+
+describe('mayRetryTransient (rule 8)', () => {
+  it('lets GET, HEAD, OPTIONS, PUT and DELETE be sent again, in any case', () => {
+    for (const method of ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'get', 'Delete']) expect(mayRetryTransient(method, false), method).toBe(true);
+  });
+
+  it('lets POST and PATCH be sent again only with an Idempotency-Key or the caller opting in', () => {
+    for (const method of ['POST', 'PATCH', 'post']) {
+      expect(mayRetryTransient(method, false), method).toBe(false);
+      expect(mayRetryTransient(method, true), method).toBe(true);
+      expect(mayRetryTransient(method, false, true), method).toBe(true);
+    }
   });
 });

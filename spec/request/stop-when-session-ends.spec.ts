@@ -2,7 +2,7 @@ import { NEVER, Observable, Subject, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { stopWhenSessionEnds } from '../../lib/pipeline/stop-when-session-ends.js';
+import { stopWhenSessionEnds } from '../../lib/request/stop-when-session-ends.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { CurrentToken, TokenAccess } from '../../lib/session/token-access.js';
 
@@ -15,8 +15,7 @@ function revocableAccess() {
   let watchers = 0;
   let subscriptions = 0;
   const access: TokenAccess = {
-    currentToken: () => of<CurrentToken>({ accessToken: 'token', generation: 1 }),
-    tokenAfterRejection: () => of<CurrentToken>({ accessToken: 'token', generation: 1 }),
+    token: () => of<CurrentToken>({ accessToken: 'token', generation: 1 }),
     report: () => undefined,
     revoked$: new Observable<void>((subscriber) => {
       subscriptions++;
@@ -44,7 +43,7 @@ function revocableAccess() {
   };
 }
 
-describe('requests in flight stop on the session\'s end through one watch per client (stopWhenSessionEnds in the pipeline)', () => {
+describe('requests in flight stop on the session\'s end through one watch per client (stopWhenSessionEnds in the request path)', () => {
   it('stops all 200 requests in flight, with one subscription to revoked$ between them, released when they end', () => {
     const session = revocableAccess();
     const api = createHttpClient({ baseUrl: BASE, session: session.access, transport: () => NEVER, timeout: false });
@@ -105,7 +104,7 @@ describe('requests in flight stop on the session\'s end through one watch per cl
   });
 });
 
-describe("a session's revoked$ in the pipeline", () => {
+describe("a session's revoked$ in the request path", () => {
   const tokens = { accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt: Date.now() + 3_600_000 };
 
   /** A session whose refresh ends it (invalid_grant), the subscriptions to its `revoked$` counted. */
@@ -113,8 +112,7 @@ describe("a session's revoked$ in the pipeline", () => {
     const session = createTokenSession({ tokens, refresh: () => throwError(() => new TokenRevokedError()), refreshAhead: false });
     const counts = { added: 0, removed: 0 };
     const access: TokenAccess = {
-      currentToken: () => session.currentToken(),
-      tokenAfterRejection: (generation) => session.tokenAfterRejection(generation),
+      token: (rejected) => session.token(rejected),
       report: (event) => session.report(event),
       revoked$: new Observable<void>((subscriber) => {
         counts.added++;

@@ -5,18 +5,18 @@ import { isHeaderValue } from '../util/header-syntax.js';
 import { redactUrl } from '../util/redact-url.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import type { TokenAccess } from '../session/token-access.js';
-import type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
+import type { OutgoingRequest, RequestPathConfig, SendAttempt } from './outgoing-request.js';
 import { requestDeadline } from './request-deadline.js';
 import { retryTransient } from './retry-transient.js';
 import { stopWhenSessionEnds } from './stop-when-session-ends.js';
 
-export type { PipelineRequest, RequestPipelineConfig, SendAttempt } from './pipeline-request.js';
+export type { OutgoingRequest, RequestPathConfig, SendAttempt } from './outgoing-request.js';
 
 /** Runs one request through the steps every adapter shares. */
-export type RequestPipeline = <T>(request: PipelineRequest, send: SendAttempt<T>) => Observable<T>;
+export type RequestPath = <T>(request: OutgoingRequest, send: SendAttempt<T>) => Observable<T>;
 
 /**
- * The ONE request pipeline, shared by `createHttpClient` and the Angular interceptor. Read top
+ * The ONE request path, shared by `createHttpClient` and the Angular interceptor. Read top
  * to bottom, one request:
  * - the attempt: on an allowed origin it takes the session's current token (rule 5) and sends it
  *   as `Authorization: Bearer`; a token rejection from an allowed origin `switchMap`s onto the
@@ -27,7 +27,7 @@ export type RequestPipeline = <T>(request: PipelineRequest, send: SendAttempt<T>
  * - the session's end (revocation) stops it at once;
  * - one deadline bounds it all: attempts, backoff waits and the wait for a refresh (rule 13).
  */
-export function createRequestPipeline({ access, allowList, scheduler }: RequestPipelineConfig): RequestPipeline {
+export function createRequestPath({ access, allowList, scheduler }: RequestPathConfig): RequestPath {
   // A 401 from an origin that may not receive the token (reached by a redirect) never refreshes.
   const isRejection = (error: unknown): boolean => isTokenRejection(error) && allowList.allows(error.responseUrl);
   const retryOf = retryPerConfig(access, scheduler);
@@ -35,7 +35,7 @@ export function createRequestPipeline({ access, allowList, scheduler }: RequestP
   const stopOnSessionEnd = access && stopWhenSessionEnds<unknown>(access.revoked$);
   const authorization = bearerOnce();
 
-  return <T>(request: PipelineRequest, send: SendAttempt<T>): Observable<T> => {
+  return <T>(request: OutgoingRequest, send: SendAttempt<T>): Observable<T> => {
     const { method, url } = request;
     const attempt = (token: string | null): Observable<T> => send(token === null ? null : authorization(token)).pipe(requestDeadline(request.attemptTimeout, method, url, scheduler));
     if (!access || !request.auth || !allowList.allows(url)) {
@@ -73,6 +73,19 @@ class OneRefresh implements AuthorizeConfig {
   onRetry(): void {
     this.#access.report({ type: 'request-retried', method: this.#method, url: redactUrl(this.#url), reason: 'unauthorized', attempt: 1 });
   }
+}
+
+// RFC 9110 §9.2.2; POST and PATCH only with an Idempotency-Key or the caller's word.
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * Whether a request may be sent again after a transient error (rule 8): an idempotent
+ * method, an `Idempotency-Key` header, or the caller's explicit opt-in. Adapters ask it to
+ * build {@link OutgoingRequest.retry}.
+ */
+export function mayRetryTransient(method: string, hasIdempotencyKey: boolean, optedIn = false): boolean {
+  // The client and Angular pass methods upper-cased already: no new string per request for them.
+  return optedIn || hasIdempotencyKey || IDEMPOTENT_METHODS.has(method) || IDEMPOTENT_METHODS.has(method.toUpperCase());
 }
 
 // One retryTransient per config object: the requests that keep the client's config share it

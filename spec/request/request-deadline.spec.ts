@@ -3,7 +3,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
-import { requestDeadline } from '../../lib/pipeline/request-deadline.js';
+import { requestDeadline } from '../../lib/request/request-deadline.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import { createTestTransport, type TestResponse } from '../../lib/testing/test-transport.js';
 import { createTestScheduler } from '../helpers/marbles.js';

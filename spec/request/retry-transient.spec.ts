@@ -2,7 +2,7 @@ import { defer, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
-import { retryTransient } from '../../lib/pipeline/retry-transient.js';
+import { retryTransient } from '../../lib/request/retry-transient.js';
 import type { RequestRetriedEvent } from '../../lib/session/session-event.js';
 import type { TokenAccess } from '../../lib/session/token-access.js';
 import { createTestScheduler } from '../helpers/marbles.js';
@@ -12,8 +12,7 @@ const URL = 'https://api.test/items';
 function reporting(): { access: TokenAccess; events: RequestRetriedEvent[] } {
   const events: RequestRetriedEvent[] = [];
   const access: TokenAccess = {
-    currentToken: () => of({ accessToken: 'token', generation: 1 }),
-    tokenAfterRejection: () => of({ accessToken: 'token', generation: 1 }),
+    token: () => of({ accessToken: 'token', generation: 1 }),
     report: (event) => events.push(event),
     revoked$: of(),
   };
@@ -28,7 +27,7 @@ function flaky(failures: number, error: () => unknown) {
 }
 
 describe('retryTransient', () => {
-  it('retries a transient error on the pipeline scheduler, reporting each retry as a request-retried event', () => {
+  it('retries a transient error on the request path scheduler, reporting each retry as a request-retried event', () => {
     const testScheduler = createTestScheduler();
     testScheduler.run(({ expectObservable }) => {
       const { access, events } = reporting();
