@@ -9,7 +9,7 @@
 export { createHttpClient } from './client/create-http-client.js';
 export type { HttpClientConfig } from './client/client-config.js';
 export type { RxHttpClient } from './client/rx-http-client.js';
-export type { RequestInterceptor, RequestHandler } from './client/request-interceptor.js';
+export type { RequestInterceptor } from './client/request-interceptor.js';
 export type { RequestOptions } from './client/request-options.js';
 
 /* Transport */
@@ -51,5 +51,4 @@ export { HttpError } from './errors/http-error.js';
 export { NetworkError } from './errors/network-error.js';
 export { RequestTimeoutError } from './errors/request-timeout-error.js';
 export { TokenRefreshError } from './errors/token-refresh-error.js';
-export type { TokenRefreshFailure } from './errors/token-refresh-error.js';
 export { TokenRevokedError } from './errors/token-revoked-error.js';

@@ -1,4 +1,4 @@
-import { Observable, Subscriber, defer, throwError } from 'rxjs';
+import { catchError, defer, switchMap, take, throwError, type Observable } from 'rxjs';
 import type { CurrentToken, TokenAccess } from '../session/token-access.js';
 import { isTokenRejection } from './is-token-rejection.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
@@ -32,117 +32,53 @@ export interface AuthorizeConfig {
  *   isRejection: (e) => e instanceof AjaxError && e.status === 401,
  * })
  */
-export function authorize<T>(access: TokenAccess, send: Send<T>, config: AuthorizeConfig = {}): Observable<T> {
+export function authorize<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
   return defer(() => authorizedAttempt(access, send, config, new SignInPin()));
 }
 
-/**
- * One attempt of {@link authorize}, held to `pin` (rule 18): the request path passes the pin of
- * the whole request, so that no transient retry sends another sign-in's token either. The
- * current token (rule 5), one send; on a rejection, the session's one refresh of the generation
- * sent (rules 1, 2), then one send more. What `take(1)`, `switchMap` and `catchError` did, as
- * one subscriber (see {@link Attempt}).
- */
-export function authorizedAttempt<T>(access: TokenAccess, send: Send<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
-  return new Observable<T>((subscriber) => new Attempt(subscriber, access, send, config, pin).start());
-}
-
-type Send<T> = (accessToken: string | null) => Observable<T>;
+// Built once: `take` keeps its count per subscription, not in the operator.
+const firstToken = take<CurrentToken>(1);
 
 /**
- * The subscriber of one attempt's first send: values and completion go on downstream; a token
- * rejection is answered with the one refresh instead of failing. Written out rather than as
- * `take`, `switchMap` and `catchError`: with many requests in flight, each held a subscriber and
- * closures per operator across the wait (bench/analysis.md, "Issue 22, R6").
+ * One attempt of {@link authorize}, held to `pin` (rule 18): the request path passes the pin
+ * of the whole request, so that no transient retry sends another sign-in's token either.
+ * The current token (rule 5), one send; on a rejection, a `switchMap` onto the session's one
+ * refresh of the generation sent (rules 1, 2), then one send more.
  */
-class Attempt<T> extends Subscriber<T> {
-  readonly #out: Subscriber<T>;
-  readonly #access: TokenAccess;
-  readonly #send: Send<T>;
-  readonly #config: AuthorizeConfig;
-  readonly #pin: SignInPin;
-  #sent: CurrentToken | undefined;
-  #rejection: unknown;
-
-  constructor(out: Subscriber<T>, access: TokenAccess, send: Send<T>, config: AuthorizeConfig, pin: SignInPin) {
-    super(out); // unsubscribing `out` unsubscribes this attempt, and the send it holds
-    this.#out = out;
-    this.#access = access;
-    this.#send = send;
-    this.#config = config;
-    this.#pin = pin;
-  }
-
-  start(): void {
-    this.#access.token().subscribe(new FirstToken(this, this.#out, false));
-  }
-
-  /** The token to send: the current one, or (`afterRejection`) the one after the rejected generation. */
-  sendWith(token: CurrentToken, afterRejection: boolean): void {
-    const refused = this.#pin.refusal(token);
-    if (refused) return this.#out.error(refused);
-    if (!afterRejection) {
-      this.#sent = token;
-      return void sendSafely(this.#send, token.accessToken).subscribe(this);
-    }
-    // Nothing to refresh with (signed out, no refresh token): the 401 stands.
-    if (token.accessToken === null) return this.#out.error(this.#rejection);
-    this.#config.onRetry?.();
-    // A rejection of this send is the caller's error: no 401 loop.
-    sendSafely(this.#send, token.accessToken).subscribe(this.#out);
-  }
-
-  protected override _error(error: unknown): void {
-    const sent = this.#sent;
-    let refresh: boolean;
-    try {
-      // `config`'s methods are called on it: the request path passes an object of its own per request.
-      const config = this.#config;
-      refresh = sent !== undefined && sent.accessToken !== null && (config.isRejection ? config.isRejection(error) : isTokenRejection(error)) && (!config.mayRetry || config.mayRetry());
-    } catch (fault) {
-      refresh = false;
-      error = fault;
-    }
-    this.unsubscribe();
-    if (!refresh || sent === undefined) return this.#out.error(error);
-    this.#rejection = error;
-    this.#access.token(sent.generation).subscribe(new FirstToken(this, this.#out, true));
-  }
+export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
+  // `config`'s methods are called on it: the request path passes an object of its own per request.
+  const isRejection = config.isRejection ?? isTokenRejection;
+  return access.token().pipe(
+    firstToken,
+    switchMap((sent) =>
+      sendHeld(pin, send, sent).pipe(
+        catchError((error: unknown) => {
+          if (sent.accessToken === null || !isRejection(error) || (config.mayRetry && !config.mayRetry())) return throwError(() => error);
+          return access.token(sent.generation).pipe(
+            switchMap((fresh) => {
+              const refused = pin.refusal(fresh);
+              if (refused) return throwError(() => refused);
+              // Nothing to refresh with (signed out, no refresh token): the 401 stands.
+              if (fresh.accessToken === null) return throwError(() => error);
+              config.onRetry?.();
+              return sendSafely(send, fresh.accessToken);
+            }),
+          );
+        }),
+      ),
+    ),
+  );
 }
 
-/** The first token an access emits (what `take(1)` did), handed to the attempt; its error ends the request. */
-class FirstToken extends Subscriber<CurrentToken> {
-  readonly #attempt: Attempt<never>;
-  readonly #out: Subscriber<never>;
-  readonly #afterRejection: boolean;
-
-  constructor(attempt: Attempt<unknown>, out: Subscriber<unknown>, afterRejection: boolean) {
-    super(out); // unsubscribing `out` stops the wait
-    this.#attempt = attempt as Attempt<never>;
-    this.#out = out as Subscriber<never>;
-    this.#afterRejection = afterRejection;
-  }
-
-  protected override _next(token: CurrentToken): void {
-    this.unsubscribe();
-    this.#attempt.sendWith(token, this.#afterRejection);
-  }
-
-  protected override _error(error: unknown): void {
-    this.unsubscribe();
-    this.#out.error(error);
-  }
-
-  // No token: the request ends without a value, as `take(1)` of an empty source did.
-  protected override _complete(): void {
-    this.unsubscribe();
-    this.#out.complete();
-  }
+// `send(token)`, unless the pin refuses the token's sign-in (rule 18).
+function sendHeld<T>(pin: SignInPin, send: (accessToken: string | null) => Observable<T>, token: CurrentToken): Observable<T> {
+  const refused = pin.refusal(token);
+  return refused ? throwError(() => refused) : sendSafely(send, token.accessToken);
 }
 
 // A throw of `send` (a token a header cannot carry) is the observable's error. (What `defer`
 // does, without a subscriber more per attempt.)
-function sendSafely<T>(send: Send<T>, accessToken: string | null): Observable<T> {
+function sendSafely<T>(send: (accessToken: string | null) => Observable<T>, accessToken: string | null): Observable<T> {
   try {
     return send(accessToken);
   } catch (error) {

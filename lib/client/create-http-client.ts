@@ -1,4 +1,4 @@
-import { Observable, Subscriber } from 'rxjs';
+import { Observable, map } from 'rxjs';
 import type { OutgoingRequest } from '../request/outgoing-request.js';
 import { createRequestPath, mayRetryTransient, type RequestPath } from '../request/request-path.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
@@ -54,34 +54,11 @@ type SendRequest = (request: ApiRequest, whole: boolean) => Observable<unknown>;
 function sendThrough(path: RequestPath, resolved: ResolvedClientConfig): SendRequest {
   const { defaults, transport } = resolved;
   return (request, whole) => {
+    const check = whole ? (response: ApiResponse<unknown>) => checkStatus(request, response) : (response: ApiResponse<unknown>) => checkStatus(request, response).body;
     const attempt = (authorization: string | null): Observable<unknown> =>
-      new Observable<unknown>((subscriber) => transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } }).subscribe(new Checked(subscriber, request, whole)));
+      transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } }).pipe(map(check));
     return path(outgoingRequest(request, defaults, resolved.retry), attempt);
   };
-}
-
-// The subscriber of one attempt's response: `map(checkStatus)` written out, one object where
-// the operator kept a subscriber and closures per request across the wait (bench/analysis.md,
-// "Issue 22, R6"). Emits the checked response, or its body unless `whole`.
-class Checked extends Subscriber<ApiResponse<unknown>> {
-  readonly #request: ApiRequest;
-  readonly #whole: boolean;
-
-  constructor(out: Subscriber<unknown>, request: ApiRequest, whole: boolean) {
-    super(out); // unsubscribing the attempt unsubscribes the transport
-    this.#request = request;
-    this.#whole = whole;
-  }
-
-  protected override _next(response: ApiResponse<unknown>): void {
-    let checked: ApiResponse<unknown>;
-    try {
-      checked = checkStatus(this.#request, response);
-    } catch (error) {
-      return this.error(error);
-    }
-    this.destination.next(this.#whole ? checked : checked.body);
-  }
 }
 
 // One call of the client: built at subscription, like defer, so a TypeError for bad input
