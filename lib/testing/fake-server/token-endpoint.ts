@@ -22,7 +22,8 @@ interface Lifetime {
 }
 
 /**
- * The token endpoint (RFC 6749 §6, `refresh_token` grant) with rotation and reuse detection. Each decision
+ * The token endpoint (RFC 6749 §6, `refresh_token` grant) with rotation and reuse detection, and the
+ * client credentials grant (§4.4: the client's own token, no refresh token). Each decision
  * is synchronous once the body is read and the delay has passed, so concurrent refreshes with one refresh
  * token see consistent rotation: the first wins, the rest are reuse.
  */
@@ -64,6 +65,7 @@ function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetim
   }
   const grantType = form.get('grant_type');
   if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is required');
+  if (grantType === 'client_credentials') return clientCredentials(deps, form, life);
   if (grantType !== 'refresh_token') {
     return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
@@ -94,6 +96,23 @@ function refresh({ options, ledger, stats }: EndpointDeps, presented: string, li
     // Rounded down so a client that trusts expires_in never believes a token outlives the server's view.
     ...(life.sendExpiresIn ? { expires_in: Math.max(0, Math.floor(life.ttl / 1000)) } : {}),
     ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+  };
+  return json(200, body, NO_STORE);
+}
+
+/**
+ * RFC 6749 §4.4: a token of the client's own, whose subject is the configured `clientId` (or
+ * `client`), in a family of its own: revoking it (`revokeAll()`) ends the token, not the client,
+ * whose next grant works. No refresh token; `scope` is echoed when asked for.
+ */
+function clientCredentials({ options, ledger }: EndpointDeps, form: URLSearchParams, life: Lifetime): Response {
+  const { accessToken } = ledger.issueAccessToken(ledger.clientFamily(options.clientId ?? 'client'), life.ttl);
+  const scope = form.get('scope');
+  const body = {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    ...(life.sendExpiresIn ? { expires_in: Math.max(0, Math.floor(life.ttl / 1000)) } : {}),
+    ...(scope ? { scope } : {}),
   };
   return json(200, body, NO_STORE);
 }
