@@ -1,4 +1,5 @@
 import { sleep, waitForAbort } from './abortable-wait.js';
+import { isValidClientAssertion } from './client-assertion.js';
 import { clientChallenge, isClientAuthenticated, isFormEncoded } from './client-authentication.js';
 import type { FaultQueue } from './fault-queue.js';
 import type { ResolvedConfig } from './fake-server-config.js';
@@ -29,6 +30,8 @@ interface Lifetime {
  */
 export function createTokenEndpoint(deps: EndpointDeps): (request: Request) => Promise<Response> {
   const { options, stats, faults } = deps;
+  // The `jti`s of the client assertions taken: each is good once.
+  const seen = new Set<string>();
   return async (request) => {
     if (request.method !== 'POST') {
       return json(405, { error: 'invalid_request', error_description: 'Use POST' }, { Allow: 'POST' });
@@ -41,7 +44,9 @@ export function createTokenEndpoint(deps: EndpointDeps): (request: Request) => P
     // Waiting before deciding means an aborted token request changes nothing, like one never received.
     await sleep(options.tokenDelay, request.signal);
     if (fault && !isGrantingFault(fault.kind)) return faultResponse(fault, request, body);
-    return grant(deps, request.headers, body, lifetime(options, fault));
+    // A private_key_jwt client's assertion is checked here, the only wait; the decision stays synchronous.
+    const assertion = new URLSearchParams(body).has('client_assertion') ? await assertionHolds(options, request, body, seen) : undefined;
+    return grant(deps, request.headers, body, lifetime(options, fault), assertion);
   };
 }
 
@@ -55,12 +60,20 @@ function lifetime(options: ResolvedConfig, fault: ScriptedFault | undefined): Li
   return { ttl: options.accessTokenTtl, sendExpiresIn: true };
 }
 
-function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetime): Response {
+function assertionHolds(options: EndpointDeps['options'], request: Request, body: string, seen: Set<string>): Promise<boolean> {
+  if (options.clientJwks === undefined || options.clientId === undefined) return Promise.resolve(false);
+  const url = new URL(request.url);
+  const audiences = [`${url.origin}${url.pathname}`, url.origin, `${url.origin}/`];
+  return isValidClientAssertion(new URLSearchParams(body), { clientId: options.clientId, keys: options.clientJwks, audiences, now: options.now(), seen });
+}
+
+// `assertion`: whether a client assertion the request carried holds (undefined: it carried none).
+function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetime, assertion?: boolean): Response {
   if (!isFormEncoded(headers)) {
     return oauthError(400, 'invalid_request', 'The body must be application/x-www-form-urlencoded');
   }
   const form = new URLSearchParams(body);
-  if (!isClientAuthenticated(headers, form, deps.options)) {
+  if (!(assertion ?? isClientAuthenticated(headers, form, deps.options))) {
     return oauthError(401, 'invalid_client', 'Client authentication failed', clientChallenge(headers));
   }
   const grantType = form.get('grant_type');
