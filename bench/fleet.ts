@@ -1,7 +1,8 @@
 /**
  * Fleet benchmark (issue 10): 8 processes × 100 requests on an expired token, sharing one session
- * through Redis beside 8 processes that share nothing; and the memory of idle sessions on one
- * subscriber connection. Not wired into bench/run.ts yet: `runFleetBench()` returns a Section for
+ * through Redis beside 8 processes that share nothing; the memory of idle sessions on one
+ * subscriber connection; and (issue 24) machine sessions: 8 processes with the client credentials
+ * grant over 8 s of 2 s tokens, token calls per token life through Redis beside a per-process cache. Not wired into bench/run.ts yet: `runFleetBench()` returns a Section for
  * it; `tsx bench/fleet.ts` runs it alone and prints the table.
  *
  * Needs redis-server (scripts/ci/setup-redis.sh). Network only to 127.0.0.1; bounded; ends by itself.
@@ -11,18 +12,36 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Section } from './report.js';
 import { connectClient, type Library } from '../scripts/fleet/clients.js';
 import { startFleet, stopFleet } from '../scripts/fleet/fleet.js';
-import { findRedisServer, startRedisServer } from '../scripts/fleet/redis-server.js';
+import type { FleetWorker } from '../scripts/fleet/fleet.js';
+import type { BurstResult } from '../scripts/fleet/protocol.js';
+import { findRedisServer, startRedisServer, type TestRedisServer } from '../scripts/fleet/redis-server.js';
+import { startOAuth2Server } from '../scripts/oauth2-server.js';
 import { runExpiredFleet, type FleetOutcome } from '../scripts/fleet/scenario.js';
 
 const MEMBERS = 8;
 const REQUESTS = 100;
 const IDLE_SESSIONS = 1_000;
+/** Machine sessions: a token's life, and how long the fleet runs (every 250 ms, 5 requests per process). */
+const MACHINE_TTL = 2_000;
+const MACHINE_MS = 8_000;
+
+/** What {@link runMachineFleet} measured. */
+export interface MachineFleetOutcome {
+  readonly tokenCalls: number;
+  readonly requests: number;
+  readonly ok: number;
+  readonly ms: number;
+  /** At most one per expiry: the first token, then one per 1.5 s (2 s tokens renewed a quarter of their life early). */
+  readonly bound: number;
+}
 
 export interface FleetBenchResult {
   readonly alone: FleetOutcome;
   readonly shared: Readonly<Record<Library, FleetOutcome>>;
   /** Heap bytes per idle shared session (1,000 on one client), per library. */
   readonly bytesPerIdleSession: Readonly<Record<Library, number>>;
+  /** Machine sessions (node-redis client): each process on its own, and sharing one key. */
+  readonly machine: { readonly alone: MachineFleetOutcome; readonly shared: MachineFleetOutcome };
 }
 
 export async function runFleetBench(options: { quick?: boolean; log?: (line: string) => void } = {}): Promise<{ result: FleetBenchResult; section: Section }> {
@@ -45,7 +64,9 @@ export async function runFleetBench(options: { quick?: boolean; log?: (line: str
       shared[library] = await best((r) => runExpiredFleet({ workers, redis, library, requestsPerMember: REQUESTS, key: `bench:${library}:${r}` }));
     }
     const bytesPerIdleSession = { redis: await idleSessionBytes('redis', redis.url), ioredis: await idleSessionBytes('ioredis', redis.url) };
-    result = { alone, shared, bytesPerIdleSession };
+    log('fleet: machine sessions, 8 processes on their own, then sharing through Redis');
+    const machine = { alone: await runMachineFleet(workers, undefined, 'bench:machine:alone'), shared: await runMachineFleet(workers, redis, 'bench:machine:shared') };
+    result = { alone, shared, bytesPerIdleSession, machine };
   } finally {
     await stopFleet(workers);
     await redis.stop();
@@ -59,19 +80,24 @@ export async function runFleetBench(options: { quick?: boolean; log?: (line: str
     o.steadyRedisCommandsPerRequest === undefined ? '—' : String(o.steadyRedisCommandsPerRequest),
     bytes === undefined ? '—' : `${(bytes / 1024).toFixed(1)} KiB`,
   ];
+  const machineRow = (name: string, o: MachineFleetOutcome) => [name, `${o.tokenCalls} (${((o.tokenCalls * MACHINE_TTL) / o.ms).toFixed(1)} per token life)`, '—', `${o.ok}/${o.requests}`, `${o.ms}`, '—', '—'];
+  const { machine } = result;
   const section: Section = {
     id: 'fleet',
-    title: `Fleet: ${MEMBERS} processes × ${REQUESTS} requests on an expired token`,
+    title: `Fleet: ${MEMBERS} processes × ${REQUESTS} requests on an expired token; machine sessions, ${MACHINE_MS / 1000} s of ${MACHINE_TTL / 1000} s tokens`,
     headers: ['setup', 'token calls', 'reuse detected', 'ok', 'ms to last response', 'Redis commands / request (steady)', 'heap / idle session'],
     rows: [
       row('8 processes, no sharing', result.alone),
       row('shareThroughRedis (redis)', result.shared.redis, result.bytesPerIdleSession.redis),
       row('shareThroughRedis (ioredis)', result.shared.ioredis, result.bytesPerIdleSession.ioredis),
+      machineRow('machine session, 8 processes, per-process cache', machine.alone),
+      machineRow('machine session, shareThroughRedis (redis)', machine.shared),
     ],
     notes: [
       `Real processes (child_process.fork, TypeScript through tsx) and a private redis-server on 127.0.0.1 without persistence; the fake OAuth2 server rotates refresh tokens with reuse detection and answers in 50 ms. Median of ${rounds} run(s) for the time.`,
       '"Redis commands / request (steady)": Redis INFO total_commands_processed across a second burst with a valid token, divided by its requests; the target is 0.',
       `"heap / idle session": heap growth per session for ${IDLE_SESSIONS} sessions on one client (after GC), store subscriptions included.`,
+      `Machine sessions (issue 24): each process holds \`createTokenSession({ tokens: 'fetch', refresh: oauth2ClientCredentialsGrant(…) })\` and sends 5 requests every 250 ms for ${MACHINE_MS / 1000} s; the fake server's client credentials tokens live ${MACHINE_TTL / 1000} s and are renewed a quarter of their life early. "Per-process cache" is the same session without \`share\` (one in-flight grant per process, what a hand-written cache does at best); "ms to last response" is the whole run.`,
     ],
     targets: [
       ...(['redis', 'ioredis'] as const).map((library) => ({
@@ -80,9 +106,40 @@ export async function runFleetBench(options: { quick?: boolean; log?: (line: str
         detail: `${result.shared[library].tokenCalls} token call(s), ${result.shared[library].ok}/${result.shared[library].requests} ok, ${result.shared[library].steadyRedisCommandsPerRequest} commands/request`,
         blocking: true,
       })),
+      {
+        name: 'machine sessions through Redis: at most one token call per expiry for the fleet, every request ok',
+        met: machine.shared.tokenCalls <= machine.shared.bound && machine.shared.ok === machine.shared.requests,
+        detail: `${machine.shared.tokenCalls} token call(s) (bound ${machine.shared.bound}; per-process caches: ${machine.alone.tokenCalls}), ${machine.shared.ok}/${machine.shared.requests} ok`,
+        blocking: true,
+      },
     ],
   };
   return { result, section };
+}
+
+/**
+ * Machine sessions in every worker on one key, through `redis` or each on its own: 5 requests per
+ * process every 250 ms for {@link MACHINE_MS}, against the fake server's client credentials grant.
+ */
+async function runMachineFleet(workers: readonly FleetWorker[], redis: TestRedisServer | undefined, key: string): Promise<MachineFleetOutcome> {
+  const clientCredentials = { clientId: 'bench-machine', clientSecret: 'bench-secret' };
+  const oauth = await startOAuth2Server({ ...clientCredentials, accessTokenTtl: MACHINE_TTL, tokenDelay: 20 });
+  try {
+    const tokenUrl = `${oauth.url}/oauth/token`;
+    await Promise.all(workers.map((w) => w.send({ type: 'init', library: 'redis', share: redis !== undefined, redisUrl: redis?.url ?? '', key, apiUrl: oauth.url, tokenUrl, clientCredentials })));
+    oauth.server.resetStats();
+    const started = Date.now();
+    const waves: Promise<BurstResult[]>[] = [];
+    while (Date.now() - started < MACHINE_MS) {
+      waves.push(Promise.all(workers.map((w) => w.send<BurstResult>({ type: 'burst', count: 5 }))));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const results = (await Promise.all(waves)).flat();
+    const ms = Date.now() - started;
+    return { tokenCalls: oauth.server.stats.tokenRequests, requests: results.length * 5, ok: results.reduce((n, r) => n + r.ok, 0), ms, bound: 1 + Math.floor(ms / 1_500) };
+  } finally {
+    await oauth.close();
+  }
 }
 
 /** Heap per idle session, measured in a child with --expose-gc. */

@@ -1,7 +1,8 @@
 /*
  * The few lines of JWS (RFC 7515, compact serialization) that a client assertion needs, on
- * WebCrypto: no dependency, and the key may stay non-extractable. Verification is not ours to do
- * (the authorization server does it; the specs check our output with jose).
+ * WebCrypto: no dependency, and the key may stay non-extractable. Verification is the
+ * authorization server's; `verifyJws` is here for the fake one of `rx-token-http/testing` (the
+ * specs check our output with jose).
  */
 
 /** The JWS algorithms a client assertion (or a DPoP proof) may be signed with, and the WebCrypto parameters of each. */
@@ -54,6 +55,30 @@ export async function signJws(key: CryptoKey, alg: JwsAlgorithm, header: Record<
   // WebCrypto's ECDSA signature is r || s (IEEE P1363), which is what JWS wants (RFC 7518 §3.4).
   const signature = await crypto.subtle.sign(ALGORITHMS[alg], key, new TextEncoder().encode(input));
   return `${input}.${base64url(new Uint8Array(signature))}`;
+}
+
+/**
+ * Whether `jws` (compact) is signed by the public `jwk` with the `alg` of its header, one of ours.
+ * Returns the decoded header and payload when it is, else `undefined`; never throws.
+ */
+export async function verifyJws(jws: string, jwk: JsonWebKey): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> } | undefined> {
+  try {
+    const [header64, payload64, signature64, ...rest] = jws.split('.');
+    if (rest.length > 0 || !header64 || !payload64 || !signature64) return undefined;
+    const header = JSON.parse(new TextDecoder().decode(bytesOf(header64))) as Record<string, unknown>;
+    const payload = JSON.parse(new TextDecoder().decode(bytesOf(payload64))) as Record<string, unknown>;
+    if (!isJwsAlgorithm(header.alg)) return undefined;
+    const { alg: _alg, key_ops: _ops, use: _use, ext: _ext, d: _d, ...material } = jwk as JsonWebKey & { use?: string };
+    const key = await crypto.subtle.importKey('jwk', material, ALGORITHMS[header.alg], false, ['verify']);
+    const valid = await crypto.subtle.verify(ALGORITHMS[header.alg], key, bytesOf(signature64), new TextEncoder().encode(`${header64}.${payload64}`));
+    return valid ? { header, payload } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function bytesOf(base64urlText: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(base64urlText.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 }
 
 /** base64url without padding (RFC 7515 §2), of a string's UTF-8 bytes or of bytes. */

@@ -29,18 +29,18 @@ const CLIENT_FAILURES = new Set(['invalid_client', 'unauthorized_client']);
 /**
  * A `refresh` function whose "refresh" is a new client credentials grant (RFC 6749 §4.4): a
  * form-encoded POST of `grant_type=client_credentials` with `scope`, `resource` and `audience`,
- * authenticated by `clientAuthentication` (or `clientId` + `clientSecret`). The refresh token it
- * is called with is ignored: a machine session has none. Outcomes as `oauth2RefreshGrant`'s,
+ * authenticated by `clientAuthentication` (or `clientId` + `clientSecret`). The argument it is
+ * called with is ignored: a machine session has no refresh token. Outcomes as `oauth2RefreshGrant`'s,
  * except that `invalid_client` and `unauthorized_client` (a wrong secret or key, a disabled or
  * deleted client) end the session with {@link TokenRevokedError} naming the client problem, so
  * no more token calls are made; `invalid_scope` stays a non-transient {@link TokenRefreshError}.
  *
- * Until the session runs without a refresh token, start it with a stand-in one, and no `revoke`:
- * the token response carries no refresh token, so the stand-in is kept (rule 4).
+ * Give it to a machine session, `createTokenSession({ tokens: 'fetch', refresh })`: the first
+ * request fetches a token, and every renewal is a new grant, once per generation.
  *
  * @example
  * const partner = createTokenSession({
- *   tokens: { refreshToken: 'client-credentials' },
+ *   tokens: 'fetch',
  *   refresh: oauth2ClientCredentialsGrant({
  *     tokenUrl: 'https://auth.example.com/oauth/token',
  *     clientAuthentication: clientSecretBasic({ clientId: 'billing', clientSecret: process.env.CLIENT_SECRET! }),

@@ -17,8 +17,9 @@ export type { CurrentToken } from './token-access.js';
 export type { SessionControls } from './session-controls.js';
 
 /**
- * One user's tokens, refreshed at most once per generation however many requests ask.
- * Create it with {@link createTokenSession} and give it to {@link createHttpClient}.
+ * One user's tokens (or, with `tokens: 'fetch'`, a service's own), refreshed at most once per
+ * generation however many requests ask. Create it with {@link createTokenSession} and give it
+ * to {@link createHttpClient}.
  */
 export interface TokenSession extends SessionControls, TokenAccess {}
 
@@ -28,6 +29,8 @@ export interface TokenSession extends SessionControls, TokenAccess {}
  * arrive after it are retried with the new token; waiters that unsubscribe do not cancel it;
  * `invalid_grant` ends the session with {@link TokenRevokedError}. With a `share` (a store and
  * a lock) the same holds across tabs or processes. Throws a TypeError at once on an unusable config.
+ * With `tokens: 'fetch'` it is a machine session: no user, no refresh token, every renewal a new
+ * grant (e.g. {@link oauth2ClientCredentialsGrant}); see docs/machine-sessions.md.
  *
  * @example
  * const session = createTokenSession({
@@ -39,7 +42,7 @@ export interface TokenSession extends SessionControls, TokenAccess {}
 export function createTokenSession(config: TokenSessionConfig): TokenSession {
   const resolved = resolveSessionConfig(config);
   const { scheduler, share } = resolved;
-  const initial = config.tokens ? checkedTokens(config.tokens, scheduler.now(), 'createTokenSession') : null;
+  const initial = config.tokens && !resolved.machine ? checkedTokens(config.tokens, scheduler.now(), 'createTokenSession') : null;
   const ctx: SessionContext = {
     config: resolved,
     state$: new BehaviorSubject<SessionState>({ tokens: initial, generation: 0, revoked: false, receivedAt: scheduler.now(), change: 'sign-in', signIn: newSignIn() }),

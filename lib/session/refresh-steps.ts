@@ -36,7 +36,7 @@ export interface RefreshPhase {
 /** How a refresh runs its steps: alone, or through the shared store under the lock. */
 export interface RefreshSteps {
   /** Refreshes `base` with `call` and emits what the session should hold next. */
-  refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome>;
+  refresh(base: SessionState, call: (tokens: TokenSet | null) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome>;
   /** Writes a state the store did not take during the refresh, once the session holds it. */
   publish?(state: SessionState): void;
   /**
@@ -62,7 +62,7 @@ export function refreshAlone(ctx: SessionContext): RefreshSteps {
         phase.current = 'token-endpoint'; // waiting for that call's answer
         return late.outcome$;
       }
-      const outcome$ = call(base.tokens as TokenSet).pipe(
+      const outcome$ = call(base.tokens).pipe(
         toNextState(ctx, base.generation + 1, base),
         map((state): RefreshOutcome => ({ state, kind: state.revoked ? 'revoked' : 'refreshed' })),
         share({ connector: () => new ReplaySubject<RefreshOutcome>(1), resetOnError: false, resetOnComplete: false, resetOnRefCountZero: true }),
@@ -97,23 +97,24 @@ export function toNextState(ctx: SessionContext, generation: number, base: Sessi
 }
 
 /**
- * The token call with `refreshToken`: calls the refresh function with a per-attempt timeout,
- * retries transient failures with backoff, and emits the checked new token set (keeping the old
- * refresh token when none came back). A malformed answer is a non-transient
+ * The token call with `refreshToken` (none in a machine session: its grant gets `''`): calls the
+ * refresh function with a per-attempt timeout, retries transient failures with backoff, and emits
+ * the checked new token set (keeping the old refresh token when none came back). A malformed
+ * answer (in a machine session, one without an access token too) is a non-transient
  * {@link TokenRefreshError}; other failures pass through for the refresh to classify. Once
  * `mayRetry()` is false (nobody listens any more), a failed attempt is not tried again.
  */
-export function tokenCall(refreshToken: string, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true): Observable<TokenSet> {
-  const { refresh, refreshTimeout, scheduler } = config;
+export function tokenCall(refreshToken: string | undefined, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true): Observable<TokenSet> {
+  const { refresh, refreshTimeout, scheduler, machine } = config;
   const where = refresh.endpoint ?? 'the refresh function';
-  return defer(() => refresh(refreshToken)).pipe(
+  return defer(() => refresh(refreshToken ?? '')).pipe(
     take(1),
     throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { reason: 'invalid-response' })),
     timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('POST', where, refreshTimeout)), scheduler }),
     map((value) => {
       const next = normalizeTokenSet(value, scheduler.now(), refreshToken);
-      if (typeof next !== 'string') return next;
-      throw new TokenRefreshError(`The token response is malformed: ${next}`, { reason: 'invalid-response' });
+      if (typeof next !== 'string' && (next.accessToken !== undefined || !machine)) return next;
+      throw new TokenRefreshError(`The token response is malformed: ${typeof next === 'string' ? next : 'no accessToken'}`, { reason: 'invalid-response' });
     }),
     // refreshRetry was checked with the session's config.
     retryChecked({ ...config.refreshRetry, shouldRetry: (error) => mayRetry() && isTransientError(error), scheduler }),

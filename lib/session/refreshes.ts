@@ -3,6 +3,7 @@ import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
+import { canRenew, revokedError } from './machine-session.js';
 import { tokenCall, toRefreshFailure, type RefreshPhase, type RefreshSteps } from './refresh-steps.js';
 import { applyOutcome, signInOf, type RefreshOutcome, type SessionContext } from './session-context.js';
 import type { CurrentToken } from './token-access.js';
@@ -47,13 +48,14 @@ export function arrivedExpired(state: SessionState): boolean {
 
 /**
  * From when on a request must wait for a refresh before it sends a token (rule 5): the session
- * has a refresh token and either no access token yet (`-Infinity`: at once), or one that expires
- * within the margin and did not arrive expired. `Infinity`: never. It changes with the clock alone.
+ * can renew (a refresh token, or a machine session's grant) and has either no access token yet
+ * (`-Infinity`: at once), or one that expires within the margin and did not arrive expired.
+ * `Infinity`: never. It changes with the clock alone.
  */
-export function refreshFirstFrom(state: SessionState, skew: number): number {
+export function refreshFirstFrom(state: SessionState, skew: number, machine = false): number {
   const tokens = state.tokens;
-  if (!tokens?.refreshToken || state.revoked) return Infinity;
-  if (tokens.accessToken === undefined) return -Infinity;
+  if (!canRenew(state, machine)) return Infinity;
+  if (tokens?.accessToken === undefined) return -Infinity;
   const expiresAt = tokens.expiresAt;
   return expiresAt === undefined || arrivedExpired(state) ? Infinity : expiresAt - refreshMargin(state, skew);
 }
@@ -65,12 +67,12 @@ export function refreshFirstFrom(state: SessionState, skew: number): number {
  * request's 401 decides for them.
  */
 export function startRefreshAhead(ctx: SessionContext, refreshes: Refreshes): Subscription {
-  const { scheduler, skew } = ctx.config;
+  const { scheduler, skew, machine } = ctx.config;
   return ctx.state$
     .pipe(
       switchMap((state) => {
         const expiresAt = state.tokens?.expiresAt;
-        if (expiresAt === undefined || !state.tokens?.refreshToken || state.revoked || arrivedExpired(state)) return EMPTY;
+        if (expiresAt === undefined || !canRenew(state, machine) || arrivedExpired(state)) return EMPTY;
         return waitUntil(expiresAt - refreshMargin(state, skew), scheduler).pipe(switchMap(() => refreshes.join(state).pipe(catchError(() => EMPTY))));
       }),
     )
@@ -150,14 +152,14 @@ export class Refreshes {
     );
   }
 
-  #call(base: SessionState, phase: RefreshPhase, tokens: TokenSet): Observable<TokenSet> {
+  #call(base: SessionState, phase: RefreshPhase, tokens: TokenSet | null): Observable<TokenSet> {
     const { config } = this.#ctx;
     phase.current = 'token-endpoint';
     // Only a refresh of tokens that themselves arrived dead waits: a fresh sign-in never pays for them.
     const wait = this.#deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.#deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
     // Sent from here on (see RefreshPhase.sent); once the refresh stopped listening, a failed
     // attempt is not tried again: nobody waits for it, and the next holder refreshes anyway.
-    const refresh$ = defer(() => ((phase.sent = true), tokenCall(tokens.refreshToken as string, config, () => !phase.detached)));
+    const refresh$ = defer(() => ((phase.sent = true), tokenCall(tokens?.refreshToken, config, () => !phase.detached)));
     const call$ = wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
     // Replayed, never called twice; aborted once nobody (refresh or sign-out) listens any more.
     // Kept until the refresh ends: a sign-out while the result is still being stored revokes it.
@@ -178,7 +180,7 @@ export class Refreshes {
       if (outcome.unstored) this.#steps.publish?.(outcome.state);
     }
     const now = ctx.state$.value;
-    if (now.revoked) throw new TokenRevokedError();
+    if (now.revoked) throw revokedError(ctx.config.machine);
     return currentOf(ctx, now);
   }
 

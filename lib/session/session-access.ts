@@ -1,6 +1,6 @@
 import { Observable, Subject, catchError, distinctUntilChanged, filter, map, merge, of, switchMap, take, throwError } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
-import { TokenRevokedError } from '../errors/token-revoked-error.js';
+import { revokedError } from './machine-session.js';
 import { currentOf, refreshFirstFrom, type Refreshes } from './refreshes.js';
 import { signInOf, type SessionContext } from './session-context.js';
 import type { StoreSync } from './sharing/store-sync.js';
@@ -32,7 +32,7 @@ export function createSessionAccess(ctx: SessionContext, flights: Refreshes, syn
     const current = ctx.state$.value;
     if (current.revoked) return undefined;
     if (known?.state !== current || known.aliases !== ctx.sameSignIn.size) {
-      known = { state: current, aliases: ctx.sameSignIn.size, token: currentOf(ctx, current), refreshFrom: refreshFirstFrom(current, skew) };
+      known = { state: current, aliases: ctx.sameSignIn.size, token: currentOf(ctx, current), refreshFrom: refreshFirstFrom(current, skew, ctx.config.machine) };
     }
     return scheduler.now() < known.refreshFrom ? known.token : undefined;
   };
@@ -106,7 +106,7 @@ function signInChange(ctx: SessionContext, base: SessionState): Observable<Curre
 /** Why the session takes no more requests, if it does not: it was disposed or revoked. */
 export function stoppedError(ctx: SessionContext): Error | undefined {
   if (ctx.disposed) return new TokenRefreshError('The token session was disposed', { reason: 'disposed' });
-  if (ctx.state$.value.revoked) return new TokenRevokedError();
+  if (ctx.state$.value.revoked) return revokedError(ctx.config.machine);
   return undefined;
 }
 
@@ -116,7 +116,7 @@ function answerWithoutRefresh(ctx: SessionContext, current: SessionState, sent: 
   // (the request path refuses it when it belongs to another sign-in, rule 18).
   if (current.generation !== sent || !current.tokens) return currentOf(ctx, current);
   // Nothing to refresh with: the caller's 401 stands.
-  if (current.tokens.refreshToken === undefined) return { accessToken: null, generation: current.generation };
+  if (current.tokens.refreshToken === undefined && !ctx.config.machine) return { accessToken: null, generation: current.generation };
   return undefined;
 }
 

@@ -2,12 +2,15 @@ import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { checkRetryConfig } from '../retry/check-retry-config.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { checkDuration } from '../util/check-duration.js';
+import { FETCH_TOKENS } from './machine-session.js';
 import type { TokenSet } from './token-set.js';
 import { CONNECT_SESSION, type Share } from './token-store.js';
 
 /**
  * Exchanges a refresh token for a new token set. `endpoint`, when set, names the token
- * endpoint (redacted) in timeout errors; {@link oauth2RefreshGrant} sets it.
+ * endpoint (redacted) in timeout errors; {@link oauth2RefreshGrant} sets it. In a machine
+ * session (`tokens: 'fetch'`) it makes a new grant and is called with an empty string: there is
+ * no refresh token ({@link oauth2ClientCredentialsGrant} ignores it).
  */
 export type RefreshFunction = ((refreshToken: string) => ObservableInput<TokenSet>) & { readonly endpoint?: string };
 
@@ -19,9 +22,15 @@ export interface TokenSessionConfig {
   /**
    * The tokens to start with, e.g. from sign-in; `{ refreshToken }` alone is a valid start (the
    * first request refreshes first). With a `share` whose store already holds a state, the store wins.
+   *
+   * `'fetch'` makes a machine session (a service's own token, docs/machine-sessions.md): no user
+   * and no refresh token; `refresh` is a new grant such as {@link oauth2ClientCredentialsGrant},
+   * made by the first request (or `refresh$`) and whenever the token expires or meets a 401, once
+   * per generation. It ends only when the grant fails with {@link TokenRevokedError} (the client
+   * was refused); `signOut()` forgets the token and the next request fetches one. No `revoke`.
    * @default null (signed out)
    */
-  readonly tokens?: TokenSet | null;
+  readonly tokens?: TokenSet | null | typeof FETCH_TOKENS;
   /**
    * Exchanges a refresh token for a new token set: {@link oauth2RefreshGrant} speaks RFC 6749
    * §6. Throw (or error with) {@link TokenRevokedError} to end the session; transient errors
@@ -66,6 +75,8 @@ export interface TokenSessionConfig {
 
 /** The config with every default filled in and checked. */
 export interface ResolvedSessionConfig {
+  /** A machine session (`tokens: 'fetch'`): it renews by a new grant, with no refresh token. */
+  readonly machine: boolean;
   readonly refresh: RefreshFunction;
   readonly revoke: RevokeFunction | undefined;
   readonly skew: number;
@@ -96,6 +107,8 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
   }
   if (typeof config.refresh !== 'function') throw new TypeError('createTokenSession: `refresh` must be a function');
   if (config.revoke !== undefined && typeof config.revoke !== 'function') throw new TypeError('createTokenSession: `revoke` must be a function');
+  const machine = config.tokens === FETCH_TOKENS;
+  if (machine && config.revoke !== undefined) throw new TypeError('createTokenSession: a machine session takes no `revoke`');
   for (const key of DURATIONS) if (config[key] !== undefined) checkDuration(config[key], `createTokenSession: \`${key}\``);
   // The same check as retryBackoff's; the session sets the scheduler and the retry decision itself.
   if (config.refreshRetry !== undefined) checkRetryConfig(config.refreshRetry, 'createTokenSession: `refreshRetry`', ['scheduler', 'shouldRetry']);
@@ -104,6 +117,7 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
     throw new TypeError('createTokenSession: `share` must come from shareStore(), shareInMemory(), shareAcrossTabs() or shareThroughRedis()');
   }
   return {
+    machine,
     refresh: config.refresh,
     revoke: config.revoke,
     skew: config.skew ?? SESSION_DEFAULTS.skew,

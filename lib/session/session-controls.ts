@@ -101,7 +101,8 @@ function signOut(ctx: SessionContext, sync: StoreSync | undefined, revokeLanding
   if (ctx.disposed) return;
   const { revoke, refreshTimeout } = ctx.config;
   const refreshToken = ctx.state$.value.tokens?.refreshToken;
-  if (revokeLanding && !revoke) {
+  // A machine session has no refresh token: nothing to revoke, and no mistake to say.
+  if (revokeLanding && !revoke && !ctx.config.machine) {
     // The user asked to sign out: that happens whatever else is wrong, then the mistake is said.
     ctx.stop$.next();
     change(ctx, sync, null, 'sign-out');
@@ -137,7 +138,9 @@ function refreshNow(ctx: SessionContext, access: TokenAccess): Observable<Curren
   const stopped = stoppedError(ctx);
   if (stopped) return throwError(() => stopped);
   const { tokens, generation } = ctx.state$.value;
-  if (!tokens?.refreshToken) {
+  // A machine session with no token yet fetches its first, as a request would.
+  if (ctx.config.machine && !tokens) return access.token();
+  if (!tokens?.refreshToken && !ctx.config.machine) {
     return throwError(() => new TokenRefreshError(`The session has no ${tokens ? 'refresh token' : 'tokens'} to refresh with`, { reason: 'no-refresh-token' }));
   }
   return access.token(generation);

@@ -76,8 +76,8 @@ export interface FakeAuthorizationServer {
 }
 
 /**
- * Creates a fake OAuth2 authorization server (refresh-token grant with rotation and reuse detection, RFC
- * 7009 revocation) and a Bearer-protected API, as one pure model over Fetch `Request`/`Response`. It knows
+ * Creates a fake OAuth2 authorization server (refresh-token grant with rotation and reuse detection, the
+ * client credentials grant for machine sessions, RFC 7009 revocation) and a Bearer-protected API, as one pure model over Fetch `Request`/`Response`. It knows
  * nothing about any client: mount it with `createOAuth2Handlers` (msw) or `startOAuth2Server` (`node:http`).
  *
  * Each token-endpoint decision is synchronous once the body is read and the delay has passed, so

@@ -17,6 +17,11 @@ export type WorkerCommand =
       readonly lockWait?: number;
       /** After the token endpoint answered, tell the parent and hold the answer this long (crash tests). */
       readonly holdAfterAnswer?: number;
+      /**
+       * A machine session instead of a user's (issue 24): `tokens: 'fetch'`, renewed by the client
+       * credentials grant with HTTP Basic; `tokens` is ignored.
+       */
+      readonly clientCredentials?: { readonly clientId: string; readonly clientSecret: string; readonly scope?: string; readonly resource?: string };
     }
   | { readonly type: 'burst'; readonly count: number; readonly path?: string }
   | { readonly type: 'state' }

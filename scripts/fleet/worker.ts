@@ -3,6 +3,8 @@
 // `fork(path, { execArgv: ['--import', 'tsx'] })`.
 import { firstValueFrom, from, timer, switchMap, map, tap } from 'rxjs';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
+import { clientSecretBasic } from '../../lib/oauth2/client-secret.js';
+import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-credentials-grant.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { shareThroughRedis } from '../../lib/redis/index.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
@@ -26,7 +28,10 @@ async function init(command: Extract<WorkerCommand, { type: 'init' }>): Promise<
     redis = await connectClient(command.library, command.redisUrl);
     redisUrl = command.redisUrl;
   }
-  const grant = oauth2RefreshGrant({ tokenUrl: command.tokenUrl });
+  const machine = command.clientCredentials;
+  const grant = machine
+    ? oauth2ClientCredentialsGrant({ tokenUrl: command.tokenUrl, clientAuthentication: clientSecretBasic(machine), scope: machine.scope, resource: machine.resource })
+    : oauth2RefreshGrant({ tokenUrl: command.tokenUrl });
   const hold = command.holdAfterAnswer;
   const refresh: RefreshFunction = Object.assign(
     (refreshToken: string) => {
@@ -37,15 +42,15 @@ async function init(command: Extract<WorkerCommand, { type: 'init' }>): Promise<
     { endpoint: grant.endpoint },
   );
   const shared = command.share === false || !redis ? undefined : shareThroughRedis({ client: redis.client, key: command.key, lockTtl: command.lockTtl, lockWait: command.lockWait });
-  session = createTokenSession({ tokens: command.tokens ?? null, refresh, share: shared });
+  session = createTokenSession({ tokens: machine ? 'fetch' : (command.tokens ?? null), refresh, share: shared });
   session.events$.subscribe((event) =>
     events.push({ type: event.type, generation: 'generation' in event ? event.generation : -1, origin: (event as { origin?: string }).origin, change: (event as { change?: string }).change, at: Date.now() }),
   );
   // The client's default retries: a loaded CI machine sometimes refuses a connection out of 800.
   api = createHttpClient({ baseUrl: command.apiUrl, session });
   // Wait for the first read (or write) of the store without making a request, which would
-  // refresh an expired token right here.
-  for (let i = 0; i < 200 && shared !== undefined && 'store' in shared && session.state.generation === 0; i++) {
+  // refresh an expired token right here. (A machine session's store may well be empty.)
+  for (let i = 0; i < 200 && !machine && shared !== undefined && 'store' in shared && session.state.generation === 0; i++) {
     await new Promise((r) => setTimeout(r, 10));
   }
   return stateOf();

@@ -1,6 +1,6 @@
-import { compactVerify, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
+import { CompactSign, compactVerify, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { algorithmOfJwk, algorithmOfKey, importSigningKey, signJws, type JwsAlgorithm } from '../../lib/oauth2/jws-sign.js';
+import { algorithmOfJwk, algorithmOfKey, importSigningKey, signJws, verifyJws, type JwsAlgorithm } from '../../lib/oauth2/jws-sign.js';
 
 // Our signer's output checked by jose, an independent JWS implementation.
 describe('signJws', () => {
@@ -41,5 +41,27 @@ describe('algorithmOfJwk', () => {
     [{ kty: 'oct' }, undefined],
   ])('reads %j as %s', (jwk, alg) => {
     expect(algorithmOfJwk(jwk as JsonWebKey)).toBe(alg);
+  });
+});
+
+// The fake authorization server's check (rx-token-http/testing), against jose's signatures.
+describe('verifyJws', () => {
+  it.each(['ES256', 'RS256', 'PS256', 'EdDSA'] as const)('verifies what jose signs with %s, and decodes it', async (alg) => {
+    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify({ iss: 'c', n: 'ü' }))).setProtectedHeader({ alg, kid: 'k1' }).sign(privateKey);
+
+    await expect(verifyJws(jws, await exportJWK(publicKey))).resolves.toEqual({ header: { alg, kid: 'k1' }, payload: { iss: 'c', n: 'ü' } });
+  });
+
+  it('refuses another key, a changed payload and garbage, without throwing', async () => {
+    const [signer, other] = await Promise.all([generateKeyPair('ES256', { extractable: true }), generateKeyPair('ES256', { extractable: true })]);
+    const jws = await signJws(signer.privateKey as CryptoKey, 'ES256', {}, { a: 1 });
+    const [header, , signature] = jws.split('.');
+    const changed = `${header}.${Buffer.from('{"a":2}').toString('base64url')}.${signature}`;
+
+    await expect(verifyJws(jws, await exportJWK(signer.publicKey))).resolves.toBeDefined();
+    await expect(verifyJws(jws, await exportJWK(other.publicKey))).resolves.toBeUndefined();
+    await expect(verifyJws(changed, await exportJWK(signer.publicKey))).resolves.toBeUndefined();
+    for (const garbage of ['', 'a.b', 'a.b.c.d', '%%%.e30.AA']) await expect(verifyJws(garbage, await exportJWK(signer.publicKey))).resolves.toBeUndefined();
   });
 });

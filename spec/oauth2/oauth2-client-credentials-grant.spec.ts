@@ -1,23 +1,16 @@
 import { lastValueFrom } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../lib/client/create-http-client.js';
+import { describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { clientSecretBasic, clientSecretPost } from '../../lib/oauth2/client-secret.js';
 import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-credentials-grant.js';
 import { privateKeyJwt } from '../../lib/oauth2/private-key-jwt.js';
-import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
-import { outcome, outcomes } from '../helpers/outcomes.js';
-import { API_RESOURCE, CLIENTS, provider, startOidcProvider, useOidcProvider } from '../oidc/oidc-provider-fixtures.js';
+import { API_RESOURCE, CLIENTS, provider, useOidcProvider } from '../oidc/oidc-provider-fixtures.js';
 
-// The client credentials grant (RFC 6749 §4.4) against oidc-provider, and a machine session
-// running on it (issue 24): no user, and (until the session knows machine sessions) a stand-in
-// refresh token.
+// The client credentials grant (RFC 6749 §4.4) against oidc-provider (issue 24). The machine
+// session running on it is proven in spec/oidc/machine-session.spec.ts.
 describe('oauth2ClientCredentialsGrant', () => {
   useOidcProvider();
-
-  const sessions: TokenSession[] = [];
-  afterEach(() => sessions.splice(0).forEach((s) => s.dispose()));
 
   describe('the grant', () => {
     it('posts grant_type, scope, every resource and audience, which extraParams cannot replace, and returns the token without a refresh token', async () => {
@@ -93,67 +86,6 @@ describe('oauth2ClientCredentialsGrant', () => {
     ])('throws a TypeError at once for %s', (_case, bad, field) => {
       expect(() => oauth2ClientCredentialsGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', ...(bad as object) })).toThrow(`oauth2ClientCredentialsGrant: ${field} must be a non-empty string`);
       expect(() => oauth2ClientCredentialsGrant(null as never)).toThrow(TypeError);
-    });
-  });
-
-  describe('a machine session on it (issue 24 proof)', () => {
-    it('20 concurrent requests every 250 ms for 8 s: one client_credentials call per token, none other, every request succeeds', { timeout: 30_000 }, async () => {
-      const session = createTokenSession({
-        tokens: { refreshToken: 'client-credentials' },
-        refresh: oauth2ClientCredentialsGrant({ tokenUrl: provider.tokenUrl, clientAuthentication: privateKeyJwt({ clientId: CLIENTS.jwt.clientId, key: provider.jwtClientKey }), scope: 'api:read', resource: API_RESOURCE }),
-      });
-      sessions.push(session);
-      const api = createHttpClient({ baseUrl: provider.apiUrl, session, retry: false, timeout: 15_000 });
-      const before = provider.tokenCalls.length;
-      const tokensSeen = new Set<string>();
-      const sub = session.tokens$.subscribe((t) => t?.accessToken && tokensSeen.add(t.accessToken));
-
-      const waves: Promise<Awaited<ReturnType<typeof outcomes>>>[] = [];
-      for (let wave = 0; wave < 32; wave++) {
-        waves.push(outcomes(Array.from({ length: 20 }, (_, i) => api.get(`/partner/${wave}/${i}`))));
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      const results = (await Promise.all(waves)).flat();
-      sub.unsubscribe();
-
-      const calls = provider.tokenCalls.slice(before);
-      expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.name)).toEqual([]);
-      expect(results).toHaveLength(640);
-      expect(new Set(calls.map((c) => `${c.grantType} ${c.clientId} ${c.status}`))).toEqual(new Set([`client_credentials ${CLIENTS.jwt.clientId} 200`]));
-      // One token call per token: none wasted, whatever the server's 1-2 s token life (exp in whole seconds).
-      expect(calls).toHaveLength(tokensSeen.size);
-      expect(calls.length).toBeLessThanOrEqual(9);
-      console.info(`machine session: ${calls.length} client_credentials calls for 640 requests over 8 s (2 s tokens); API refused ${provider.api.rejected} requests before a renewal`);
-    });
-
-    it('ends with TokenRevokedError when the client is disabled, and makes no more token calls', async () => {
-      const own = await startOidcProvider();
-      try {
-        const session = createTokenSession({
-          tokens: { refreshToken: 'client-credentials' },
-          refresh: oauth2ClientCredentialsGrant({ tokenUrl: own.tokenUrl, clientAuthentication: clientSecretPost(CLIENTS.post) }),
-        });
-        sessions.push(session);
-        const api = createHttpClient({ baseUrl: own.apiUrl, session, retry: false, timeout: 15_000 });
-        expect((await outcome(api.get('/first'))).ok).toBe(true);
-
-        await own.disableClient(CLIENTS.post.clientId);
-        await new Promise((resolve) => setTimeout(resolve, own.settings.accessTokenTtl * 1000 + 150));
-        const ended = await outcomes(Array.from({ length: 5 }, () => api.get('/after')));
-        const calls = own.tokenCalls.length;
-        const later = await outcome(api.get('/later'));
-
-        expect(ended.map((r) => !r.ok && r.name)).toEqual(Array(5).fill('TokenRevokedError'));
-        expect(later).toMatchObject({ ok: false, name: 'TokenRevokedError' });
-        expect(own.tokenCalls.map((c) => [c.grantType, c.status, c.error])).toEqual([
-          ['client_credentials', 200, undefined],
-          ['client_credentials', 401, 'invalid_client'],
-        ]);
-        expect(own.tokenCalls).toHaveLength(calls);
-        expect(session.state.tokens).toBeNull();
-      } finally {
-        await own.close();
-      }
     });
   });
 });

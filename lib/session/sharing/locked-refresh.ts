@@ -21,7 +21,7 @@ export class LockedRefresh {
     private readonly idle$: Observable<unknown>,
   ) {}
 
-  refresh(base: SessionState, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
+  refresh(base: SessionState, call: (tokens: TokenSet | null) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     phase.current = 'lock';
     const { scheduler } = this.ctx.config;
     const sections$ = this.sections$;
@@ -77,14 +77,14 @@ export class LockedRefresh {
     this.sections$.pipe(filter((count) => count === 0), take(1)).subscribe(then);
   }
 
-  private refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
+  private refreshOver(base: SessionState, shared: SessionState | null, call: (tokens: TokenSet | null) => Observable<TokenSet>, phase: RefreshPhase): Observable<RefreshOutcome> {
     // Another member moved on past the generation we hold: take its state, spend nothing.
     if (shared && shared.generation > base.generation && !sameTokens(shared.tokens, base.tokens)) return of({ state: shared, kind: 'adopted' });
     // A sign-in or sign-out here while we waited for the lock: those tokens are not ours to spend.
     if (this.movedOn(base)) return of({ state: this.ctx.state$.value, kind: 'adopted' });
     const expected = shared?.generation ?? 0;
     phase.current = 'token-endpoint';
-    return call(base.tokens as TokenSet).pipe(
+    return call(base.tokens).pipe(
       toNextState(this.ctx, Math.max(base.generation, expected) + 1, base),
       switchMap((next) => {
         phase.current = 'store';

@@ -26,6 +26,14 @@ export interface FakeAuthorizationServerConfig {
   clientId?: string;
   /** When set, token requests must carry this `client_secret` (form field or HTTP Basic). @default undefined */
   clientSecret?: string;
+  /**
+   * Public JWKs (each with its `kid`) of the `clientId` client authenticating with `private_key_jwt`
+   * (RFC 7523): a token request may then carry a client assertion instead of a secret, and is
+   * refused with `invalid_client` unless it is signed by one of these keys, from `iss` = `sub` =
+   * `clientId`, for `aud` the token endpoint URL or the server's origin, unexpired (at most 600 s
+   * ahead), with a `jti` not seen before. The token endpoint only. @default undefined
+   */
+  clientJwks?: readonly JsonWebKey[];
   /** The clock that decides access-token expiry, in epoch milliseconds. @default Date.now */
   now?: () => number;
   /** Milliseconds (real timers) the token endpoint waits before it decides and answers. @default 0 */
@@ -66,6 +74,7 @@ export function resolveConfig(config: FakeAuthorizationServerConfig) {
     reuseDetection: config.reuseDetection ?? true,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
+    clientJwks: config.clientJwks,
     now: config.now ?? (() => Date.now()),
     tokenDelay: config.tokenDelay ?? 0,
     apiDelay: config.apiDelay ?? 0,
@@ -78,6 +87,9 @@ export function resolveConfig(config: FakeAuthorizationServerConfig) {
   }
   if (!/^\/(.*\/)?$/.test(resolved.apiPrefix)) {
     throw new TypeError(`apiPrefix must start and end with '/', got ${resolved.apiPrefix}`);
+  }
+  if (resolved.clientJwks !== undefined && (!Array.isArray(resolved.clientJwks) || resolved.clientId === undefined)) {
+    throw new TypeError('clientJwks must be an array of public JWKs, with clientId set');
   }
   for (const key of ['accessTokenTtl', 'tokenDelay', 'apiDelay'] as const) {
     const value = resolved[key];

@@ -1,4 +1,5 @@
 import { sleep, waitForAbort } from './abortable-wait.js';
+import { isValidClientAssertion } from './client-assertion.js';
 import { clientChallenge, isClientAuthenticated, isFormEncoded } from './client-authentication.js';
 import type { FaultQueue } from './fault-queue.js';
 import type { ResolvedConfig } from './fake-server-config.js';
@@ -22,12 +23,15 @@ interface Lifetime {
 }
 
 /**
- * The token endpoint (RFC 6749 §6, `refresh_token` grant) with rotation and reuse detection. Each decision
+ * The token endpoint (RFC 6749 §6, `refresh_token` grant) with rotation and reuse detection, and the
+ * client credentials grant (§4.4: the client's own token, no refresh token). Each decision
  * is synchronous once the body is read and the delay has passed, so concurrent refreshes with one refresh
  * token see consistent rotation: the first wins, the rest are reuse.
  */
 export function createTokenEndpoint(deps: EndpointDeps): (request: Request) => Promise<Response> {
   const { options, stats, faults } = deps;
+  // The `jti`s of the client assertions taken: each is good once.
+  const seen = new Set<string>();
   return async (request) => {
     if (request.method !== 'POST') {
       return json(405, { error: 'invalid_request', error_description: 'Use POST' }, { Allow: 'POST' });
@@ -40,7 +44,9 @@ export function createTokenEndpoint(deps: EndpointDeps): (request: Request) => P
     // Waiting before deciding means an aborted token request changes nothing, like one never received.
     await sleep(options.tokenDelay, request.signal);
     if (fault && !isGrantingFault(fault.kind)) return faultResponse(fault, request, body);
-    return grant(deps, request.headers, body, lifetime(options, fault));
+    // A private_key_jwt client's assertion is checked here, the only wait; the decision stays synchronous.
+    const assertion = new URLSearchParams(body).has('client_assertion') ? await assertionHolds(options, request, body, seen) : undefined;
+    return grant(deps, request.headers, body, lifetime(options, fault), assertion);
   };
 }
 
@@ -54,16 +60,25 @@ function lifetime(options: ResolvedConfig, fault: ScriptedFault | undefined): Li
   return { ttl: options.accessTokenTtl, sendExpiresIn: true };
 }
 
-function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetime): Response {
+function assertionHolds(options: EndpointDeps['options'], request: Request, body: string, seen: Set<string>): Promise<boolean> {
+  if (options.clientJwks === undefined || options.clientId === undefined) return Promise.resolve(false);
+  const url = new URL(request.url);
+  const audiences = [`${url.origin}${url.pathname}`, url.origin, `${url.origin}/`];
+  return isValidClientAssertion(new URLSearchParams(body), { clientId: options.clientId, keys: options.clientJwks, audiences, now: options.now(), seen });
+}
+
+// `assertion`: whether a client assertion the request carried holds (undefined: it carried none).
+function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetime, assertion?: boolean): Response {
   if (!isFormEncoded(headers)) {
     return oauthError(400, 'invalid_request', 'The body must be application/x-www-form-urlencoded');
   }
   const form = new URLSearchParams(body);
-  if (!isClientAuthenticated(headers, form, deps.options)) {
+  if (!(assertion ?? isClientAuthenticated(headers, form, deps.options))) {
     return oauthError(401, 'invalid_client', 'Client authentication failed', clientChallenge(headers));
   }
   const grantType = form.get('grant_type');
   if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is required');
+  if (grantType === 'client_credentials') return clientCredentials(deps, form, life);
   if (grantType !== 'refresh_token') {
     return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
@@ -94,6 +109,23 @@ function refresh({ options, ledger, stats }: EndpointDeps, presented: string, li
     // Rounded down so a client that trusts expires_in never believes a token outlives the server's view.
     ...(life.sendExpiresIn ? { expires_in: Math.max(0, Math.floor(life.ttl / 1000)) } : {}),
     ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+  };
+  return json(200, body, NO_STORE);
+}
+
+/**
+ * RFC 6749 §4.4: a token of the client's own, whose subject is the configured `clientId` (or
+ * `client`), in a family of its own: revoking it (`revokeAll()`) ends the token, not the client,
+ * whose next grant works. No refresh token; `scope` is echoed when asked for.
+ */
+function clientCredentials({ options, ledger }: EndpointDeps, form: URLSearchParams, life: Lifetime): Response {
+  const { accessToken } = ledger.issueAccessToken(ledger.clientFamily(options.clientId ?? 'client'), life.ttl);
+  const scope = form.get('scope');
+  const body = {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    ...(life.sendExpiresIn ? { expires_in: Math.max(0, Math.floor(life.ttl / 1000)) } : {}),
+    ...(scope ? { scope } : {}),
   };
   return json(200, body, NO_STORE);
 }

@@ -32,6 +32,8 @@ export interface RefreshRecord {
 /** Every token the fake issued, grouped by family: the state both endpoints and the API decide on. */
 export interface TokenLedger {
   signIn(subject?: string): IssuedTokens;
+  /** A new family for a client's own tokens (client credentials grant): no refresh token. */
+  clientFamily(clientId: string): Family;
   issueRefreshToken(family: Family): string;
   /** An access token living `ttl` ms from now (negative: already expired); by default the configured TTL. */
   issueAccessToken(family: Family, ttl?: number): { accessToken: string; expiresAt: number };
@@ -59,6 +61,11 @@ export function createTokenLedger(options: { now: () => number; accessTokenTtl: 
   };
   const ledger: TokenLedger = {
     signIn: (subject) => signIn(ledger, families, subject),
+    clientFamily(clientId) {
+      const family: Family = { id: `family-${families.length + 1}`, sub: clientId, revoked: false };
+      families.push(family);
+      return family;
+    },
     issueRefreshToken(family) {
       const token = randomToken();
       refreshTokens.set(token, { family, retired: false });
