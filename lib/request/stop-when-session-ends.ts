@@ -6,7 +6,8 @@ import { TokenRevokedError } from '../errors/token-revoked-error.js';
  * or in another member sharing its store), and unsubscribes from the source: a request in flight
  * stops at once, mid-flight too, instead of finishing on a dead session (rule 6). `sessionEnd$`
  * is `TokenAccess.revoked$`, which emits at once for a session revoked already: the source is
- * then never subscribed.
+ * then never subscribed. The error is the one `sessionEnd$` emits (a machine session's names the
+ * refused client), or a plain `TokenRevokedError` when it emits none.
  *
  * Built once per pipeline, it is `takeUntil(sessionEnd$.pipe(share()))` written out: the sources
  * in flight share ONE subscription to `sessionEnd$`, held while any of them runs, and are stopped
@@ -16,15 +17,15 @@ import { TokenRevokedError } from '../errors/token-revoked-error.js';
  * such a request asks `sessionEnd$` on its own (ended still, or signed in again meanwhile). See
  * bench/analysis.md, "Issue 22, R5".
  */
-export function stopWhenSessionEnds<T>(sessionEnd$: Observable<void>): MonoTypeOperatorFunction<T> {
+export function stopWhenSessionEnds<T>(sessionEnd$: Observable<TokenRevokedError | void>): MonoTypeOperatorFunction<T> {
   const inFlight = new Set<Subscriber<never>>();
   let watch: Subscription | undefined;
   let ending = false;
-  const end = (): void => {
+  const end = (error: TokenRevokedError | void): void => {
     ending = true;
     try {
       // A source that a stop before it ended has left the set and is skipped.
-      for (const subscriber of inFlight) subscriber.error(new TokenRevokedError());
+      for (const subscriber of inFlight) subscriber.error(error ?? new TokenRevokedError());
     } finally {
       ending = false;
     }
@@ -35,7 +36,7 @@ export function stopWhenSessionEnds<T>(sessionEnd$: Observable<void>): MonoTypeO
   return (source) =>
     new Observable<T>((subscriber) => {
       if (ending) {
-        subscriber.add(sessionEnd$.subscribe(() => subscriber.error(new TokenRevokedError())));
+        subscriber.add(sessionEnd$.subscribe((error) => subscriber.error(error ?? new TokenRevokedError())));
       } else {
         inFlight.add(subscriber);
         subscriber.add(() => leave(subscriber));

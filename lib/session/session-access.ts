@@ -1,5 +1,6 @@
 import { Observable, Subject, catchError, distinctUntilChanged, filter, map, merge, of, switchMap, take, throwError } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
+import type { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { revokedError } from './machine-session.js';
 import { currentOf, refreshFirstFrom, type Refreshes } from './refreshes.js';
 import { signInOf, type SessionContext } from './session-context.js';
@@ -13,14 +14,14 @@ import type { SessionState } from './token-set.js';
  * itself, with no operator.
  */
 export function createSessionAccess(ctx: SessionContext, flights: Refreshes, sync: StoreSync | undefined): TokenAccess {
-  const revoked = new Subject<void>();
+  const revoked = new Subject<TokenRevokedError>();
   ctx.state$
     .pipe(
       map((s) => s.revoked),
       distinctUntilChanged(),
       filter(Boolean),
     )
-    .subscribe({ next: () => revoked.next(), complete: () => revoked.complete() });
+    .subscribe({ next: () => revoked.next(revokedError(ctx.config.machine)), complete: () => revoked.complete() });
 
   const { scheduler, skew } = ctx.config;
   // What token() emits at once: no store read pending, the session usable, no refresh first.
@@ -40,7 +41,7 @@ export function createSessionAccess(ctx: SessionContext, flights: Refreshes, syn
     token: tokenOf(tokenLater(ctx, flights, sync, tokenNow), ctx, flights),
     report: (event) => ctx.events.next(event),
     // Emits at once for a session revoked already, like the state it watches.
-    revoked$: new Observable<void>((subscriber) => (ctx.state$.value.revoked ? subscriber.next() : revoked.subscribe(subscriber))),
+    revoked$: new Observable<TokenRevokedError>((subscriber) => (ctx.state$.value.revoked ? subscriber.next(revokedError(ctx.config.machine)) : revoked.subscribe(subscriber))),
   };
 }
 

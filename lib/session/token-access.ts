@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { TokenRevokedError } from '../errors/token-revoked-error.js';
 import type { RequestRetriedEvent } from './session-event.js';
 
 /** The access token to send and the generation it belongs to (`null` when signed out). */
@@ -33,5 +34,5 @@ export interface TokenAccess {
    * Emits when the session is revoked (here or in another member sharing its store), and at once
    * to a subscriber of a session revoked already: requests in flight stop with `TokenRevokedError`.
    */
-  readonly revoked$: Observable<void>;
+  readonly revoked$: Observable<TokenRevokedError | void>;
 }

@@ -114,7 +114,7 @@ describe("a session's revoked$ in the request path", () => {
     const access: TokenAccess = {
       token: (rejected) => session.token(rejected),
       report: (event) => session.report(event),
-      revoked$: new Observable<void>((subscriber) => {
+      revoked$: new Observable<TokenRevokedError | void>((subscriber) => {
         counts.added++;
         const inner = session.revoked$.subscribe(subscriber);
         return () => {
@@ -252,5 +252,15 @@ describe('stopWhenSessionEnds', () => {
     expect(subscribed).toBe(0);
     expect(unsubscribed).toBe(1);
     expect(subscription.closed).toBe(true);
+  });
+
+  it('fails with the error the session end carries (a machine session names the refused client)', () => {
+    const ended = new Subject<TokenRevokedError | void>();
+    const errors: unknown[] = [];
+    NEVER.pipe(stopWhenSessionEnds(ended)).subscribe({ error: (error: unknown) => errors.push(error) });
+    const machineEnd = new TokenRevokedError('The machine session ended: the token endpoint refused the client');
+    ended.next(machineEnd);
+    expect(errors).toEqual([machineEnd]);
+    expect(errors[0]).toBe(machineEnd);
   });
 });

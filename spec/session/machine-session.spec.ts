@@ -191,6 +191,20 @@ describe("createTokenSession({ tokens: 'fetch' }): a machine session", () => {
       });
     });
 
+    it("stops the requests in flight with the machine TokenRevokedError too: revoked$ carries the session's error", () => {
+      testScheduler.run(({ cold }) => {
+        const { session: s } = session({ tokens: 'fetch', refresh: () => cold('--#', undefined, refusedClient()) });
+        const inFlight = record(() => s.revoked$, 0);
+        const after = record(() => s.revoked$, 50);
+        s.token().subscribe({ error: () => undefined });
+        testScheduler.flush();
+        for (const watched of [inFlight, after]) {
+          expect(watched.value).toBeInstanceOf(TokenRevokedError);
+          expect((watched.value as Error).message).toMatch(/machine session ended: the token endpoint refused the client/);
+        }
+      });
+    });
+
     it('stays a non-transient TokenRefreshError for other errors (invalid_scope): the session goes on', () => {
       testScheduler.run(({ cold }) => {
         const invalidScope = new TokenRefreshError('invalid_scope', { reason: 'oauth-error', oauthError: 'invalid_scope' });
