@@ -9,7 +9,7 @@
 export { createHttpClient } from './client/create-http-client.js';
 export type { HttpClientConfig } from './client/client-config.js';
 export type { RxHttpClient } from './client/rx-http-client.js';
-export type { RequestInterceptor } from './client/request-interceptor.js';
+export type { RequestInterceptor } from './client/client-config.js';
 export type { RequestOptions } from './client/request-options.js';
 
 /* Transport */
@@ -40,7 +40,7 @@ export { authorize } from './auth/authorize.js';
 export { isTokenRejection } from './auth/is-token-rejection.js';
 export { retryBackoff } from './retry/retry-backoff.js';
 export type { RetryBackoffConfig } from './retry/retry-backoff.js';
-export type { RetryOption } from './retry/retry-option.js';
+export type { RetryOption } from './retry/retry-backoff-config.js';
 export { isTransientError } from './retry/is-transient-error.js';
 
 /* Errors */

@@ -5,8 +5,7 @@ export { TOKEN_SESSION } from './token-session-token.js';
 
 /* Interceptor */
 export { tokenRefreshInterceptor } from './token-refresh-interceptor.js';
-export { SKIP_TOKEN_REFRESH } from './skip-token-refresh.js';
-export { TRANSIENT_RETRY } from './transient-retry.js';
+export { SKIP_TOKEN_REFRESH, TRANSIENT_RETRY } from './request-context.js';
 
 /* Signals */
 export { injectSessionStatus } from './session-status.js';

@@ -15,7 +15,7 @@ import { asyncScheduler } from 'rxjs';
 import { createOriginAllowList, originOf } from '../request/origin-allow-list.js';
 import { createRequestPath } from '../request/request-path.js';
 import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
-import type { RetryOption } from '../retry/retry-option.js';
+import type { RetryOption } from '../retry/retry-backoff-config.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../session/create-token-session.js';
 import type { SessionEvent } from '../session/session-event.js';
 import { checkDuration } from '../util/check-duration.js';

@@ -6,9 +6,8 @@ import { mayRetryTransient, type OutgoingRequest } from '../request/request-path
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { mergeRetry } from '../retry/retry-policy.js';
 import { fromCoreError, toCoreError } from './core-error.js';
-import { SKIP_TOKEN_REFRESH } from './skip-token-refresh.js';
+import { SKIP_TOKEN_REFRESH, TRANSIENT_RETRY } from './request-context.js';
 import { INTERCEPTOR_USAGE, TOKEN_REFRESH_OPTIONS, TOKEN_REQUEST_PIPELINE } from './token-refresh-options.js';
-import { TRANSIENT_RETRY } from './transient-retry.js';
 
 const MISSING_PROVIDER =
   'tokenRefreshInterceptor needs provideTokenRefresh({ allowedOrigins, sessionConfig }) (or { allowedOrigins, session }) ' +

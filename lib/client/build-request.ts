@@ -1,5 +1,5 @@
 import { checkRetryOption } from '../retry/check-retry-config.js';
-import type { RetryOption } from '../retry/retry-option.js';
+import type { RetryOption } from '../retry/retry-backoff-config.js';
 import type { ApiRequest, ResponseType } from '../transport/api-request.js';
 import { checkHeaders } from '../util/header-syntax.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';

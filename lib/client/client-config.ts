@@ -1,16 +1,31 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { createOriginAllowList, originOf, type OriginAllowList } from '../request/origin-allow-list.js';
 import { DEFAULT_RETRY, mergeRetry } from '../retry/retry-policy.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
-import type { RetryOption } from '../retry/retry-option.js';
+import type { RetryOption } from '../retry/retry-backoff-config.js';
 import type { TokenAccess } from '../session/token-access.js';
+import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { fetchTransport } from '../transport/fetch-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { checkDuration } from '../util/check-duration.js';
 import { checkHeaders } from '../util/header-syntax.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';
 import { createPathJoins, type RequestDefaults } from './build-request.js';
-import type { RequestInterceptor } from './request-interceptor.js';
+
+/** Passes a request on to the rest of the chain. */
+export type RequestHandler = (request: ApiRequest) => Observable<ApiResponse<unknown>>;
+
+/**
+ * A functional interceptor, as in Angular: change the request, call `next`, and work on the
+ * response observable. Interceptors run once per call, outside the auth and retry steps, so
+ * they never see the access token.
+ *
+ * @example
+ * const traced: RequestInterceptor = (request, next) =>
+ *   next({ ...request, headers: { ...request.headers, 'x-request-id': crypto.randomUUID() } });
+ */
+export type RequestInterceptor = (request: ApiRequest, next: RequestHandler) => Observable<ApiResponse<unknown>>;
+
 
 /** How an {@link RxHttpClient} sends requests. Only `baseUrl` is required. */
 export interface HttpClientConfig {

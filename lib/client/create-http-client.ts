@@ -7,7 +7,7 @@ import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { checkStatus } from '../transport/check-status.js';
 import { buildRequest, type RequestDefaults } from './build-request.js';
 import { checkTimeout, resolveClientConfig, type HttpClientConfig, type ResolvedClientConfig } from './client-config.js';
-import type { RequestHandler } from './request-interceptor.js';
+import type { RequestHandler } from './client-config.js';
 import type { RequestOptions } from './request-options.js';
 import type { RxHttpClient } from './rx-http-client.js';
 

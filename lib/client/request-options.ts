@@ -1,4 +1,4 @@
-import type { RetryOption } from '../retry/retry-option.js';
+import type { RetryOption } from '../retry/retry-backoff-config.js';
 import type { ResponseType } from '../transport/api-request.js';
 
 /** A query parameter value; arrays repeat the key, `null` and `undefined` are left out. */

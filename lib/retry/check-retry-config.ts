@@ -1,5 +1,4 @@
-import type { RetryBackoffConfig } from './retry-backoff-config.js';
-import type { RetryOption } from './retry-option.js';
+import type { RetryBackoffConfig, RetryOption } from './retry-backoff-config.js';
 
 type RetryKey = keyof RetryBackoffConfig;
 

@@ -27,3 +27,6 @@ export interface RetryBackoffConfig {
   /** Where the waits run; pass a `TestScheduler` in marble tests. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
+
+/** A retry policy: a number of retries, a policy merged over the client's, or `false` for none. */
+export type RetryOption = number | RetryBackoffConfig | false;

@@ -1,4 +1,4 @@
-import type { RetryOption } from './retry-option.js';
+import type { RetryOption } from './retry-backoff-config.js';
 import type { RetryBackoffConfig } from './retry-backoff.js';
 import { checkRetryOption } from './check-retry-config.js';
 

@@ -1,4 +1,4 @@
-import type { RetryOption } from '../retry/retry-option.js';
+import type { RetryOption } from '../retry/retry-backoff-config.js';
 
 /** How a response body is read. @default 'json' */
 export type ResponseType = 'json' | 'text' | 'blob' | 'arrayBuffer';

@@ -4,7 +4,7 @@ import { setupServer } from 'msw/node';
 import { lastValueFrom, map, of } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
-import type { RequestInterceptor } from '../../lib/client/request-interceptor.js';
+import type { RequestInterceptor } from '../../lib/client/client-config.js';
 import type { ApiRequest, ApiResponse as ClientResponse } from '../../lib/transport/api-request.js';
 import { HttpError } from '../../lib/errors/http-error.js';
 import { NetworkError } from '../../lib/errors/network-error.js';

@@ -1,12 +1,32 @@
 // @vitest-environment happy-dom
-// lib/angular/transient-retry.ts: one request's own retries of transient errors.
+// lib/angular/request-context.ts: what one request sets in its HttpContext: SKIP_TOKEN_REFRESH (the
+// interceptor leaves it alone) and TRANSIENT_RETRY (its own retries of transient errors).
 import './setup.js';
 import { HttpClient, HttpContext } from '@angular/common/http';
 import { TestBed } from '@angular/core/testing';
 import { describe, expect, it } from 'vitest';
-import { TRANSIENT_RETRY } from '../../lib/angular/index.js';
-import type { RetryOption } from '../../lib/retry/retry-option.js';
-import { API, record, setup, verifyAndResetAfterEach } from './angular-fixtures.js';
+import { SKIP_TOKEN_REFRESH, TRANSIENT_RETRY } from '../../lib/angular/index.js';
+import type { RetryOption } from '../../lib/retry/retry-backoff-config.js';
+import { API, record, setup, UNAUTHORIZED, verifyAndResetAfterEach } from './angular-fixtures.js';
+
+describe('SKIP_TOKEN_REFRESH', () => {
+  verifyAndResetAfterEach();
+
+  describe('when a request to an allowed origin sets it', () => {
+    it('leaves a request with SKIP_TOKEN_REFRESH alone', () => {
+      const { httpTesting, refresh } = setup();
+
+      const context = new HttpContext().set(SKIP_TOKEN_REFRESH, true);
+      const open = record(TestBed.inject(HttpClient).get(`${API}/status`, { context }));
+      const req = httpTesting.expectOne(`${API}/status`);
+      req.flush(null, UNAUTHORIZED);
+
+      expect(req.request.headers.has('Authorization')).toBe(false);
+      expect(open.error).toMatchObject({ status: 401 });
+      expect(refresh).not.toHaveBeenCalled();
+    });
+  });
+});
 
 describe('TRANSIENT_RETRY', () => {
   verifyAndResetAfterEach();
