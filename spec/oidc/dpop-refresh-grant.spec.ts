@@ -36,7 +36,7 @@ describe('a session refreshing with DPoP against oidc-provider (nonces required)
   async function dpopSession(key: DpopKey): Promise<{ session: TokenSession; signedIn: TokenSet }> {
     const tokens = await provider.signIn({ dpop: { privateKey: key.privateKey, publicJwk: key.publicJwk as JWK } });
     expect(tokens.tokenType).toBe('DPoP');
-    const signedIn = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 };
+    const signedIn: TokenSet = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000, tokenType: 'DPoP' };
     const dpop = dpopBinding({ key });
     const clientId = CLIENTS.public.clientId;
     const session = createTokenSession({
@@ -69,6 +69,7 @@ describe('a session refreshing with DPoP against oidc-provider (nonces required)
     const refreshed = await current(session);
     expect(new Set(first.map((t) => t.accessToken))).toEqual(new Set([refreshed.accessToken]));
     expect(refreshed.accessToken).not.toBe(signedIn.accessToken);
+    expect(refreshed.tokenType).toBe('DPoP');
     // Bound to our key; the refresh token rotated, the old one spent, the new one alive.
     expect(await introspect(refreshed.accessToken!)).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: key.thumbprint } });
     expect(refreshed.refreshToken).not.toBe(signedIn.refreshToken);
