@@ -1,9 +1,10 @@
-import { defer, of, switchMap, type Observable } from 'rxjs';
+import { catchError, defer, of, switchMap, tap, throwError, type Observable } from 'rxjs';
 import type { ClientAuthentication, DpopEndpointBinding } from '../oauth2/client-authentication.js';
+import type { DpopRequestBinding } from '../session/token-access.js';
 import type { ApiResponse } from '../transport/api-request.js';
 import type { Transport } from '../transport/transport.js';
 import type { DpopKey } from './dpop-key.js';
-import { createDpopNonces, type DpopNonces } from './dpop-nonces.js';
+import { createDpopNonces, type DpopNonces, type HeadersLike } from './dpop-nonces.js';
 import { createDpopProof } from './dpop-proof.js';
 import { isNonceChallenge } from './nonce-challenge.js';
 
@@ -24,7 +25,7 @@ export interface DpopBindingConfig {
 }
 
 /** A session's DPoP: its key, its nonce memory, and the proofs it adds to the calls that need them. */
-export interface DpopBinding extends DpopEndpointBinding {
+export interface DpopBinding extends DpopEndpointBinding, DpopRequestBinding {
   /** The key, once it is had; fails as {@link DpopBindingConfig.key} says. */
   key(): Promise<DpopKey>;
   /** The nonces the servers sent, per server and origin. */
@@ -39,6 +40,11 @@ export interface DpopBinding extends DpopEndpointBinding {
  * server checks the nonce before the refresh token), and never counts as a refusal (rule 14); a
  * second challenge in a row is the grant's error, not a loop. The `DPoP-Nonce` of every answer is
  * remembered for the next call. Throws a TypeError at once on a config it cannot use.
+ *
+ * Given to the session as well (`createTokenSession({ dpop })`), it sends the session's
+ * DPoP-bound tokens (`tokenType: 'DPoP'`) to allowed origins as `Authorization: DPoP <token>`
+ * with a proof carrying `ath`; a resource server's 401 `use_dpop_nonce` with a new nonce is sent
+ * once more, never refreshed (rules 7, 14).
  *
  * @example
  * const dpop = dpopBinding({ key: await createDpopKey() });
@@ -75,7 +81,35 @@ export function dpopBinding(config: DpopBindingConfig): DpopBinding {
     };
     return attempt(false);
   };
-  return { key, nonces, proving };
+
+  function sendWithProof<T>(method: string, url: string, accessToken: string, send: (authorization: string, headers: Readonly<Record<string, string>>) => Observable<T>): Observable<T> {
+    const authorization = `DPoP ${accessToken}`;
+    // A nonce from any answer, a success's (whatever the adapter's response, read by its `headers`) or an error's.
+    const learn = (answer: unknown): string | undefined => {
+      const headers = (answer as { headers?: { get?: unknown } } | null)?.headers;
+      return typeof headers?.get === 'function' ? nonces.learn('resource', url, headers as HeadersLike) : undefined;
+    };
+    const attempt = (challenged: boolean): Observable<T> => {
+      let nonce: string | undefined;
+      return defer(async () => {
+        const signer = await key();
+        nonce = nonces.nonceFor('resource', url);
+        return createDpopProof(signer, { method, url, accessToken, nonce, ...(now && { now }) });
+      }).pipe(
+        switchMap((proof) => send(authorization, { dpop: proof })),
+        tap((answer: T) => learn(answer)),
+        catchError((error: unknown) => {
+          const learned = learn(error);
+          const status = (error as { status?: unknown } | null)?.status;
+          // Once per attempt, and only with a nonce the proof did not have (rule 14).
+          const retry = !challenged && learned !== undefined && learned !== nonce && typeof status === 'number' && isNonceChallenge({ status, headers: (error as { headers: HeadersLike }).headers });
+          return retry ? attempt(true) : throwError(() => error);
+        }),
+      );
+    };
+    return attempt(false);
+  }
+  return { key, nonces, proving, sendWithProof };
 }
 
 function checkedKey(key: DpopKey): DpopKey {

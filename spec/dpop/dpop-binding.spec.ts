@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { EmbeddedJWK, jwtVerify } from 'jose';
-import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { defer, firstValueFrom, lastValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
 import { DpopKeyError } from '../../lib/dpop/dpop-key-error.js';
@@ -183,5 +184,66 @@ describe('dpopBinding at the other endpoints', () => {
 
     expect(await firstValueFrom(grant(''))).toMatchObject({ accessToken: 'at-1', tokenType: 'DPoP' });
     expect(await verified(seen[0]!.dpop, key)).toMatchObject({ htm: 'POST', htu: 'https://auth.example.test/oauth/token' });
+  });
+});
+
+describe('dpopBinding for requests (sendWithProof, what the request path calls for a DPoP-bound token)', () => {
+  const API = 'https://api.example.test/orders/7?page=2#top';
+  const challenged = (nonce: string | undefined) =>
+    Object.assign(new Error('401'), { status: 401, headers: new Headers({ 'www-authenticate': 'DPoP error="use_dpop_nonce"', ...(nonce ? { 'dpop-nonce': nonce } : {}) }) });
+
+  /** A send that answers each attempt with the next outcome, and records the headers it got. */
+  function sends(...outcomes: (Error | { headers: Headers })[]) {
+    const seen: { authorization: string; dpop: string | undefined }[] = [];
+    const send = (authorization: string, headers: Readonly<Record<string, string>>) =>
+      defer(() => {
+        seen.push({ authorization, dpop: headers.dpop });
+        const outcome = outcomes[seen.length - 1] ?? outcomes.at(-1)!;
+        return outcome instanceof Error ? throwError(() => outcome) : of(outcome);
+      });
+    return { send, seen };
+  }
+
+  it('sends DPoP <token> and a proof with ath, htm and htu (no query, no fragment)', async () => {
+    const key = await createDpopKey();
+    const { send, seen } = sends({ headers: new Headers() });
+    await lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', send));
+
+    expect(seen[0]!.authorization).toBe('DPoP at-1');
+    const proof = await verified(seen[0]!.dpop ?? null, key);
+    expect(proof).toMatchObject({ htm: 'GET', htu: 'https://api.example.test/orders/7', ath: createHash('sha256').update('at-1').digest('base64url') });
+  });
+
+  it("answers a resource server's use_dpop_nonce 401 once with its nonce; a second one in a row is the request's error", async () => {
+    const key = await createDpopKey();
+    const once = sends(challenged('r-1'), { headers: new Headers() });
+    await lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', once.send));
+    expect(once.seen).toHaveLength(2);
+    expect(await verified(once.seen[1]!.dpop ?? null, key)).toMatchObject({ nonce: 'r-1' });
+
+    const twice = sends(challenged('r-1'), challenged('r-2'), { headers: new Headers() });
+    await expect(lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', twice.send))).rejects.toMatchObject({ status: 401 });
+    expect(twice.seen).toHaveLength(2);
+  });
+
+  it('does not send again on a challenge without a new nonce, nor on another 401', async () => {
+    const key = await createDpopKey();
+    for (const answer of [challenged(undefined), Object.assign(new Error('401'), { status: 401, headers: new Headers({ 'www-authenticate': 'DPoP error="invalid_token"', 'dpop-nonce': 'r-9' }) })]) {
+      const { send, seen } = sends(answer, { headers: new Headers() });
+      await expect(lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', send))).rejects.toBe(answer);
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it("keeps the resource server's nonces apart from the authorization server's, and learns them from successes too", async () => {
+    const key = await createDpopKey();
+    const binding = dpopBinding({ key });
+    const { send, seen } = sends({ headers: new Headers({ 'dpop-nonce': 'r-5' }) });
+    await lastValueFrom(binding.sendWithProof('GET', API, 'at-1', send));
+    await lastValueFrom(binding.sendWithProof('POST', 'https://api.example.test/other', 'at-1', send));
+
+    expect(binding.nonces.nonceFor('resource', API)).toBe('r-5');
+    expect(binding.nonces.nonceFor('authorization', API)).toBeUndefined();
+    expect(await verified(seen[1]!.dpop ?? null, key)).toMatchObject({ nonce: 'r-5', htm: 'POST' });
   });
 });
