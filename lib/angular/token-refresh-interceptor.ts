@@ -68,8 +68,8 @@ export const tokenRefreshInterceptor: HttpInterceptorFn = (req, next) => {
   // The adapter: Angular's request with the header, Angular's errors as the core's and back. A
   // response fetched with the user's token never goes into the server render's transfer state
   // (Angular 17 caches it there, and the page may reach someone else through a shared cache).
-  const send = (authorization: string | null): Observable<HttpEvent<unknown>> =>
-    next(authorization === null ? req : req.clone({ setHeaders: { Authorization: authorization }, transferCache: false })).pipe(
+  const send = (authorization: string | null, headers?: Readonly<Record<string, string>>): Observable<HttpEvent<unknown>> =>
+    next(authorization === null ? req : req.clone({ setHeaders: { ...headers, Authorization: authorization }, transferCache: false })).pipe(
       catchError((error: unknown) => throwError(() => toCoreError(error, req.method, url.href))),
     );
   return inject(TOKEN_REQUEST_PIPELINE)(request, send).pipe(catchError((error: unknown) => throwError(() => fromCoreError(error))));

@@ -4,6 +4,9 @@ import { isTokenRejection } from './is-token-rejection.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { redactUrl } from '../util/redact-url.js';
 
+/** Sends one attempt with `accessToken` (`null`: none), as `tokenType` says: `'DPoP'`, or Bearer when absent. */
+export type TokenSend<T> = (accessToken: string | null, tokenType?: 'DPoP') => Observable<T>;
+
 /** Options of {@link authorize}. */
 export interface AuthorizeConfig {
   /** Which errors mean the token was rejected. @default isTokenRejection */
@@ -32,7 +35,7 @@ export interface AuthorizeConfig {
  *   isRejection: (e) => e instanceof AjaxError && e.status === 401,
  * })
  */
-export function authorize<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig = {}): Observable<T> {
+export function authorize<T>(access: TokenAccess, send: TokenSend<T>, config: AuthorizeConfig = {}): Observable<T> {
   return defer(() => authorizedAttempt(access, send, config, new SignInPin()));
 }
 
@@ -45,7 +48,7 @@ const firstToken = take<CurrentToken>(1);
  * The current token (rule 5), one send; on a rejection, a `switchMap` onto the session's one
  * refresh of the generation sent (rules 1, 2), then one send more.
  */
-export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: string | null) => Observable<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
+export function authorizedAttempt<T>(access: TokenAccess, send: TokenSend<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
   // `config`'s methods are called on it: the request path passes an object of its own per request.
   const isRejection = config.isRejection ?? isTokenRejection;
   return access.token().pipe(
@@ -61,7 +64,7 @@ export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: st
               // Nothing to refresh with (signed out, no refresh token): the 401 stands.
               if (fresh.accessToken === null) return throwError(() => error);
               config.onRetry?.();
-              return sendSafely(send, fresh.accessToken);
+              return sendSafely(send, fresh);
             }),
           );
         }),
@@ -71,16 +74,16 @@ export function authorizedAttempt<T>(access: TokenAccess, send: (accessToken: st
 }
 
 // `send(token)`, unless the pin refuses the token's sign-in (rule 18).
-function sendHeld<T>(pin: SignInPin, send: (accessToken: string | null) => Observable<T>, token: CurrentToken): Observable<T> {
+function sendHeld<T>(pin: SignInPin, send: TokenSend<T>, token: CurrentToken): Observable<T> {
   const refused = pin.refusal(token);
-  return refused ? throwError(() => refused) : sendSafely(send, token.accessToken);
+  return refused ? throwError(() => refused) : sendSafely(send, token);
 }
 
 // A throw of `send` (a token a header cannot carry) is the observable's error. (What `defer`
 // does, without a subscriber more per attempt.)
-function sendSafely<T>(send: (accessToken: string | null) => Observable<T>, accessToken: string | null): Observable<T> {
+function sendSafely<T>(send: TokenSend<T>, { accessToken, tokenType }: CurrentToken): Observable<T> {
   try {
-    return send(accessToken);
+    return send(accessToken, tokenType);
   } catch (error) {
     return throwError(() => error);
   }

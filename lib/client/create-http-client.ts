@@ -55,8 +55,8 @@ function sendThrough(path: RequestPath, resolved: ResolvedClientConfig): SendReq
   const { defaults, transport } = resolved;
   return (request, whole) => {
     const check = whole ? (response: ApiResponse<unknown>) => checkStatus(request, response) : (response: ApiResponse<unknown>) => checkStatus(request, response).body;
-    const attempt = (authorization: string | null): Observable<unknown> =>
-      transport(authorization === null ? request : { ...request, headers: { ...request.headers, authorization } }).pipe(map(check));
+    const attempt = (authorization: string | null, headers?: Readonly<Record<string, string>>): Observable<unknown> =>
+      transport(authorization === null ? request : { ...request, headers: { ...request.headers, ...headers, authorization } }).pipe(map(check));
     return path(outgoingRequest(request, defaults, resolved.retry), attempt);
   };
 }

@@ -13,3 +13,5 @@ export type { DpopNonces, DpopServer, HeadersLike } from './dpop-nonces.js';
 export { isNonceChallenge } from './nonce-challenge.js';
 export type { AnswerLike } from './nonce-challenge.js';
 export type { JwsAlgorithm } from '../oauth2/jws-sign.js';
+export { dpopBinding } from './dpop-binding.js';
+export type { DpopBinding, DpopBindingConfig } from './dpop-binding.js';

@@ -11,3 +11,18 @@ import type { Transport } from '../transport/transport.js';
  * failing answer comes back with those credentials replaced by `***`.
  */
 export type ClientAuthentication = (request: ApiRequest, send: Transport) => Observable<ApiResponse<unknown>>;
+
+/**
+ * The authorization server's half of a DPoP binding (RFC 9449), what the grants and
+ * `oauth2Revocation` take as their `dpop` option: make it with `dpopBinding({ key })` of
+ * `rx-token-http/dpop`, so that an app without DPoP pays no bytes for it.
+ */
+export interface DpopEndpointBinding {
+  /**
+   * `authentication` (none for a public client) with a DPoP proof around it: each POST to the
+   * token or revocation endpoint gets a fresh proof of the key in its `DPoP` header, and is sent
+   * once more, with a new proof and a new client assertion, when the answer is a
+   * `use_dpop_nonce` challenge (rule 14). Never sends a request without a proof (rule 15).
+   */
+  proving(authentication: ClientAuthentication | undefined): ClientAuthentication;
+}

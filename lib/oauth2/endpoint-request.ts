@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { fetchTransport } from '../transport/fetch-transport.js';
-import type { ClientAuthentication } from './client-authentication.js';
+import type { ClientAuthentication, DpopEndpointBinding } from './client-authentication.js';
 
 /** How a client authenticates to the authorization server's endpoints (RFC 6749 §2.3). */
 export interface OAuth2ClientConfig {
@@ -15,6 +15,12 @@ export interface OAuth2ClientConfig {
    * out (a TypeError says so). @default none
    */
   readonly clientAuthentication?: ClientAuthentication;
+  /**
+   * DPoP (RFC 9449): `dpopBinding({ key })` of `rx-token-http/dpop`. Every POST then carries a
+   * fresh proof of the key, a `use_dpop_nonce` answer is sent once more with the server's nonce,
+   * and the tokens come back bound to the key (`tokenType: 'DPoP'`). @default none (Bearer)
+   */
+  readonly dpop?: DpopEndpointBinding;
   /** @default globalThis.fetch, looked up per call */
   readonly fetch?: typeof fetch;
 }
@@ -39,8 +45,9 @@ export type EndpointPoster = (form: URLSearchParams) => Observable<ApiResponse<u
 export function endpointPoster(name: string, url: string, config: OAuth2ClientConfig): { readonly url: string; readonly post: EndpointPoster } {
   const checked = checkEndpointUrl(name, url);
   const send = fetchTransport(config.fetch, { redirect: 'manual', maxBodyBytes: ENDPOINT_MAX_BODY_BYTES });
-  const { clientId, clientSecret, clientAuthentication: authenticated } = config;
-  if (authenticated && (clientId ?? clientSecret) !== undefined) throw new TypeError('with clientAuthentication, leave out clientId and clientSecret');
+  const { clientId, clientSecret, clientAuthentication, dpop } = config;
+  if (clientAuthentication && (clientId ?? clientSecret) !== undefined) throw new TypeError('with clientAuthentication, leave out clientId and clientSecret');
+  const authenticated = dpop?.proving(clientAuthentication) ?? clientAuthentication;
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   if (clientSecret !== undefined) headers.authorization = basicAuthorization(clientId ?? '', clientSecret);
   const post: EndpointPoster = (form) => {

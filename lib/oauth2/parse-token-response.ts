@@ -8,6 +8,7 @@ import { jwtExpiry } from '../util/jwt-expiry.js';
  * receipt. Without it, a JWT `exp` is moved by the difference between the response's `Date` and
  * this machine's clock: the server stamped both, so the token lives as long as it meant.
  * A refresh token that did not come back is left out: the session keeps the previous one (rule 4).
+ * `token_type` `DPoP` (any case) becomes `tokenType: 'DPoP'`; any other is Bearer, left out.
  */
 export function parseTokenResponse(text: unknown, headers: Headers, now: number): TokenSet | string {
   if (typeof text !== 'string') return 'the body is not text';
@@ -30,6 +31,8 @@ export function parseTokenResponse(text: unknown, headers: Headers, now: number)
     accessToken: body.access_token,
     ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
     ...(expiresAt === undefined ? {} : { expiresAt }),
+    // RFC 9449 §5: a DPoP-bound token is sent as `DPoP <token>`; absent, Bearer. Case-insensitive (RFC 6749 §5.1).
+    ...(/^dpop$/i.test(body.token_type as string) && { tokenType: 'DPoP' as const }),
   };
 }
 

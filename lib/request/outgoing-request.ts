@@ -29,8 +29,8 @@ export interface OutgoingRequest {
 }
 
 /**
- * Sends one attempt with `authorization` (`Bearer …`, or `null` for none) and emits its response
- * once. It must be cold (it is subscribed once per attempt) and fail with the core's errors
+ * Sends one attempt with `authorization` (`Bearer …`, `DPoP …`, or `null` for none), and with
+ * `headers` (a DPoP proof) when given, and emits its response once. It must be cold (it is subscribed once per attempt) and fail with the core's errors
  * (`HttpError`, `NetworkError`, …): an adapter translates its own before they reach the request path.
  */
-export type SendAttempt<T> = (authorization: string | null) => Observable<T>;
+export type SendAttempt<T> = (authorization: string | null, headers?: Readonly<Record<string, string>>) => Observable<T>;

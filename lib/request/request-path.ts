@@ -37,7 +37,9 @@ export function createRequestPath({ access, allowList, scheduler }: RequestPathC
 
   return <T>(request: OutgoingRequest, send: SendAttempt<T>): Observable<T> => {
     const { method, url } = request;
-    const attempt = (token: string | null): Observable<T> => send(token === null ? null : authorization(token)).pipe(requestDeadline(request.attemptTimeout, method, url, scheduler));
+    const attempt = (token: string | null, tokenType?: 'DPoP'): Observable<T> =>
+      // A DPoP-bound token with the session's binding: `DPoP <token>` and a proof (rule 15).
+      (tokenType && access?.dpop ? access.dpop.sendWithProof(method, url, token!, send) : send(token === null ? null : authorization(token))).pipe(requestDeadline(request.attemptTimeout, method, url, scheduler));
     if (!access || !request.auth || !allowList.allows(url)) {
       return defer(() => attempt(null)).pipe(retryOf(request.retry), requestDeadline(request.timeout, method, url, scheduler));
     }

@@ -63,5 +63,5 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   if (resolved.refreshAhead) subscriptions.add(startRefreshAhead(ctx, refreshes));
   const access = createSessionAccess(ctx, refreshes, sync);
   // Assigned, not spread: `state` is a getter.
-  return Object.assign(createSessionControls(ctx, access, sync, subscriptions, () => refreshes.landing), access);
+  return Object.assign(createSessionControls(ctx, access, sync, subscriptions, () => refreshes.landing), access, { dpop: config.dpop });
 }

@@ -19,7 +19,7 @@ const REAL_CLOCK = 1e12;
  */
 export function normalizeTokenSet(value: unknown, now: number, previousRefreshToken?: string): TokenSet | string {
   if (typeof value !== 'object' || value === null) return `a token set must be an object, got ${typeOf(value)}`;
-  const { accessToken, refreshToken, expiresAt } = value as Record<string, unknown>;
+  const { accessToken, refreshToken, expiresAt, tokenType } = value as Record<string, unknown>;
   const problem = checkToken('accessToken', accessToken, ACCESS_TOKEN) ?? checkToken('refreshToken', refreshToken, REFRESH_TOKEN);
   if (problem) return problem;
   const kept = (refreshToken as string | undefined) ?? previousRefreshToken;
@@ -35,6 +35,8 @@ export function normalizeTokenSet(value: unknown, now: number, previousRefreshTo
     ...(accessToken === undefined ? {} : { accessToken: accessToken as string }),
     ...(kept === undefined ? {} : { refreshToken: kept }),
     ...(expiry === undefined ? {} : { expiresAt: expiry }),
+    // Only the one value a token set may have; anything else is Bearer.
+    ...(tokenType === 'DPoP' && { tokenType }),
   };
 }
 

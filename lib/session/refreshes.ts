@@ -91,7 +91,7 @@ function waitUntil(target: number, scheduler: SchedulerLike): Observable<unknown
 
 /** The token a request sends with the state `state`, and the sign-in it belongs to (rule 18). */
 export function currentOf(ctx: SessionContext, state: SessionState): CurrentToken {
-  return { accessToken: state.tokens?.accessToken ?? null, generation: state.generation, signIn: signInOf(ctx, state) };
+  return { accessToken: state.tokens?.accessToken ?? null, generation: state.generation, signIn: signInOf(ctx, state), tokenType: state.tokens?.tokenType };
 }
 
 /**

@@ -3,6 +3,7 @@ import { checkRetryConfig } from '../retry/check-retry-config.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { checkDuration } from '../util/check-duration.js';
 import { FETCH_TOKENS } from './machine-session.js';
+import type { DpopRequestBinding } from './token-access.js';
 import type { TokenSet } from './token-set.js';
 import { CONNECT_SESSION, type Share } from './token-store.js';
 
@@ -63,6 +64,12 @@ export interface TokenSessionConfig {
    * or your own store (`shareStore`). @default none
    */
   readonly share?: Share;
+  /**
+   * DPoP (RFC 9449) for the session's requests: `dpopBinding({ key })` of `rx-token-http/dpop`,
+   * the same one its `refresh` grant takes. A token set with `tokenType: 'DPoP'` is then sent as
+   * `Authorization: DPoP <token>` with a proof to allowed origins; others stay Bearer. @default none
+   */
+  readonly dpop?: DpopRequestBinding;
   /**
    * With a `share`: how long requests wait for the session's first read of the shared state,
    * and how long each later store write may take. A refresh whose token endpoint answered keeps

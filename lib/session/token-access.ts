@@ -11,6 +11,22 @@ export interface CurrentToken {
    * one sign-in refuses to send one of another (rule 18). `undefined`: unknown, never refused.
    */
   readonly signIn?: string;
+  /** `'DPoP'` when the token is bound to the session's DPoP key (`TokenSet.tokenType`); absent: Bearer. */
+  readonly tokenType?: 'DPoP';
+}
+
+/**
+ * How a request sends a DPoP-bound token (RFC 9449 §7): the resource half of `dpopBinding` of
+ * `rx-token-http/dpop`, given to a session as its `dpop` option.
+ */
+export interface DpopRequestBinding {
+  /**
+   * One attempt with `accessToken`: `send` gets `Authorization: DPoP <token>` and a `DPoP` header
+   * with a fresh proof (`ath`, the resource server's latest nonce). A resource server's 401
+   * `use_dpop_nonce` challenge that brings a new nonce is sent once more with it, here: it is no
+   * token rejection and never the request's one refresh (rules 7, 14).
+   */
+  sendWithProof<T>(method: string, url: string, accessToken: string, send: (authorization: string, headers: Readonly<Record<string, string>>) => Observable<T>): Observable<T>;
 }
 
 /**
@@ -35,4 +51,6 @@ export interface TokenAccess {
    * to a subscriber of a session revoked already: requests in flight stop with `TokenRevokedError`.
    */
   readonly revoked$: Observable<TokenRevokedError | void>;
+  /** How the session's DPoP-bound tokens are sent (its `dpop` option). Absent: Bearer only. */
+  readonly dpop?: DpopRequestBinding;
 }

@@ -15,6 +15,12 @@ export interface TokenSet {
    * from a 401. A value that can only be seconds is refused with a TypeError.
    */
   readonly expiresAt?: number;
+  /**
+   * `'DPoP'` when the authorization server bound the tokens to the session's DPoP key (RFC 9449
+   * §5, `token_type: DPoP`): the access token is then sent as `Authorization: DPoP …` with a
+   * proof. Absent: Bearer.
+   */
+  readonly tokenType?: 'DPoP';
 }
 
 /** What changed the shared state last: the reason a member adopts it. */

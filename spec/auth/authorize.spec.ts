@@ -258,3 +258,19 @@ describe('authorize keeps the sign-in of its first send (rule 18)', () => {
     expect(sent).toEqual(['a1']);
   });
 });
+
+describe('authorize passes the token type on (issue 23)', () => {
+  it("gives send the token's tokenType, on the first send and on the retry after a rejection", async () => {
+    const sent: [string | null, string | undefined][] = [];
+    const send = (token: string | null, tokenType?: 'DPoP'): Observable<string> => {
+      sent.push([token, tokenType]);
+      return sent.length === 1 ? throwError(() => rejected) : of('ok');
+    };
+    const access = pinnedAccess({ accessToken: 'a1', generation: 0, tokenType: 'DPoP' }, { accessToken: 'b1', generation: 1 });
+    await new Promise<void>((resolve, reject) => authorize(access, send).subscribe({ complete: resolve, error: reject }));
+    expect(sent).toEqual([
+      ['a1', 'DPoP'],
+      ['b1', undefined],
+    ]);
+  });
+});

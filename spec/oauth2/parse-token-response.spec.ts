@@ -2,6 +2,7 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
+import { parseTokenResponse } from '../../lib/oauth2/parse-token-response.js';
 import { errorOf } from '../helpers/outcomes.js';
 import { expectNoSecrets, grant, tokenEndpoint, useTokenServer } from './token-endpoint-fixtures.js';
 
@@ -35,5 +36,20 @@ describe('oauth2RefreshGrant', () => {
       expect(error).toBeInstanceOf(TokenRefreshError);
       expect((error as Error).message).toMatch(/expires_in/);
     });
+  });
+});
+
+describe('parseTokenResponse: token_type', () => {
+  it.each([
+    ['DPoP', { tokenType: 'DPoP' }],
+    ['dpop', { tokenType: 'DPoP' }],
+    ['Bearer', {}],
+    ['bearer', {}],
+    [undefined, {}],
+    [42, {}],
+    ['DPoP-ish', {}],
+  ])('reads token_type %j as %j (RFC 9449 §5: DPoP, any case; anything else is Bearer, left out)', (tokenType, expected) => {
+    const parsed = parseTokenResponse(JSON.stringify({ access_token: 'a2', token_type: tokenType, expires_in: 60 }), new Headers(), 1_000);
+    expect(parsed).toEqual({ accessToken: 'a2', expiresAt: 61_000, ...expected });
   });
 });

@@ -3,6 +3,7 @@ import { asyncScheduler, defer, firstValueFrom, lastValueFrom, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
+import { normalizeTokenSet } from '../../lib/session/normalize-token-set.js';
 import { errorOf } from '../helpers/outcomes.js';
 import { session, t0, testScheduler, useTestScheduler } from './session-fixtures.js';
 
@@ -109,5 +110,19 @@ describe('createTokenSession', () => {
         expectObservable(s.tokens$).toBe('ab', { a: t0, b: { accessToken: 'access-1', refreshToken: 'refresh-0' } });
       });
     });
+  });
+});
+
+describe('normalizeTokenSet: tokenType (issue 23)', () => {
+  it("keeps tokenType 'DPoP' (the tokens are bound to the session's DPoP key) and leaves anything else out: Bearer", () => {
+    expect(normalizeTokenSet({ accessToken: 'a', tokenType: 'DPoP' }, 0)).toEqual({ accessToken: 'a', tokenType: 'DPoP' });
+    for (const tokenType of ['Bearer', 'dpop', '', 1, null]) expect(normalizeTokenSet({ accessToken: 'a', tokenType }, 0)).toEqual({ accessToken: 'a' });
+  });
+
+  it('carries it through setTokens and a refresh into tokens$', async () => {
+    const dpopSession = createTokenSession({ tokens: { accessToken: 'a1', refreshToken: 'r1', tokenType: 'DPoP' }, refresh: () => of({ accessToken: 'a2', tokenType: 'DPoP' as const }) });
+    expect(await firstValueFrom(dpopSession.tokens$)).toMatchObject({ accessToken: 'a1', tokenType: 'DPoP' });
+    expect(await firstValueFrom(dpopSession.refresh$)).toEqual({ accessToken: 'a2', refreshToken: 'r1', tokenType: 'DPoP' });
+    dpopSession.dispose();
   });
 });

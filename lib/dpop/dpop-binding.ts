@@ -1,0 +1,134 @@
+import { catchError, defer, of, switchMap, tap, throwError, type Observable } from 'rxjs';
+import type { ClientAuthentication, DpopEndpointBinding } from '../oauth2/client-authentication.js';
+import type { DpopRequestBinding } from '../session/token-access.js';
+import type { ApiResponse } from '../transport/api-request.js';
+import type { Transport } from '../transport/transport.js';
+import type { DpopKey } from './dpop-key.js';
+import { createDpopNonces, type DpopNonces, type HeadersLike } from './dpop-nonces.js';
+import { createDpopProof } from './dpop-proof.js';
+import { isNonceChallenge } from './nonce-challenge.js';
+
+/** What {@link dpopBinding} binds to. */
+export interface DpopBindingConfig {
+  /**
+   * The key the tokens are bound to: a `DpopKey` (`createDpopKey`, `importDpopKey`), or the
+   * promise of one (`createDpopKeyStore().load()`). While it cannot be had, every call that needs
+   * it fails with its error (a `DpopKeyError`) and nothing is sent: never a refresh without the
+   * proof the token is bound to (rule 15). One binding, one key: a new key needs a new binding
+   * (and new tokens).
+   */
+  readonly key: DpopKey | PromiseLike<DpopKey>;
+  /** The nonce memory (per tab or process, docs/dpop.md). @default a new `createDpopNonces()` */
+  readonly nonces?: DpopNonces;
+  /** The clock for the proofs' `iat`, epoch ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A session's DPoP: its key, its nonce memory, and the proofs it adds to the calls that need them. */
+export interface DpopBinding extends DpopEndpointBinding, DpopRequestBinding {
+  /** The key, once it is had; fails as {@link DpopBindingConfig.key} says. */
+  key(): Promise<DpopKey>;
+  /** The nonces the servers sent, per server and origin. */
+  readonly nonces: DpopNonces;
+}
+
+/**
+ * DPoP (RFC 9449) for the calls of one session: give it as the `dpop` option of
+ * `oauth2RefreshGrant`, `oauth2Revocation` and `oauth2ClientCredentialsGrant`. Every POST then
+ * carries a fresh proof (`htm` POST, `htu` the endpoint, the authorization server's latest nonce);
+ * a `400 use_dpop_nonce` is sent once more with the nonce it brought, which spends nothing (the
+ * server checks the nonce before the refresh token), and never counts as a refusal (rule 14); a
+ * second challenge in a row is the grant's error, not a loop. The `DPoP-Nonce` of every answer is
+ * remembered for the next call. Throws a TypeError at once on a config it cannot use.
+ *
+ * Given to the session as well (`createTokenSession({ dpop })`), it sends the session's
+ * DPoP-bound tokens (`tokenType: 'DPoP'`) to allowed origins as `Authorization: DPoP <token>`
+ * with a proof carrying `ath`; a resource server's 401 `use_dpop_nonce` with a new nonce is sent
+ * once more, never refreshed (rules 7, 14).
+ *
+ * @example
+ * const dpop = dpopBinding({ key: await createDpopKey() });
+ * const refresh = oauth2RefreshGrant({ tokenUrl, clientId: 'web', dpop });
+ * const revoke = oauth2Revocation({ revocationUrl: 'https://auth.example.com/oauth/revoke', clientId: 'web', dpop });
+ */
+export function dpopBinding(config: DpopBindingConfig): DpopBinding {
+  if (typeof config !== 'object' || config === null) throw new TypeError('dpopBinding: pass a config object with `key`');
+  const { key: given, now } = config;
+  if (typeof given !== 'object' || given === null) throw new TypeError('dpopBinding: key must be a DpopKey or a promise of one');
+  const nonces = config.nonces ?? createDpopNonces();
+  if (typeof nonces.nonceFor !== 'function' || typeof nonces.learn !== 'function') throw new TypeError('dpopBinding: nonces must be a DpopNonces (createDpopNonces())');
+  if (now !== undefined && typeof now !== 'function') throw new TypeError('dpopBinding: now must be a function returning epoch ms');
+  let loaded: Promise<DpopKey> | undefined;
+  const key = (): Promise<DpopKey> => (loaded ??= Promise.resolve(given).then(checkedKey));
+
+  const proving = (authentication: ClientAuthentication | undefined): ClientAuthentication => (request, send) => {
+    const sent: Transport = authentication ? (r) => authentication(r, send) : send;
+    const attempt = (challenged: boolean): Observable<ApiResponse<unknown>> => {
+      let nonce: string | undefined;
+      return defer(async () => {
+        const signer = await key();
+        nonce = nonces.nonceFor('authorization', request.url);
+        return createDpopProof(signer, { method: request.method, url: request.url, nonce, ...(now && { now }) });
+      }).pipe(
+        switchMap((proof) => sent({ ...request, headers: { ...request.headers, dpop: proof } })),
+        switchMap((response) => {
+          const learned = nonces.learn('authorization', request.url, response.headers);
+          // Once, and only with a nonce the proof did not have: the same nonce again would be refused again.
+          const retry = !challenged && learned !== undefined && learned !== nonce && isNonceChallenge({ ...response, oauthError: oauthErrorOf(response.body) });
+          return retry ? attempt(true) : of(response);
+        }),
+      );
+    };
+    return attempt(false);
+  };
+
+  function sendWithProof<T>(method: string, url: string, accessToken: string, send: (authorization: string, headers: Readonly<Record<string, string>>) => Observable<T>): Observable<T> {
+    const authorization = `DPoP ${accessToken}`;
+    // A nonce from any answer, a success's (whatever the adapter's response, read by its `headers`) or an error's.
+    const learn = (answer: unknown): string | undefined => {
+      const headers = (answer as { headers?: { get?: unknown } } | null)?.headers;
+      return typeof headers?.get === 'function' ? nonces.learn('resource', url, headers as HeadersLike) : undefined;
+    };
+    const attempt = (challenged: boolean): Observable<T> => {
+      let nonce: string | undefined;
+      return defer(async () => {
+        const signer = await key();
+        nonce = nonces.nonceFor('resource', url);
+        return createDpopProof(signer, { method, url, accessToken, nonce, ...(now && { now }) });
+      }).pipe(
+        switchMap((proof) => send(authorization, { dpop: proof })),
+        tap((answer: T) => learn(answer)),
+        catchError((error: unknown) => {
+          const learned = learn(error);
+          const status = (error as { status?: unknown } | null)?.status;
+          // Once per attempt, and only with a nonce the proof did not have (rule 14).
+          const retry = !challenged && learned !== undefined && learned !== nonce && typeof status === 'number' && isNonceChallenge({ status, headers: (error as { headers: HeadersLike }).headers });
+          return retry ? attempt(true) : throwError(() => error);
+        }),
+      );
+    };
+    return attempt(false);
+  }
+  return { key, nonces, proving, sendWithProof };
+}
+
+function checkedKey(key: DpopKey): DpopKey {
+  const { privateKey, publicJwk, algorithm } = (key ?? {}) as Partial<DpopKey>;
+  if (typeof privateKey !== 'object' || typeof publicJwk !== 'object' || typeof algorithm !== 'string') {
+    throw new TypeError('dpopBinding: key must be a DpopKey (createDpopKey, importDpopKey or a key store)');
+  }
+  return key;
+}
+
+// The `error` of a token endpoint's JSON body (RFC 6749 §5.2): the transport parses a failing
+// answer's JSON body, a successful one's stays text.
+function oauthErrorOf(body: unknown): string | undefined {
+  let parsed = body;
+  try {
+    if (typeof body === 'string') parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const error: unknown = typeof parsed === 'object' && parsed !== null ? (parsed as { error?: unknown }).error : undefined;
+  return typeof error === 'string' ? error : undefined;
+}

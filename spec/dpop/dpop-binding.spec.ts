@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { EmbeddedJWK, jwtVerify } from 'jose';
+import { defer, firstValueFrom, lastValueFrom, of, throwError } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
+import { DpopKeyError } from '../../lib/dpop/dpop-key-error.js';
+import { createDpopKey, type DpopKey } from '../../lib/dpop/dpop-key.js';
+import { createDpopNonces } from '../../lib/dpop/dpop-nonces.js';
+import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
+import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-credentials-grant.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
+import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
+import { privateKeyJwt } from '../../lib/oauth2/private-key-jwt.js';
+
+const TOKEN_URL = 'https://auth.example.test/oauth/token?tenant=1';
+const REVOKE_URL = 'https://auth.example.test/oauth/revoke';
+
+interface Seen {
+  readonly url: string;
+  readonly dpop: string | null;
+  readonly form: Record<string, string>;
+}
+
+/** A fetch that answers each call with the next of `answers` (the last one again when they run out) and records what it got. */
+function endpoint(...answers: (() => Response)[]): { fetch: typeof fetch; seen: Seen[] } {
+  const seen: Seen[] = [];
+  const fake = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    seen.push({ url: request.url, dpop: request.headers.get('dpop'), form: Object.fromEntries(new URLSearchParams(await request.text())) });
+    return (answers[seen.length - 1] ?? answers.at(-1)!)();
+  };
+  return { fetch: fake as typeof fetch, seen };
+}
+
+const tokens = (headers: Record<string, string> = {}, tokenType = 'DPoP') => () =>
+  Response.json({ access_token: 'at-1', refresh_token: 'rt-2', token_type: tokenType, expires_in: 60 }, { headers });
+const challenge = (nonce: string | undefined) => () =>
+  Response.json({ error: 'use_dpop_nonce', error_description: 'nonce required' }, { status: 400, headers: nonce === undefined ? {} : { 'dpop-nonce': nonce } });
+
+/** Verifies a proof as a server would (RFC 9449 §4.3), with jose and the key in its own header. */
+async function verified(proof: string | null, key: DpopKey) {
+  expect(proof).toEqual(expect.any(String));
+  const { payload, protectedHeader } = await jwtVerify(proof!, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [key.algorithm], maxTokenAge: '60s' });
+  expect(protectedHeader.jwk).toEqual(key.publicJwk);
+  return payload;
+}
+
+describe('dpopBinding at the token endpoint (oauth2RefreshGrant)', () => {
+  it('sends a fresh proof with the POST: htm POST, htu the endpoint without its query, no ath; the tokens come back as DPoP', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(tokens());
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key }), fetch });
+
+    expect(await firstValueFrom(refresh('rt-1'))).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-2', tokenType: 'DPoP' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.form).toEqual({ grant_type: 'refresh_token', refresh_token: 'rt-1', client_id: 'web' });
+    const proof = await verified(seen[0]!.dpop, key);
+    expect(proof).toMatchObject({ htm: 'POST', htu: 'https://auth.example.test/oauth/token' });
+    expect(proof).not.toHaveProperty('ath');
+    expect(proof).not.toHaveProperty('nonce');
+  });
+
+  it('answers a use_dpop_nonce challenge by sending once more with the nonce it brought, with a new proof', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(challenge('n-1'), tokens());
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key }), fetch });
+
+    expect(await firstValueFrom(refresh('rt-1'))).toMatchObject({ accessToken: 'at-1', tokenType: 'DPoP' });
+    expect(seen).toHaveLength(2);
+    const [first, second] = [await verified(seen[0]!.dpop, key), await verified(seen[1]!.dpop, key)];
+    expect(first).not.toHaveProperty('nonce');
+    expect(second).toMatchObject({ nonce: 'n-1', htm: 'POST' });
+    expect(second.jti).not.toBe(first.jti);
+    expect(seen[1]!.form).toEqual(seen[0]!.form);
+  });
+
+  it('remembers the DPoP-Nonce of every answer for the next call: no challenge then', async () => {
+    const key = await createDpopKey();
+    const nonces = createDpopNonces();
+    const { fetch, seen } = endpoint(tokens({ 'dpop-nonce': 'n-7' }), tokens());
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key, nonces }), fetch });
+
+    await firstValueFrom(refresh('rt-1'));
+    expect(nonces.nonceFor('authorization', TOKEN_URL)).toBe('n-7');
+    await firstValueFrom(refresh('rt-2'));
+    expect(await verified(seen[1]!.dpop, key)).toMatchObject({ nonce: 'n-7' });
+  });
+
+  it('makes a second challenge in a row the grant error (use_dpop_nonce), not a loop and not the end of the session', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(challenge('n-1'), challenge('n-2'), tokens());
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key }), fetch });
+
+    const error = await firstValueFrom(refresh('rt-1')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenRefreshError);
+    expect(error).toMatchObject({ reason: 'oauth-error', oauthError: 'use_dpop_nonce' });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('does not send again on a challenge that brings no new nonce: the same proof would be refused again', async () => {
+    const key = await createDpopKey();
+    for (const nonces of [undefined, 'n-1']) {
+      const memory = createDpopNonces();
+      if (nonces) memory.learn('authorization', TOKEN_URL, new Headers({ 'dpop-nonce': nonces }));
+      const { fetch, seen } = endpoint(challenge(nonces), tokens());
+      const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key, nonces: memory }), fetch });
+      await expect(firstValueFrom(refresh('rt-1'))).rejects.toMatchObject({ oauthError: 'use_dpop_nonce' });
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it('keeps token_type Bearer out of the token set (the server did not bind the token)', async () => {
+    const key = await createDpopKey();
+    const { fetch } = endpoint(tokens({}, 'Bearer'));
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key }), fetch });
+    expect(await firstValueFrom(refresh('rt-1'))).not.toHaveProperty('tokenType');
+  });
+
+  it('sends nothing while the key cannot be had: the key store error is the grant error', async () => {
+    const lost = new DpopKeyError('lost', 'no DPoP key "default" in IndexedDB "rx-token-http-dpop"');
+    const { fetch, seen } = endpoint(tokens());
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key: Promise.reject(lost) }), fetch });
+
+    await expect(firstValueFrom(refresh('rt-1'))).rejects.toBe(lost);
+    await expect(firstValueFrom(refresh('rt-1'))).rejects.toBe(lost);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('takes the promise of a key (a key store load), and refuses what is no DpopKey with a TypeError, sending nothing', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(tokens());
+    const promised = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key: Promise.resolve(key) }), fetch });
+    await firstValueFrom(promised('rt-1'));
+    await verified(seen[0]!.dpop, key);
+
+    const wrong = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key: Promise.resolve({ privateKey: key.privateKey } as DpopKey) }), fetch });
+    await expect(firstValueFrom(wrong('rt-1'))).rejects.toThrow(/dpopBinding: key must be a DpopKey/);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('makes a new client assertion for the send after a challenge (private_key_jwt): no jti twice', async () => {
+    const key = await createDpopKey();
+    const client = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+    const { fetch, seen } = endpoint(challenge('n-1'), tokens());
+    const refresh = oauth2RefreshGrant({
+      tokenUrl: TOKEN_URL,
+      clientAuthentication: privateKeyJwt({ clientId: 'svc', key: client.privateKey, kid: 'k1' }),
+      dpop: dpopBinding({ key }),
+      fetch,
+    });
+
+    await firstValueFrom(refresh('rt-1'));
+    const assertions = seen.map((s) => s.form.client_assertion);
+    expect(assertions).toEqual([expect.any(String), expect.any(String)]);
+    expect(assertions[0]).not.toBe(assertions[1]);
+    expect(await verified(seen[1]!.dpop, key)).toMatchObject({ nonce: 'n-1' });
+  });
+
+  it('refuses an unusable config at once with a TypeError', async () => {
+    const key = await createDpopKey();
+    expect(() => dpopBinding(undefined as never)).toThrow(/dpopBinding: pass a config object/);
+    expect(() => dpopBinding({} as never)).toThrow(/dpopBinding: key must be a DpopKey or a promise of one/);
+    expect(() => dpopBinding({ key, nonces: {} as never })).toThrow(/dpopBinding: nonces must be a DpopNonces/);
+    expect(() => dpopBinding({ key, now: 5 as never })).toThrow(/dpopBinding: now must be a function/);
+  });
+});
+
+describe('dpopBinding at the other endpoints', () => {
+  it('proves possession at the revocation endpoint too (htu the revocation URL), with the nonce challenge answered once', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(challenge('n-1'), () => new Response(null, { status: 200 }));
+    const revoke = oauth2Revocation({ revocationUrl: REVOKE_URL, clientId: 'web', dpop: dpopBinding({ key }), fetch });
+
+    await lastValueFrom(revoke('rt-1'));
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.form).toEqual({ token: 'rt-1', token_type_hint: 'refresh_token', client_id: 'web' });
+    expect(await verified(seen[1]!.dpop, key)).toMatchObject({ htm: 'POST', htu: REVOKE_URL, nonce: 'n-1' });
+  });
+
+  it('binds a machine session token as well (oauth2ClientCredentialsGrant)', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(tokens());
+    const grant = oauth2ClientCredentialsGrant({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: 'secret', dpop: dpopBinding({ key }), fetch });
+
+    expect(await firstValueFrom(grant(''))).toMatchObject({ accessToken: 'at-1', tokenType: 'DPoP' });
+    expect(await verified(seen[0]!.dpop, key)).toMatchObject({ htm: 'POST', htu: 'https://auth.example.test/oauth/token' });
+  });
+});
+
+describe('dpopBinding for requests (sendWithProof, what the request path calls for a DPoP-bound token)', () => {
+  const API = 'https://api.example.test/orders/7?page=2#top';
+  const challenged = (nonce: string | undefined) =>
+    Object.assign(new Error('401'), { status: 401, headers: new Headers({ 'www-authenticate': 'DPoP error="use_dpop_nonce"', ...(nonce ? { 'dpop-nonce': nonce } : {}) }) });
+
+  /** A send that answers each attempt with the next outcome, and records the headers it got. */
+  function sends(...outcomes: (Error | { headers: Headers })[]) {
+    const seen: { authorization: string; dpop: string | undefined }[] = [];
+    const send = (authorization: string, headers: Readonly<Record<string, string>>) =>
+      defer(() => {
+        seen.push({ authorization, dpop: headers.dpop });
+        const outcome = outcomes[seen.length - 1] ?? outcomes.at(-1)!;
+        return outcome instanceof Error ? throwError(() => outcome) : of(outcome);
+      });
+    return { send, seen };
+  }
+
+  it('sends DPoP <token> and a proof with ath, htm and htu (no query, no fragment)', async () => {
+    const key = await createDpopKey();
+    const { send, seen } = sends({ headers: new Headers() });
+    await lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', send));
+
+    expect(seen[0]!.authorization).toBe('DPoP at-1');
+    const proof = await verified(seen[0]!.dpop ?? null, key);
+    expect(proof).toMatchObject({ htm: 'GET', htu: 'https://api.example.test/orders/7', ath: createHash('sha256').update('at-1').digest('base64url') });
+  });
+
+  it("answers a resource server's use_dpop_nonce 401 once with its nonce; a second one in a row is the request's error", async () => {
+    const key = await createDpopKey();
+    const once = sends(challenged('r-1'), { headers: new Headers() });
+    await lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', once.send));
+    expect(once.seen).toHaveLength(2);
+    expect(await verified(once.seen[1]!.dpop ?? null, key)).toMatchObject({ nonce: 'r-1' });
+
+    const twice = sends(challenged('r-1'), challenged('r-2'), { headers: new Headers() });
+    await expect(lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', twice.send))).rejects.toMatchObject({ status: 401 });
+    expect(twice.seen).toHaveLength(2);
+  });
+
+  it('does not send again on a challenge without a new nonce, nor on another 401', async () => {
+    const key = await createDpopKey();
+    for (const answer of [challenged(undefined), Object.assign(new Error('401'), { status: 401, headers: new Headers({ 'www-authenticate': 'DPoP error="invalid_token"', 'dpop-nonce': 'r-9' }) })]) {
+      const { send, seen } = sends(answer, { headers: new Headers() });
+      await expect(lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', send))).rejects.toBe(answer);
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it("keeps the resource server's nonces apart from the authorization server's, and learns them from successes too", async () => {
+    const key = await createDpopKey();
+    const binding = dpopBinding({ key });
+    const { send, seen } = sends({ headers: new Headers({ 'dpop-nonce': 'r-5' }) });
+    await lastValueFrom(binding.sendWithProof('GET', API, 'at-1', send));
+    await lastValueFrom(binding.sendWithProof('POST', 'https://api.example.test/other', 'at-1', send));
+
+    expect(binding.nonces.nonceFor('resource', API)).toBe('r-5');
+    expect(binding.nonces.nonceFor('authorization', API)).toBeUndefined();
+    expect(await verified(seen[1]!.dpop ?? null, key)).toMatchObject({ nonce: 'r-5', htm: 'POST' });
+  });
+});
