@@ -14,6 +14,8 @@ export interface StartOptions {
   readonly share?: Omit<ShareAcrossTabsConfig, 'name'> & { readonly name: string };
   readonly storeTimeout?: number;
   readonly refreshDeadline?: number;
+  readonly refreshAhead?: boolean;
+  readonly skew?: number;
 }
 
 /** One request's outcome, made of plain data for page.evaluate. */
@@ -38,6 +40,8 @@ const harness = {
       ...share,
       ...(options.storeTimeout !== undefined ? { storeTimeout: options.storeTimeout } : {}),
       ...(options.refreshDeadline !== undefined ? { refreshDeadline: options.refreshDeadline } : {}),
+      ...(options.refreshAhead !== undefined ? { refreshAhead: options.refreshAhead } : {}),
+      ...(options.skew !== undefined ? { skew: options.skew } : {}),
     });
     session.events$.subscribe((event) => harness.events.push({ ...event, ...('error' in event ? { error: describe(event.error) } : {}), at: Date.now() } as StampedEvent));
     harness.session = session;
@@ -190,6 +194,15 @@ const harness = {
   /** Holds a Web Lock of any name, shared, until the page closes. */
   holdOtherLock(name: string): Promise<void> {
     return new Promise((resolve) => void navigator.locks.request(name, { mode: 'shared' }, () => (resolve(), new Promise<never>(() => {}))));
+  },
+
+  /** Counts `setTimeout` callbacks every 100 ms, to see whether the page's timers run (frozen: no). */
+  ticks: 0,
+  startTicking(): void {
+    setInterval(() => harness.ticks++, 100);
+  },
+  visibility(): string {
+    return document.visibilityState;
   },
 
   dispose(): void {
