@@ -4,13 +4,14 @@
 // refresh loop).
 import { defer, map, mergeMap, type Observable, Subject, takeUntil, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { createTestScheduler } from '../helpers/marbles.js';
+import { offlineNetwork } from '../helpers/offline.js';
 import { userTokens, virtualLock, virtualStore } from '../helpers/virtual-store.js';
 import { fresh, record, session, t0, t1, t2, testScheduler, token, useTestScheduler, watched } from './session-fixtures.js';
 
@@ -437,6 +438,62 @@ describe('createTokenSession', () => {
         expectObservable(token(s.token())).toBe('(a|)', { a: 'only' });
         expectSubscriptions(endpoint.subscriptions).toBe([]);
       });
+    });
+  });
+});
+
+describe('a refresh while offline (issue 26)', () => {
+  useTestScheduler();
+  const network = offlineNetwork();
+  afterEach(() => network.restore());
+
+  // A token endpoint that fails as fetch does while the browser is offline; answers in 1 ms else.
+  function endpointBehindNetwork() {
+    const calls: number[] = [];
+    const refresh = (): Observable<TokenSet> =>
+      defer(() => {
+        calls.push(testScheduler.now());
+        if ((globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false) throw new NetworkError('POST', 'https://auth.test/token');
+        return timer(1, testScheduler).pipe(map(() => t1));
+      });
+    return { calls, refresh };
+  }
+
+  it('waits for online instead of spending its attempts, then refreshes once; events$ says so', () => {
+    network.goOffline();
+    testScheduler.run(() => {
+      const endpoint = endpointBehindNetwork();
+      const { session: s, events } = session({ refresh: endpoint.refresh });
+      const result = record(() => s.refresh$);
+      testScheduler.schedule(() => network.goOnline(), 5_000);
+      testScheduler.flush();
+      expect(result).toEqual({ at: 5_001, value: t1 });
+      // The failed attempt offline, then one after online: no retries burnt in between.
+      expect(endpoint.calls).toEqual([0, 5_000]);
+      expect(events.map((e) => e.type)).toEqual(['refresh-started', 'network-waiting', 'network-back', 'refresh-succeeded']);
+      s.dispose();
+    });
+  });
+
+  it('fails at refreshDeadline when the network stays away, keeps the refresh token, and refreshes once back online', () => {
+    network.goOffline();
+    testScheduler.run(() => {
+      const endpoint = endpointBehindNetwork();
+      const { session: s } = session({ refresh: endpoint.refresh });
+      const first = record(() => s.refresh$);
+      testScheduler.schedule(() => network.goOnline(), 30_000);
+      const second = record(() => s.refresh$, 30_000);
+      let kept: string | undefined;
+      testScheduler.schedule(() => (kept = s.state.tokens?.refreshToken), 25_000);
+      testScheduler.flush();
+      expect(kept).toBe(t0.refreshToken);
+      expect(first.at).toBe(20_000);
+      expect(first.error).toMatchObject({ name: 'TokenRefreshError', reason: 'timeout' });
+      // A network failure is never a revocation (rule 6).
+      expect(s.state.revoked).toBe(false);
+      expect(second).toEqual({ at: 30_001, value: t1 });
+      expect(endpoint.calls).toEqual([0, 30_000]);
+      s.dispose();
     });
   });
 });
