@@ -20,6 +20,8 @@ export interface LifecycleTab {
   lifecycle(state: 'frozen' | 'active'): Promise<void>;
   /** Brings the tab to the front of its window: visible. */
   show(): Promise<void>;
+  /** Network emulation: offline (requests fail, `navigator.onLine` false) or back online. */
+  offline(on: boolean): Promise<void>;
 }
 
 export interface LifecycleBrowser {
@@ -72,13 +74,16 @@ export async function launchLifecycleChromium(): Promise<LifecycleBrowser> {
         call: (method, ...args) => evaluate(`tabs[${JSON.stringify(method)}](...${JSON.stringify(args)})`),
         lifecycle: async (state) => void (await send('Page.setWebLifecycleState', { state }, sessionId)),
         show: async () => void (await send('Target.activateTarget', { targetId })),
+        offline: async (on) => void (await send('Network.enable', {}, sessionId), await send('Network.emulateNetworkConditions', { offline: on, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }, sessionId)),
       };
     },
     async close() {
+      const exited = new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
       await send('Browser.close').catch(() => undefined);
       ws.close();
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
       child.kill();
-      rmSync(profile, { recursive: true, force: true });
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

@@ -16,6 +16,8 @@ export interface StartOptions {
   readonly refreshDeadline?: number;
   readonly refreshAhead?: boolean;
   readonly skew?: number;
+  /** The API client's request timeout. @default 15000 */
+  readonly requestTimeout?: number;
 }
 
 /** One request's outcome, made of plain data for page.evaluate. */
@@ -45,7 +47,7 @@ const harness = {
     });
     session.events$.subscribe((event) => harness.events.push({ ...event, ...('error' in event ? { error: describe(event.error) } : {}), at: Date.now() } as StampedEvent));
     harness.session = session;
-    harness.api = createHttpClient({ baseUrl: `${options.authUrl}/api`, session, retry: false, timeout: 15_000 });
+    harness.api = createHttpClient({ baseUrl: `${options.authUrl}/api`, session, retry: false, timeout: options.requestTimeout ?? 15_000 });
   },
 
   /** Fires `count` GETs at once (after `delay` ms and a busy main thread of `busy` ms) and waits for all. */
@@ -203,6 +205,16 @@ const harness = {
   },
   visibility(): string {
     return document.visibilityState;
+  },
+  /** Starts a burst and keeps its outcomes in `outcomes` when it ends. */
+  startBurst(count: number): void {
+    harness.outcomes = undefined;
+    void harness.burst(count).then((outcomes) => (harness.outcomes = outcomes));
+  },
+  outcomes: undefined as Outcome[] | undefined,
+  /** The types of the session's events so far, in order. */
+  eventTypes(): string[] {
+    return harness.events.map((event) => event.type);
   },
 
   dispose(): void {
