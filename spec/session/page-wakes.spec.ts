@@ -75,17 +75,18 @@ describe('pageWakes', () => {
     subscription.unsubscribe();
   });
 
-  it('hears pageshow on the global object (a window), and removes that listener too', () => {
+  it('hears pageshow and online on the global object (a window), and removes those listeners too', () => {
     const page = globalThis as { document?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
-    const listeners = new Set<(event: Event) => void>();
+    const listeners = new Map<(event: Event) => void, string>();
     page.document = { addEventListener: () => undefined, removeEventListener: () => undefined };
-    page.addEventListener = (type: string, listener: (event: Event) => void) => type === 'pageshow' && listeners.add(listener);
-    page.removeEventListener = (type: string, listener: (event: Event) => void) => type === 'pageshow' && listeners.delete(listener);
+    page.addEventListener = (type: string, listener: (event: Event) => void) => listeners.set(listener, type);
+    page.removeEventListener = (_type: string, listener: (event: Event) => void) => listeners.delete(listener);
     try {
       let heard = 0;
       const subscription = pageWakes().subscribe(() => heard++);
-      listeners.forEach((listener) => listener(new Event('pageshow')));
-      expect(heard).toBe(1);
+      expect([...listeners.values()].sort()).toEqual(['online', 'pageshow']);
+      listeners.forEach((type, listener) => listener(new Event(type)));
+      expect(heard).toBe(2);
       subscription.unsubscribe();
       expect(listeners.size).toBe(0);
     } finally {
