@@ -21,12 +21,13 @@ export type NetworkWait = 'network-waiting' | 'network-back';
 /**
  * Retries after a NetworkError once the runtime is online again, when it says it is offline;
  * any other error, or a NetworkError while online (or where the runtime cannot tell: Node), goes
- * on unchanged at once. `say` hears when a wait begins and ends. Unsubscribing removes the listener.
+ * on unchanged at once, as it does when `mayWait()` says no. `say` hears when a wait begins and
+ * ends. Unsubscribing removes the listener.
  */
-export function waitForNetwork<T>(say?: (moment: NetworkWait) => void): MonoTypeOperatorFunction<T> {
+export function waitForNetwork<T>(say?: (moment: NetworkWait) => void, mayWait: () => boolean = () => true): MonoTypeOperatorFunction<T> {
   return retry<T>({
     delay: (error: unknown) => {
-      const online$ = error instanceof NetworkError ? onlineAgain() : undefined;
+      const online$ = error instanceof NetworkError && mayWait() ? onlineAgain() : undefined;
       if (!online$) return throwError(() => error);
       say?.('network-waiting');
       return online$.pipe(tap(() => say?.('network-back')));

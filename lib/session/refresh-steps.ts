@@ -117,8 +117,9 @@ export function tokenCall(refreshToken: string | undefined, config: ResolvedSess
       if (typeof next !== 'string' && (next.accessToken !== undefined || !machine)) return next;
       throw new TokenRefreshError(`The token response is malformed: ${typeof next === 'string' ? next : 'no accessToken'}`, { reason: 'invalid-response' });
     }),
-    // Offline, an attempt waits for `online` (within refreshDeadline), spending no retry.
-    waitForNetwork(say),
+    // Offline, an attempt waits for `online` (within refreshDeadline), spending no retry; a call
+    // nobody listens to any more is not tried again (see mayRetry).
+    waitForNetwork(say, mayRetry),
     // refreshRetry was checked with the session's config.
     retryChecked({ ...config.refreshRetry, shouldRetry: (error) => mayRetry() && isTransientError(error), scheduler }),
   );

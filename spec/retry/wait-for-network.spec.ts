@@ -58,4 +58,13 @@ describe('waitForNetwork', () => {
     throwError(() => failed).pipe(waitForNetwork()).subscribe({ error: (error: unknown) => errors.push(error) });
     expect(errors).toEqual([failed, failed]);
   });
+
+  it('passes a NetworkError on at once when mayWait says no (a refresh nobody listens to any more)', () => {
+    network.goOffline();
+    const errors: unknown[] = [];
+    const failed = new NetworkError('GET', 'https://api.test/x');
+    throwError(() => failed).pipe(waitForNetwork(undefined, () => false)).subscribe({ error: (error: unknown) => errors.push(error) });
+    expect(errors).toEqual([failed]);
+    expect(network.listening).toBe(0);
+  });
 });
