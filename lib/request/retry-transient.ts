@@ -1,8 +1,9 @@
-import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
+import { pipe, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { RequestError } from '../errors/request-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
 import { retryChecked, type RetryBackoffConfig } from '../retry/retry-backoff.js';
+import { waitForNetwork } from '../retry/wait-for-network.js';
 import type { TokenAccess } from '../session/token-access.js';
 
 /**
@@ -11,10 +12,12 @@ import type { TokenAccess } from '../session/token-access.js';
  * `access.report`; the waits run on the config's scheduler, else `scheduler` (the request path's). A
  * request that the sign-in pin refused (rule 18) is never retried, whatever a custom
  * `shouldRetry` says. `config` was checked where it was given (client, request, Angular options).
+ * Offline (`navigator.onLine` false), a NetworkError waits for `online` instead of spending a
+ * retry, said on `events$` (`network-waiting`, `network-back`); the request's `timeout` bounds it.
  */
 export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAccess | undefined, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
   const { shouldRetry = isTransientError, onRetry } = config;
-  return retryChecked<T>({
+  const retries = retryChecked<T>({
     ...config,
     scheduler: config.scheduler ?? scheduler,
     shouldRetry: (error, attempt) => !(error instanceof TokenRefreshError && error.reason === 'sign-in-changed') && shouldRetry(error, attempt),
@@ -24,4 +27,8 @@ export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAcces
       if (access && error instanceof RequestError) access.report({ type: 'request-retried', method: error.method, url: error.url, reason: 'transient', attempt });
     },
   });
+  return pipe(
+    waitForNetwork<T>((type) => access?.report({ type, operation: 'request' })),
+    retries,
+  );
 }

@@ -1,7 +1,8 @@
 import { BehaviorSubject, Subject, Subscription } from 'rxjs';
 import { checkedTokens } from './normalize-token-set.js';
 import { refreshAlone } from './refresh-steps.js';
-import { Refreshes, startRefreshAhead } from './refreshes.js';
+import { startRefreshAhead } from './refresh-ahead.js';
+import { Refreshes } from './refreshes.js';
 import { createSessionAccess } from './session-access.js';
 import { resolveSessionConfig, type TokenSessionConfig } from './session-config.js';
 import { followSignIns, newSignIn, type SessionContext } from './session-context.js';

@@ -6,6 +6,7 @@ import { TokenRefreshError, type TokenRefreshFailure } from '../errors/token-ref
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
 import { retryChecked } from '../retry/retry-backoff.js';
+import { waitForNetwork, type NetworkWait } from '../retry/wait-for-network.js';
 import { normalizeTokenSet } from './normalize-token-set.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import { applyOutcome, ownState, sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
@@ -104,7 +105,7 @@ export function toNextState(ctx: SessionContext, generation: number, base: Sessi
  * {@link TokenRefreshError}; other failures pass through for the refresh to classify. Once
  * `mayRetry()` is false (nobody listens any more), a failed attempt is not tried again.
  */
-export function tokenCall(refreshToken: string | undefined, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true): Observable<TokenSet> {
+export function tokenCall(refreshToken: string | undefined, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true, say?: (moment: NetworkWait) => void): Observable<TokenSet> {
   const { refresh, refreshTimeout, scheduler, machine } = config;
   const where = refresh.endpoint ?? 'the refresh function';
   return defer(() => refresh(refreshToken ?? '')).pipe(
@@ -116,6 +117,9 @@ export function tokenCall(refreshToken: string | undefined, config: ResolvedSess
       if (typeof next !== 'string' && (next.accessToken !== undefined || !machine)) return next;
       throw new TokenRefreshError(`The token response is malformed: ${typeof next === 'string' ? next : 'no accessToken'}`, { reason: 'invalid-response' });
     }),
+    // Offline, an attempt waits for `online` (within refreshDeadline), spending no retry; a call
+    // nobody listens to any more is not tried again (see mayRetry).
+    waitForNetwork(say, mayRetry),
     // refreshRetry was checked with the session's config.
     retryChecked({ ...config.refreshRetry, shouldRetry: (error) => mayRetry() && isTransientError(error), scheduler }),
   );

@@ -1,8 +1,7 @@
-import { EMPTY, ReplaySubject, catchError, defer, map, of, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { ReplaySubject, catchError, defer, map, of, share, switchMap, takeUntil, tap, throwError, throwIfEmpty, timeout, timer, type Observable } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
-import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { canRenew, revokedError } from './machine-session.js';
 import { tokenCall, toRefreshFailure, type RefreshPhase, type RefreshSteps } from './refresh-steps.js';
 import { applyOutcome, signInOf, type RefreshOutcome, type SessionContext } from './session-context.js';
@@ -11,8 +10,8 @@ import type { SessionState, TokenSet } from './token-set.js';
 
 /*
  * A session's refreshes: when one is due (rule 5: a margin before expiry, by a request that
- * waits for it first or, with `refreshAhead`, by a timer; never in a loop for tokens that arrived
- * dead), and the one refresh of a generation that every request needing it joins (rules 1-3).
+ * waits for it first or, with `refreshAhead`, by the timer of refresh-ahead.ts; never in a loop for
+ * tokens that arrived dead), and the one refresh of a generation that every request needing it joins (rules 1-3).
  */
 
 /**
@@ -58,35 +57,6 @@ export function refreshFirstFrom(state: SessionState, skew: number, machine = fa
   if (tokens?.accessToken === undefined) return -Infinity;
   const expiresAt = tokens.expiresAt;
   return expiresAt === undefined || arrivedExpired(state) ? Infinity : expiresAt - refreshMargin(state, skew);
-}
-
-/**
- * The optional timer of rule 5: refreshes `margin` before each generation's expiry, even with
- * no request waiting, by joining the session's one refresh of that generation.
- * Tokens that arrived already expired arm no timer (that would refresh in a loop); the next
- * request's 401 decides for them.
- */
-export function startRefreshAhead(ctx: SessionContext, refreshes: Refreshes): Subscription {
-  const { scheduler, skew, machine } = ctx.config;
-  return ctx.state$
-    .pipe(
-      switchMap((state) => {
-        const expiresAt = state.tokens?.expiresAt;
-        if (expiresAt === undefined || !canRenew(state, machine) || arrivedExpired(state)) return EMPTY;
-        return waitUntil(expiresAt - refreshMargin(state, skew), scheduler).pipe(switchMap(() => refreshes.join(state).pipe(catchError(() => EMPTY))));
-      }),
-    )
-    .subscribe();
-}
-
-// Waits in steps no longer than a timer can hold, so a token valid for months does not
-// overflow setTimeout into a refresh loop.
-function waitUntil(target: number, scheduler: SchedulerLike): Observable<unknown> {
-  return defer(() => {
-    const left = target - scheduler.now();
-    if (left <= MAX_TIMER_DELAY) return timer(Math.max(0, left), scheduler);
-    return timer(MAX_TIMER_DELAY, scheduler).pipe(switchMap(() => waitUntil(target, scheduler)));
-  });
 }
 
 /** The token a request sends with the state `state`, and the sign-in it belongs to (rule 18). */
@@ -159,7 +129,7 @@ export class Refreshes {
     const wait = this.#deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.#deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
     // Sent from here on (see RefreshPhase.sent); once the refresh stopped listening, a failed
     // attempt is not tried again: nobody waits for it, and the next holder refreshes anyway.
-    const refresh$ = defer(() => ((phase.sent = true), tokenCall(tokens?.refreshToken, config, () => !phase.detached)));
+    const refresh$ = defer(() => ((phase.sent = true), tokenCall(tokens?.refreshToken, config, () => !phase.detached, (type) => this.#ctx.events.next({ type, operation: 'refresh' }))));
     const call$ = wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
     // Replayed, never called twice; aborted once nobody (refresh or sign-out) listens any more.
     // Kept until the refresh ends: a sign-out while the result is still being stored revokes it.

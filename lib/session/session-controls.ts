@@ -15,7 +15,7 @@ export interface SessionControls {
   readonly tokens$: Observable<TokenSet | null>;
   /** Joins the refresh of the current generation, or starts it, and emits the new token set. */
   readonly refresh$: Observable<TokenSet>;
-  /** Refreshes, failures, revocation, changes from other tabs or processes, and retried requests. */
+  /** Refreshes, failures, revocation, changes from other tabs or processes, retried requests, and waits for the network. */
   readonly events$: Observable<SessionEvent>;
   /** The state now: tokens, generation, revoked. */
   readonly state: SessionState;

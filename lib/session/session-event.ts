@@ -12,6 +12,17 @@ export interface RequestRetriedEvent {
 }
 
 /**
+ * The session waits for the network (issue 26): a request's retry (`operation: 'request'`) or a
+ * refresh's attempt (`'refresh'`) met a NetworkError while the browser says
+ * it is offline (`network-waiting`), then the `online` event came and it goes on (`network-back`).
+ * A network failure never ends the session (rule 6).
+ */
+export interface NetworkWaitEvent {
+  readonly type: 'network-waiting' | 'network-back';
+  readonly operation: 'request' | 'refresh';
+}
+
+/**
  * What a session reports on `events$`, for monitoring and for reacting to revocation.
  * Events never carry a token.
  */
@@ -40,4 +51,5 @@ export type SessionEvent =
    * store's own error, when there is one.
    */
   | { readonly type: 'store-failed'; readonly operation: 'read' | 'write' | 'changes'; readonly error: Error }
-  | RequestRetriedEvent;
+  | RequestRetriedEvent
+  | NetworkWaitEvent;

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { TokenRevokedError } from '../errors/token-revoked-error.js';
-import type { RequestRetriedEvent } from './session-event.js';
+import type { NetworkWaitEvent, RequestRetriedEvent } from './session-event.js';
 
 /** The access token to send and the generation it belongs to (`null` when signed out). */
 export interface CurrentToken {
@@ -44,8 +44,8 @@ export interface TokenAccess {
    * meanwhile (rule 18). Fails with `TokenRevokedError` on a revoked session.
    */
   token(rejected?: number): Observable<CurrentToken>;
-  /** Publishes a request's retry on the session's `events$`. */
-  report(event: RequestRetriedEvent): void;
+  /** Publishes a request's retry, or its wait for the network, on the session's `events$`. */
+  report(event: RequestRetriedEvent | NetworkWaitEvent): void;
   /**
    * Emits when the session is revoked (here or in another member sharing its store), and at once
    * to a subscriber of a session revoked already: requests in flight stop with `TokenRevokedError`.

@@ -1,16 +1,17 @@
 import { defer, of, throwError } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { retryTransient } from '../../lib/request/retry-transient.js';
-import type { RequestRetriedEvent } from '../../lib/session/session-event.js';
+import type { NetworkWaitEvent, RequestRetriedEvent } from '../../lib/session/session-event.js';
 import type { TokenAccess } from '../../lib/session/token-access.js';
 import { createTestScheduler } from '../helpers/marbles.js';
+import { offlineNetwork } from '../helpers/offline.js';
 
 const URL = 'https://api.test/items';
 
-function reporting(): { access: TokenAccess; events: RequestRetriedEvent[] } {
-  const events: RequestRetriedEvent[] = [];
+function reporting(): { access: TokenAccess; events: (RequestRetriedEvent | NetworkWaitEvent)[] } {
+  const events: (RequestRetriedEvent | NetworkWaitEvent)[] = [];
   const access: TokenAccess = {
     token: () => of({ accessToken: 'token', generation: 1 }),
     report: (event) => events.push(event),
@@ -54,5 +55,29 @@ describe('retryTransient', () => {
     expect(errors).toEqual([refused]);
     expect(counter.tries).toBe(1);
     expect(events).toEqual([]);
+  });
+});
+
+describe('retryTransient offline (issue 26)', () => {
+  const network = offlineNetwork();
+  afterEach(() => network.restore());
+
+  it('waits for online instead of spending its retries, and says so on events$', () => {
+    const testScheduler = createTestScheduler();
+    network.goOffline();
+    testScheduler.run(({ expectObservable }) => {
+      const { access, events } = reporting();
+      const counter = { tries: 0 };
+      // Fails as fetch does while the browser is offline, answers once it is back.
+      const source = defer(() => (++counter.tries, (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false ? throwError(() => new NetworkError('GET', URL)) : of('ok')));
+      testScheduler.schedule(() => network.goOnline(), 5_000);
+      expectObservable(source.pipe(retryTransient({ maxRetries: 1, baseDelay: 10, jitter: false }, access, testScheduler))).toBe('5000ms (o|)', { o: 'ok' });
+      testScheduler.flush();
+      expect(counter.tries).toBe(2);
+      expect(events).toEqual([
+        { type: 'network-waiting', operation: 'request' },
+        { type: 'network-back', operation: 'request' },
+      ]);
+    });
   });
 });

@@ -1,16 +1,17 @@
-// lib/session/refreshes.ts: a session's refreshes. When one is due (rule 5): the margin, and the
-// optional timer that refreshes before expiry. The one refresh of a generation (rules 1-3, 6, 13):
+// lib/session/refreshes.ts: a session's refreshes. When one is due (rule 5): the margin (the
+// optional timer is refresh-ahead.spec.ts). The one refresh of a generation (rules 1-3, 6, 13):
 // its deadline, the waiters that leave it, and tokens whose life is over when they arrive (no
 // refresh loop).
-import { defer, map, mergeMap, type Observable, type SchedulerLike, Subject, takeUntil, timer } from 'rxjs';
+import { defer, map, mergeMap, type Observable, Subject, takeUntil, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../lib/errors/network-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import { shareStore } from '../../lib/session/sharing/share-store.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { createTestScheduler } from '../helpers/marbles.js';
+import { offlineNetwork } from '../helpers/offline.js';
 import { userTokens, virtualLock, virtualStore } from '../helpers/virtual-store.js';
 import { fresh, record, session, t0, t1, t2, testScheduler, token, useTestScheduler, watched } from './session-fixtures.js';
 
@@ -441,41 +442,58 @@ describe('createTokenSession', () => {
   });
 });
 
-describe('createTokenSession', () => {
+describe('a refresh while offline (issue 26)', () => {
   useTestScheduler();
+  const network = offlineNetwork();
+  afterEach(() => network.restore());
 
-  describe('when refreshAhead is on', () => {
-    it('refreshes on a timer before expiry, with no request', () => {
-      testScheduler.run(({ cold, expectSubscriptions }) => {
-        const endpoint = cold('-(t|)', { t: t1 });
-        const { session: s } = session({ tokens: { ...t0, expiresAt: 1_000 }, skew: 100, refreshAhead: true, refresh: () => endpoint });
-        // margin: min(100, 1000 / 4) = 100
-        expectSubscriptions(endpoint.subscriptions).toBe('900ms ^!');
-        testScheduler.schedule(() => s.dispose(), 2_000);
+  // A token endpoint that fails as fetch does while the browser is offline; answers in 1 ms else.
+  function endpointBehindNetwork() {
+    const calls: number[] = [];
+    const refresh = (): Observable<TokenSet> =>
+      defer(() => {
+        calls.push(testScheduler.now());
+        if ((globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false) throw new NetworkError('POST', 'https://auth.test/token');
+        return timer(1, testScheduler).pipe(map(() => t1));
       });
+    return { calls, refresh };
+  }
+
+  it('waits for online instead of spending its attempts, then refreshes once; events$ says so', () => {
+    network.goOffline();
+    testScheduler.run(() => {
+      const endpoint = endpointBehindNetwork();
+      const { session: s, events } = session({ refresh: endpoint.refresh });
+      const result = record(() => s.refresh$);
+      testScheduler.schedule(() => network.goOnline(), 5_000);
+      testScheduler.flush();
+      expect(result).toEqual({ at: 5_001, value: t1 });
+      // The failed attempt offline, then one after online: no retries burnt in between.
+      expect(endpoint.calls).toEqual([0, 5_000]);
+      expect(events.map((e) => e.type)).toEqual(['refresh-started', 'network-waiting', 'network-back', 'refresh-succeeded']);
+      s.dispose();
     });
   });
-});
 
-describe('createTokenSession with refreshAhead and a token valid for months', () => {
-  it('waits in timer-sized steps instead of overflowing setTimeout into an immediate refresh', () => {
-    const testScheduler = createTestScheduler();
-    const delays: number[] = [];
-    // Records every delay asked of the scheduler: setTimeout fires at once past 2^31 - 1 ms.
-    const recording = {
-      now: () => testScheduler.now(),
-      schedule: (...args: Parameters<TestScheduler['schedule']>) => {
-        delays.push(args[1] ?? 0);
-        return testScheduler.schedule(...args);
-      },
-    } as SchedulerLike;
-    testScheduler.run(({ cold, expectSubscriptions }) => {
-      const endpoint = cold<TokenSet>('-(t|)', { t: t1 });
-      const ninetyDays = 90 * 24 * 3_600_000;
-      const s = createTokenSession({ tokens: { ...t0, expiresAt: ninetyDays }, skew: 1_000, refreshAhead: true, refresh: () => endpoint, scheduler: recording });
-      expectSubscriptions(endpoint.subscriptions).toBe(`${ninetyDays - 1_000}ms ^!`);
-      testScheduler.schedule(() => s.dispose(), ninetyDays);
+  it('fails at refreshDeadline when the network stays away, keeps the refresh token, and refreshes once back online', () => {
+    network.goOffline();
+    testScheduler.run(() => {
+      const endpoint = endpointBehindNetwork();
+      const { session: s } = session({ refresh: endpoint.refresh });
+      const first = record(() => s.refresh$);
+      testScheduler.schedule(() => network.goOnline(), 30_000);
+      const second = record(() => s.refresh$, 30_000);
+      let kept: string | undefined;
+      testScheduler.schedule(() => (kept = s.state.tokens?.refreshToken), 25_000);
+      testScheduler.flush();
+      expect(kept).toBe(t0.refreshToken);
+      expect(first.at).toBe(20_000);
+      expect(first.error).toMatchObject({ name: 'TokenRefreshError', reason: 'timeout' });
+      // A network failure is never a revocation (rule 6).
+      expect(s.state.revoked).toBe(false);
+      expect(second).toEqual({ at: 30_001, value: t1 });
+      expect(endpoint.calls).toEqual([0, 30_000]);
+      s.dispose();
     });
-    expect(Math.max(...delays)).toBeLessThanOrEqual(2_147_483_647);
   });
 });

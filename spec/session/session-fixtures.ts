@@ -1,6 +1,6 @@
 // What the session specs share (once the top of create-token-session.spec.ts): the token sets, the
 // stop error, and the marble scheduler with the session factory on it.
-import { map, type Observable, timer } from 'rxjs';
+import { map, type Observable, type SchedulerLike, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
@@ -62,3 +62,32 @@ export function watched(config: Partial<TokenSessionConfig> & Pick<TokenSessionC
 
 /** Alice's tokens numbered `n`, 10 ms after the call, as a token endpoint would answer. */
 export const fresh = (n: number): Observable<TokenSet> => timer(10, testScheduler).pipe(map(() => userTokens('alice', n)));
+
+// A clock that can jump ahead while timers stay where they were armed: what a machine that sleeps
+// (or a suspended VM) looks like to a process. Timers keep virtual time; `now()` says how late they fire.
+export function sleepyClock(scheduler: TestScheduler) {
+  let slept = 0;
+  const clock: SchedulerLike = {
+    now: () => scheduler.now() + slept,
+    schedule: (...args: Parameters<TestScheduler['schedule']>) => scheduler.schedule(...args),
+  };
+  const sleepAt = (at: number, ms: number) => scheduler.schedule(() => (slept += ms), at);
+  return { clock, sleepAt };
+}
+
+// A token endpoint on `clock`: call n answers after 1 ms with tokens living `life` ms from then,
+// or fails with `fail(n)` when that gives an error.
+export function endpoint(clock: SchedulerLike, life: number, fail: (n: number) => Error | undefined = () => undefined) {
+  const calls: number[] = [];
+  const refresh = (): Observable<TokenSet> => {
+    const n = calls.push(testScheduler.now());
+    const error = fail(n);
+    return timer(1, clock).pipe(
+      map(() => {
+        if (error) throw error;
+        return { accessToken: `access-${n}`, refreshToken: `refresh-${n}`, expiresAt: clock.now() + life };
+      }),
+    );
+  };
+  return { calls, refresh };
+}

@@ -14,6 +14,10 @@ export interface StartOptions {
   readonly share?: Omit<ShareAcrossTabsConfig, 'name'> & { readonly name: string };
   readonly storeTimeout?: number;
   readonly refreshDeadline?: number;
+  readonly refreshAhead?: boolean;
+  readonly skew?: number;
+  /** The API client's request timeout. @default 15000 */
+  readonly requestTimeout?: number;
 }
 
 /** One request's outcome, made of plain data for page.evaluate. */
@@ -38,10 +42,12 @@ const harness = {
       ...share,
       ...(options.storeTimeout !== undefined ? { storeTimeout: options.storeTimeout } : {}),
       ...(options.refreshDeadline !== undefined ? { refreshDeadline: options.refreshDeadline } : {}),
+      ...(options.refreshAhead !== undefined ? { refreshAhead: options.refreshAhead } : {}),
+      ...(options.skew !== undefined ? { skew: options.skew } : {}),
     });
     session.events$.subscribe((event) => harness.events.push({ ...event, ...('error' in event ? { error: describe(event.error) } : {}), at: Date.now() } as StampedEvent));
     harness.session = session;
-    harness.api = createHttpClient({ baseUrl: `${options.authUrl}/api`, session, retry: false, timeout: 15_000 });
+    harness.api = createHttpClient({ baseUrl: `${options.authUrl}/api`, session, retry: false, timeout: options.requestTimeout ?? 15_000 });
   },
 
   /** Fires `count` GETs at once (after `delay` ms and a busy main thread of `busy` ms) and waits for all. */
@@ -190,6 +196,25 @@ const harness = {
   /** Holds a Web Lock of any name, shared, until the page closes. */
   holdOtherLock(name: string): Promise<void> {
     return new Promise((resolve) => void navigator.locks.request(name, { mode: 'shared' }, () => (resolve(), new Promise<never>(() => {}))));
+  },
+
+  /** Counts `setTimeout` callbacks every 100 ms, to see whether the page's timers run (frozen: no). */
+  ticks: 0,
+  startTicking(): void {
+    setInterval(() => harness.ticks++, 100);
+  },
+  visibility(): string {
+    return document.visibilityState;
+  },
+  /** Starts a burst and keeps its outcomes in `outcomes` when it ends. */
+  startBurst(count: number): void {
+    harness.outcomes = undefined;
+    void harness.burst(count).then((outcomes) => (harness.outcomes = outcomes));
+  },
+  outcomes: undefined as Outcome[] | undefined,
+  /** The types of the session's events so far, in order. */
+  eventTypes(): string[] {
+    return harness.events.map((event) => event.type);
   },
 
   dispose(): void {
