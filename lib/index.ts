@@ -37,7 +37,7 @@ export { oauth2ClientCredentialsGrant } from './oauth2/oauth2-client-credentials
 
 /* Operators */
 export { authorize } from './auth/authorize.js';
-export { isTokenRejection } from './auth/is-token-rejection.js';
+export { isTokenRejection } from './auth/authorize.js';
 export { retryBackoff } from './retry/retry-backoff.js';
 export type { RetryBackoffConfig } from './retry/retry-backoff.js';
 export type { RetryOption } from './retry/retry-backoff-config.js';
@@ -47,8 +47,8 @@ export { isTransientError } from './retry/is-transient-error.js';
 export { RxTokenHttpError } from './errors/rx-token-http-error.js';
 export type { ErrorCode } from './errors/base-error.js';
 export { RequestError } from './errors/request-error.js';
-export { HttpError } from './errors/http-error.js';
-export { NetworkError } from './errors/network-error.js';
-export { RequestTimeoutError } from './errors/request-timeout-error.js';
+export { HttpError } from './errors/request-error.js';
+export { NetworkError } from './errors/request-error.js';
+export { RequestTimeoutError } from './errors/request-error.js';
 export { TokenRefreshError } from './errors/token-refresh-error.js';
 export { TokenRevokedError } from './errors/token-revoked-error.js';

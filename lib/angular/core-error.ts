@@ -1,6 +1,5 @@
 import { HttpErrorResponse, type HttpHeaders } from '@angular/common/http';
-import { HttpError } from '../errors/http-error.js';
-import { NetworkError } from '../errors/network-error.js';
+import { HttpError, NetworkError } from '../errors/request-error.js';
 
 // Stand-ins created here, so that only they are unwrapped again: an HttpError thrown by the
 // app's own code passes through untouched.

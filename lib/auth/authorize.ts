@@ -1,8 +1,8 @@
 import { catchError, defer, switchMap, take, throwError, type Observable } from 'rxjs';
 import type { CurrentToken, TokenAccess } from '../session/token-access.js';
-import { isTokenRejection } from './is-token-rejection.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { redactUrl } from '../util/redact-url.js';
+import { HttpError } from '../errors/request-error.js';
 
 /** Sends one attempt with `accessToken` (`null`: none), as `tokenType` says: `'DPoP'`, or Bearer when absent. */
 export type TokenSend<T> = (accessToken: string | null, tokenType?: 'DPoP') => Observable<T>;
@@ -124,4 +124,18 @@ export class SignInPin {
 function signInChanged(method: string | undefined, url: string | undefined): TokenRefreshError {
   const request = method === undefined || url === undefined ? 'The request' : `${method} ${redactUrl(url)}`;
   return new TokenRefreshError(`${request} was not sent again: the user signed in or out while it waited`, { reason: 'sign-in-changed' });
+}
+/**
+ * Whether an error means "this access token is no good", the only case a refresh can mend:
+ * a 401 whose `WWW-Authenticate` names no error or `invalid_token` (RFC 6750 §3.1). A 401 naming
+ * another error (`insufficient_scope`, DPoP's `use_dpop_nonce`) and every 403 are not.
+ * (The request path also requires the 401 to come from an origin allowed to receive the
+ * token: see `HttpError.responseUrl`.)
+ */
+export function isTokenRejection(error: unknown): error is HttpError {
+  if (!(error instanceof HttpError) || error.status !== 401) return false;
+  const challenge = error.headers.get('www-authenticate');
+  if (!challenge) return true;
+  const named = /(?:^|[\s,])error\s*=\s*"?([^",\s]*)/i.exec(challenge)?.[1];
+  return named === undefined || named === '' || named === 'invalid_token';
 }

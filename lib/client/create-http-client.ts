@@ -4,10 +4,9 @@ import { createRequestPath, mayRetryTransient, type RequestPath } from '../reque
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { mergeRetry } from '../retry/retry-policy.js';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
-import { checkStatus } from '../transport/check-status.js';
+import { checkStatus } from '../transport/response.js';
 import { buildRequest, type RequestDefaults } from './build-request.js';
-import { checkTimeout, resolveClientConfig, type HttpClientConfig, type ResolvedClientConfig } from './client-config.js';
-import type { RequestHandler } from './client-config.js';
+import { checkTimeout, resolveClientConfig, type HttpClientConfig, type ResolvedClientConfig, type RequestHandler } from './client-config.js';
 import type { RequestOptions } from './request-options.js';
 import type { RxHttpClient } from './rx-http-client.js';
 

@@ -1,7 +1,5 @@
 import { BaseError } from './base-error.js';
-import type { HttpError } from './http-error.js';
-import type { NetworkError } from './network-error.js';
-import type { RequestTimeoutError } from './request-timeout-error.js';
+import type { HttpError, NetworkError, RequestTimeoutError } from './request-error.js';
 import type { TokenRefreshError } from './token-refresh-error.js';
 import type { TokenRevokedError } from './token-revoked-error.js';
 

@@ -1,6 +1,6 @@
 import { map, type Observable } from 'rxjs';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
-import { isSuccessStatus } from '../transport/check-status.js';
+import { isSuccessStatus } from '../transport/response.js';
 import type { Transport } from '../transport/transport.js';
 import type { ClientAuthentication } from './client-authentication.js';
 import { basicAuthorization, scrubSecrets } from './endpoint-request.js';

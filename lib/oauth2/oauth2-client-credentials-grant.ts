@@ -2,7 +2,7 @@ import { asyncScheduler, catchError, map, throwError, type Observable, type Sche
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import type { TokenSet } from '../session/token-set.js';
-import { ResponseTooLargeError } from '../transport/read-body.js';
+import { ResponseTooLargeError } from '../transport/response.js';
 import { redactUrl } from '../util/redact-url.js';
 import { endpointPoster, type OAuth2ClientConfig } from './endpoint-request.js';
 import { toTokenSet, tooLarge, type OAuth2RefreshFunction } from './oauth2-refresh-grant.js';

@@ -1,15 +1,13 @@
 import { asyncScheduler, catchError, map, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { ApiResponse } from '../transport/api-request.js';
-import { ResponseTooLargeError } from '../transport/read-body.js';
-import { isSuccessStatus } from '../transport/check-status.js';
-import { HttpError } from '../errors/http-error.js';
+import { ResponseTooLargeError, isSuccessStatus } from '../transport/response.js';
+import { HttpError } from '../errors/request-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
 import type { TokenSet } from '../session/token-set.js';
 import { redactUrl } from '../util/redact-url.js';
-import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig } from './endpoint-request.js';
-import { parseTokenResponse } from './parse-token-response.js';
+import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig, parseTokenResponse } from './endpoint-request.js';
 
 /** Where and how to refresh with the OAuth 2.0 `refresh_token` grant. */
 export interface OAuth2RefreshGrantConfig extends OAuth2ClientConfig {

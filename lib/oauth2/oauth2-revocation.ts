@@ -1,7 +1,6 @@
 import { catchError, map, of, throwError, type Observable } from 'rxjs';
-import { HttpError } from '../errors/http-error.js';
-import { isSuccessStatus } from '../transport/check-status.js';
-import { ResponseTooLargeError } from '../transport/read-body.js';
+import { HttpError } from '../errors/request-error.js';
+import { isSuccessStatus, ResponseTooLargeError } from '../transport/response.js';
 import { redactUrl } from '../util/redact-url.js';
 import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig } from './endpoint-request.js';
 

@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler, identity, type MonoTypeOperatorFunction, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
-import { RequestTimeoutError } from '../errors/request-timeout-error.js';
+import { RequestTimeoutError } from '../errors/request-error.js';
 
 /**
  * Fails with a {@link RequestTimeoutError} when the source has not completed within `limit` ms,

@@ -1,6 +1,5 @@
 import { defer, identity, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
-import { authorizedAttempt, SignInPin, type AuthorizeConfig } from '../auth/authorize.js';
-import { isTokenRejection } from '../auth/is-token-rejection.js';
+import { authorizedAttempt, SignInPin, type AuthorizeConfig, isTokenRejection } from '../auth/authorize.js';
 import { isHeaderValue } from '../util/header-syntax.js';
 import { redactUrl } from '../util/redact-url.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';

@@ -2,8 +2,7 @@ import { pipe, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { RequestError } from '../errors/request-error.js';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
-import { retryChecked, type RetryBackoffConfig } from '../retry/retry-backoff.js';
-import { waitForNetwork } from '../retry/wait-for-network.js';
+import { retryChecked, type RetryBackoffConfig, waitForNetwork } from '../retry/retry-backoff.js';
 import type { TokenAccess } from '../session/token-access.js';
 
 /**

@@ -1,6 +1,4 @@
-import { HttpError } from '../errors/http-error.js';
-import { NetworkError } from '../errors/network-error.js';
-import { RequestTimeoutError } from '../errors/request-timeout-error.js';
+import { HttpError, NetworkError, RequestTimeoutError } from '../errors/request-error.js';
 
 /**
  * Whether an error may go away by itself, so that trying again later makes sense: a

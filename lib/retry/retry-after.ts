@@ -1,4 +1,4 @@
-import { HttpError } from '../errors/http-error.js';
+import { HttpError } from '../errors/request-error.js';
 import { parseHttpDate } from './http-date.js';
 
 /**

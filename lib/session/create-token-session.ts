@@ -1,5 +1,5 @@
 import { BehaviorSubject, Subject, Subscription } from 'rxjs';
-import { checkedTokens } from './normalize-token-set.js';
+import { checkedTokens, type SessionState } from './token-set.js';
 import { refreshAlone } from './refresh-steps.js';
 import { startRefreshAhead } from './refresh-ahead.js';
 import { Refreshes } from './refreshes.js';
@@ -11,7 +11,6 @@ import type { SessionEvent } from './session-event.js';
 import type { StoreSync } from './sharing/store-sync.js';
 import type { TokenAccess } from './token-access.js';
 import { CONNECT_SESSION } from './token-store.js';
-import type { SessionState } from './token-set.js';
 
 export type { TokenSessionConfig } from './session-config.js';
 export type { CurrentToken } from './token-access.js';

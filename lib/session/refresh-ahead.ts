@@ -1,10 +1,9 @@
 import { EMPTY, catchError, defer, first, map, merge, switchMap, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { backoffDelay } from '../retry/backoff-delay.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
-import { canRenew } from './machine-session.js';
+import { canRenew, type SessionContext } from './session-context.js';
 import { pageWakes } from './page-wakes.js';
 import { arrivedExpired, refreshMargin, type Refreshes } from './refreshes.js';
-import type { SessionContext } from './session-context.js';
 import type { SessionState } from './token-set.js';
 
 /*

@@ -1,16 +1,12 @@
 import { Observable, ReplaySubject, catchError, defer, finalize, map, of, share, take, tap, throwError, throwIfEmpty, timeout, timer, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
-import { HttpError } from '../errors/http-error.js';
-import { NetworkError } from '../errors/network-error.js';
-import { RequestTimeoutError } from '../errors/request-timeout-error.js';
+import { HttpError, NetworkError, RequestTimeoutError } from '../errors/request-error.js';
 import { TokenRefreshError, type TokenRefreshFailure } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
-import { retryChecked } from '../retry/retry-backoff.js';
-import { waitForNetwork, type NetworkWait } from '../retry/wait-for-network.js';
-import { normalizeTokenSet } from './normalize-token-set.js';
+import { retryChecked, waitForNetwork, type NetworkWait } from '../retry/retry-backoff.js';
+import { normalizeTokenSet, type SessionState, type TokenSet } from './token-set.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import { applyOutcome, ownState, sameTokens, type RefreshOutcome, type SessionContext } from './session-context.js';
-import type { SessionState, TokenSet } from './token-set.js';
 
 /*
  * How one refresh runs: its steps, alone (`refreshAlone`) or under a share's lock

@@ -2,9 +2,8 @@ import { ReplaySubject, catchError, defer, map, of, share, switchMap, takeUntil,
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { backoffDelay } from '../retry/backoff-delay.js';
-import { canRenew, revokedError } from './machine-session.js';
+import { canRenew, revokedError, applyOutcome, signInOf, type RefreshOutcome, type SessionContext } from './session-context.js';
 import { tokenCall, toRefreshFailure, type RefreshPhase, type RefreshSteps } from './refresh-steps.js';
-import { applyOutcome, signInOf, type RefreshOutcome, type SessionContext } from './session-context.js';
 import type { CurrentToken } from './token-access.js';
 import type { SessionState, TokenSet } from './token-set.js';
 

@@ -1,9 +1,8 @@
 import { Observable, Subject, catchError, distinctUntilChanged, filter, map, merge, of, switchMap, take, throwError } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import type { TokenRevokedError } from '../errors/token-revoked-error.js';
-import { revokedError } from './machine-session.js';
+import { revokedError, signInOf, type SessionContext } from './session-context.js';
 import { currentOf, refreshFirstFrom, type Refreshes } from './refreshes.js';
-import { signInOf, type SessionContext } from './session-context.js';
 import type { StoreSync } from './sharing/store-sync.js';
 import type { CurrentToken, TokenAccess } from './token-access.js';
 import type { SessionState } from './token-set.js';

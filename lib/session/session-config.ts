@@ -2,10 +2,12 @@ import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { checkRetryConfig } from '../retry/check-retry-config.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { checkDuration } from '../util/check-duration.js';
-import { FETCH_TOKENS } from './machine-session.js';
 import type { DpopRequestBinding } from './token-access.js';
 import type { TokenSet } from './token-set.js';
 import { CONNECT_SESSION, type Share } from './token-store.js';
+
+/** The `tokens` value that makes a machine session: start with no token, fetch one when needed. */
+export const FETCH_TOKENS = 'fetch';
 
 /**
  * Exchanges a refresh token for a new token set. `endpoint`, when set, names the token

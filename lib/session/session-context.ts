@@ -2,6 +2,7 @@ import type { BehaviorSubject, Subject, Subscription } from 'rxjs';
 import type { ResolvedSessionConfig } from './session-config.js';
 import type { SessionEvent } from './session-event.js';
 import type { SessionState, TokenSet } from './token-set.js';
+import { TokenRevokedError } from '../errors/token-revoked-error.js';
 
 /**
  * What the parts of one session share, passed to each explicitly: the config, the state, the
@@ -106,4 +107,28 @@ export function applyOutcome(ctx: SessionContext, { state, kind }: RefreshOutcom
 /** Adopts a state another member shared, when it is newer than ours. */
 export function adoptIfNewer(ctx: SessionContext, shared: SessionState): void {
   if (shared.generation > ctx.state$.value.generation) applyOutcome(ctx, { state: shared, kind: 'adopted' });
+}
+/*
+ * A machine session (issue 24, rule 16): `tokens: 'fetch'`, no user and no refresh token. Its
+ * "refresh" is a new grant (e.g. `oauth2ClientCredentialsGrant`), so it can always renew: with no
+ * token yet (the first request, `refresh$`, or after `signOut()`) and with a token that expires or
+ * meets a 401. Every rule of the protocol holds for the grant as for a refresh; what ends the
+ * session is the client's own failure, as a TokenRevokedError from the grant.
+ */
+
+/**
+ * Whether the session can renew the tokens of `state`: with their refresh token, or in a machine
+ * session by a new grant. Never once revoked: that ends both kinds until `setTokens`.
+ */
+export function canRenew(state: SessionState, machine: boolean): boolean {
+  return !state.revoked && (machine || state.tokens?.refreshToken !== undefined);
+}
+
+/**
+ * The error of a revoked session's waiting and later requests. A machine session says it was the
+ * client the token endpoint refused (there is nobody to send to sign-in).
+ */
+export function revokedError(machine: boolean): TokenRevokedError {
+  if (!machine) return new TokenRevokedError();
+  return new TokenRevokedError('The machine session ended: the token endpoint refused the client');
 }

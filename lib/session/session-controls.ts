@@ -1,13 +1,12 @@
 import { EMPTY, catchError, defer, distinctUntilChanged, filter, from, map, of, switchMap, take, throwError, timeout, type Observable, type Subscription } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
-import { checkedTokens } from './normalize-token-set.js';
+import { checkedTokens, type SessionState, type TokenSet } from './token-set.js';
 import type { RevokeFunction } from './session-config.js';
 import { stoppedError } from './session-access.js';
 import { ownState, type SessionContext } from './session-context.js';
 import type { SessionEvent } from './session-event.js';
 import type { StoreSync } from './sharing/store-sync.js';
 import type { CurrentToken, TokenAccess } from './token-access.js';
-import type { SessionState, TokenSet } from './token-set.js';
 
 /** The app-facing side of a `TokenSession`: watch it, sign in, sign out. */
 export interface SessionControls {

@@ -1,3 +1,5 @@
+import { jwtExpiry } from '../util/jwt-expiry.js';
+
 /**
  * The tokens of one session, stored and replaced as one value, never field by field.
  */
@@ -52,4 +54,63 @@ export interface SessionState {
    * another's. Absent in states stored by older versions: unknown, never a reason to fail.
    */
   readonly signIn?: string;
+}
+// RFC 6750 §2.1: a bearer token is visible ASCII without spaces; RFC 6749 Appendix A.17: a refresh
+// token is VSCHAR. Anything else would be refused by fetch as a header value (and undici's error
+// message quotes the value) or mangled on the way to the token endpoint.
+const ACCESS_TOKEN = /^[\x21-\x7e]+$/;
+const REFRESH_TOKEN = /^[\x20-\x7e]+$/;
+// 1e11 ms is March 1973, 1e11 s is the year 5138: below it an expiry can only be seconds.
+const SECONDS_LIMIT = 1e11;
+// A clock this far past 1970 is a real clock, not a TestScheduler's virtual one (which starts at 0).
+const REAL_CLOCK = 1e12;
+
+/**
+ * Checks a token set from user code or a refresh function and fills what can be derived:
+ * `expiresAt` from the JWT `exp` claim, and (rule 4, here only) the previous refresh token when no
+ * new one came back (the server did not rotate it). Returns a description of the first problem
+ * instead of a token set when the value is unusable; the description never quotes a token.
+ */
+export function normalizeTokenSet(value: unknown, now: number, previousRefreshToken?: string): TokenSet | string {
+  if (typeof value !== 'object' || value === null) return `a token set must be an object, got ${typeOf(value)}`;
+  const { accessToken, refreshToken, expiresAt, tokenType } = value as Record<string, unknown>;
+  const problem = checkToken('accessToken', accessToken, ACCESS_TOKEN) ?? checkToken('refreshToken', refreshToken, REFRESH_TOKEN);
+  if (problem) return problem;
+  const kept = (refreshToken as string | undefined) ?? previousRefreshToken;
+  if (accessToken === undefined && kept === undefined) return 'a token set needs an accessToken or a refreshToken';
+  if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
+    return `expiresAt must be a finite number of epoch ms when present, got ${typeOf(expiresAt)}`;
+  }
+  if (typeof expiresAt === 'number' && now > REAL_CLOCK && expiresAt > 0 && expiresAt < SECONDS_LIMIT) {
+    return `expiresAt must be epoch milliseconds, got ${expiresAt}, which can only be seconds: multiply it by 1000`;
+  }
+  const expiry = (expiresAt as number | undefined) ?? (typeof accessToken === 'string' ? jwtExpiry(accessToken) : undefined);
+  return {
+    ...(accessToken === undefined ? {} : { accessToken: accessToken as string }),
+    ...(kept === undefined ? {} : { refreshToken: kept }),
+    ...(expiry === undefined ? {} : { expiresAt: expiry }),
+    // Only the one value a token set may have; anything else is Bearer.
+    ...(tokenType === 'DPoP' && { tokenType }),
+  };
+}
+
+/** `normalizeTokenSet` for tokens the app hands over: a TypeError on a bad set. */
+export function checkedTokens(tokens: unknown, now: number, where: string): TokenSet {
+  const checked = normalizeTokenSet(tokens, now);
+  if (typeof checked === 'string') throw new TypeError(`${where}: invalid token set: ${checked}`);
+  return checked;
+}
+
+function checkToken(name: string, value: unknown, allowed: RegExp): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') return `${name} must be a non-empty string when present, got ${typeOf(value)}`;
+  if (!allowed.test(value)) return `${name} contains characters a token may not have (control characters, spaces or non-ASCII)`;
+  return undefined;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return typeof value;
 }

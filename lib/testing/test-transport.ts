@@ -1,5 +1,5 @@
 import { Observable, defer, from, map, type ObservableInput } from 'rxjs';
-import { NetworkError } from '../errors/network-error.js';
+import { NetworkError } from '../errors/request-error.js';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import type { Transport } from '../transport/transport.js';
 

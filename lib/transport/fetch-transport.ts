@@ -1,10 +1,10 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { RxTokenHttpError } from '../errors/rx-token-http-error.js';
-import { NetworkError } from '../errors/network-error.js';
+import { NetworkError } from '../errors/request-error.js';
 import { checkHeaders } from '../util/header-syntax.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';
 import type { ApiRequest, ApiResponse } from './api-request.js';
-import { hasJsonBody, parseJsonBody, readBody, ResponseTooLargeError } from './read-body.js';
+import { hasJsonBody, parseJsonBody, readBody, ResponseTooLargeError } from './response.js';
 import type { Transport } from './transport.js';
 
 /**

@@ -4,9 +4,8 @@ import './setup.js';
 import { HttpErrorResponse, HttpHeaders } from '@angular/common/http';
 import { describe, expect, it } from 'vitest';
 import { fromCoreError, toCoreError } from '../../lib/angular/core-error.js';
-import { HttpError } from '../../lib/errors/http-error.js';
-import { NetworkError } from '../../lib/errors/network-error.js';
-import { isTokenRejection } from '../../lib/auth/is-token-rejection.js';
+import { HttpError, NetworkError } from '../../lib/errors/request-error.js';
+import { isTokenRejection } from '../../lib/auth/authorize.js';
 import { isTransientError } from '../../lib/retry/is-transient-error.js';
 
 const URL = 'https://api.example.test/orders';

@@ -1,7 +1,7 @@
 import { config as rxConfig, NEVER, of } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
-import { HttpError } from '../../lib/errors/http-error.js';
+import { HttpError } from '../../lib/errors/request-error.js';
 import type { RetryOption } from '../../lib/retry/retry-backoff-config.js';
 import type { TokenAccess } from '../../lib/session/token-access.js';
 import { errorOf } from '../helpers/outcomes.js';

@@ -6,9 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
 import type { RequestInterceptor } from '../../lib/client/client-config.js';
 import type { ApiRequest, ApiResponse as ClientResponse } from '../../lib/transport/api-request.js';
-import { HttpError } from '../../lib/errors/http-error.js';
-import { NetworkError } from '../../lib/errors/network-error.js';
-import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
+import { HttpError, NetworkError, RequestTimeoutError } from '../../lib/errors/request-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { errorOf } from '../helpers/outcomes.js';

@@ -4,7 +4,7 @@ import { setupServer } from 'msw/node';
 import { lastValueFrom, NEVER, of, type Observable } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
-import { HttpError } from '../../lib/errors/http-error.js';
+import { HttpError } from '../../lib/errors/request-error.js';
 import type { CurrentToken, TokenAccess } from '../../lib/session/token-access.js';
 import type { RequestRetriedEvent } from '../../lib/session/session-event.js';
 import { createTestTransport } from '../../lib/testing/test-transport.js';

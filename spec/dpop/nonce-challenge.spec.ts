@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isTokenRejection } from '../../lib/auth/is-token-rejection.js';
+import { isTokenRejection } from '../../lib/auth/authorize.js';
 import { isNonceChallenge } from '../../lib/dpop/nonce-challenge.js';
-import { HttpError } from '../../lib/errors/http-error.js';
+import { HttpError } from '../../lib/errors/request-error.js';
 
 const answer = (status: number, wwwAuthenticate?: string, oauthError?: string) => ({
   status,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { RxTokenHttpError } from '../../lib/errors/rx-token-http-error.js';
-import { HttpError } from '../../lib/errors/http-error.js';
+import { HttpError } from '../../lib/errors/request-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { FakeNetworkFault, createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';

@@ -1,8 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { BaseError } from '../../lib/errors/base-error.js';
-import { HttpError } from '../../lib/errors/http-error.js';
-import { NetworkError } from '../../lib/errors/network-error.js';
-import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
+import { HttpError, NetworkError, RequestTimeoutError } from '../../lib/errors/request-error.js';
 import { RxTokenHttpError } from '../../lib/errors/rx-token-http-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpError } from '../../lib/errors/http-error.js';
+import { HttpError } from '../../lib/errors/request-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { ENDPOINT_MAX_BODY_BYTES } from '../../lib/oauth2/endpoint-request.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';

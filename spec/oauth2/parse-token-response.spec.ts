@@ -1,8 +1,10 @@
-// lib/oauth2/parse-token-response.ts: what a token response must hold, through the grant that reads it.
+// lib/oauth2/endpoint-request.ts's parseTokenResponse: what a token response must hold, through the grant that
+// reads it. Apart from endpoint-request.spec.ts because it runs behind msw, which would intercept that
+// file's real sockets.
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
-import { parseTokenResponse } from '../../lib/oauth2/parse-token-response.js';
+import { parseTokenResponse } from '../../lib/oauth2/endpoint-request.js';
 import { errorOf } from '../helpers/outcomes.js';
 import { expectNoSecrets, grant, tokenEndpoint, useTokenServer } from './token-endpoint-fixtures.js';
 

@@ -2,7 +2,7 @@ import { map, mergeMap, NEVER, type SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
-import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
+import { RequestTimeoutError } from '../../lib/errors/request-error.js';
 import { requestDeadline } from '../../lib/request/request-deadline.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import { createTestTransport, type TestResponse } from '../../lib/testing/test-transport.js';

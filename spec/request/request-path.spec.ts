@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { mayRetryTransient } from '../../lib/request/request-path.js';
-import { HttpError } from '../../lib/errors/http-error.js';
+import { HttpError } from '../../lib/errors/request-error.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import { errorOf } from '../helpers/outcomes.js';

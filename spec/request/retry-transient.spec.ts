@@ -1,6 +1,6 @@
 import { defer, of, throwError } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NetworkError } from '../../lib/errors/network-error.js';
+import { NetworkError } from '../../lib/errors/request-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { retryTransient } from '../../lib/request/retry-transient.js';
 import type { NetworkWaitEvent, RequestRetriedEvent } from '../../lib/session/session-event.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../lib/errors/http-error.js';
+import { HttpError } from '../../lib/errors/request-error.js';
 import { retryAfterDelay } from '../../lib/retry/retry-after.js';
 
 const withHeader = (value: string): HttpError =>

@@ -1,4 +1,4 @@
-// lib/session/machine-session.ts: a machine session (issue 24, rule 16), `tokens: 'fetch'`: no user,
+// A machine session (lib/session/session-context.ts: canRenew, revokedError; session-config.ts: FETCH_TOKENS) (issue 24, rule 16), `tokens: 'fetch'`: no user,
 // no refresh token, and every renewal a new grant under every rule of the protocol (one grant per
 // generation, late 401s, refresh-ahead, bounded waits, backoff, waiters that leave). What ends it
 // is the client's own failure: a TokenRevokedError from the grant, then no more token calls.
@@ -8,11 +8,11 @@
 // stood, `refresh$` failed with reason no-refresh-token).
 import { map, mergeMap, throwError, timer, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { NetworkError } from '../../lib/errors/network-error.js';
+import { NetworkError } from '../../lib/errors/request-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
-import { canRenew, revokedError } from '../../lib/session/machine-session.js';
+import { canRenew, revokedError } from '../../lib/session/session-context.js';
 import { shareInMemory } from '../../lib/session/sharing/share-in-memory.js';
 import type { SessionState, TokenSet } from '../../lib/session/token-set.js';
 import { record, session, testScheduler, token, useTestScheduler } from './session-fixtures.js';

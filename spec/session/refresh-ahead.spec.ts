@@ -4,7 +4,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { NetworkError } from '../../lib/errors/network-error.js';
+import { NetworkError } from '../../lib/errors/request-error.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { TokenSet } from '../../lib/session/token-set.js';

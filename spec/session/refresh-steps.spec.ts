@@ -5,9 +5,7 @@
 import { Observable, Subject, mergeMap, of, throwError } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { HttpError } from '../../lib/errors/http-error.js';
-import { NetworkError } from '../../lib/errors/network-error.js';
-import { RequestTimeoutError } from '../../lib/errors/request-timeout-error.js';
+import { HttpError, NetworkError, RequestTimeoutError } from '../../lib/errors/request-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import { outlive } from '../../lib/session/refresh-steps.js';

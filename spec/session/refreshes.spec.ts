@@ -5,7 +5,7 @@
 import { defer, map, mergeMap, type Observable, Subject, takeUntil, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError } from '../../lib/errors/network-error.js';
+import { NetworkError } from '../../lib/errors/request-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import { shareStore } from '../../lib/session/sharing/share-store.js';

@@ -1,9 +1,9 @@
 import { lastValueFrom } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import type { ApiRequest } from '../../lib/transport/api-request.js';
-import { NetworkError } from '../../lib/errors/network-error.js';
+import { NetworkError } from '../../lib/errors/request-error.js';
 import { fetchTransport } from '../../lib/transport/fetch-transport.js';
-import { ResponseTooLargeError } from '../../lib/transport/read-body.js';
+import { ResponseTooLargeError } from '../../lib/transport/response.js';
 
 const URL_ = 'https://api.example.test/v1/items';
 

@@ -1,5 +1,4 @@
-import { normalizeTokenSet } from '../normalize-token-set.js';
-import type { SessionState, StateChange } from '../token-set.js';
+import { normalizeTokenSet, type SessionState, type StateChange } from '../token-set.js';
 
 const CHANGES: readonly unknown[] = ['sign-in', 'sign-out', 'refresh', 'revoked'] satisfies readonly StateChange[];
 

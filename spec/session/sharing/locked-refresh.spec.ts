@@ -3,7 +3,7 @@
 import { map, type Observable, of, type SchedulerLike, throwError, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError } from '../../../lib/errors/network-error.js';
+import { NetworkError } from '../../../lib/errors/request-error.js';
 import { TokenRevokedError } from '../../../lib/errors/token-revoked-error.js';
 import { oauth2RefreshGrant } from '../../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../../lib/session/create-token-session.js';

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { EMPTY, firstValueFrom, map, NEVER, type Observable, of, type SchedulerLike, Subject, switchMap, throwError, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NetworkError } from '../../../lib/errors/network-error.js';
+import { NetworkError } from '../../../lib/errors/request-error.js';
 import { TokenRefreshError } from '../../../lib/errors/token-refresh-error.js';
 import { TokenRevokedError } from '../../../lib/errors/token-revoked-error.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../../lib/session/create-token-session.js';

@@ -1,9 +1,9 @@
-// lib/session/normalize-token-set.ts: the checks every token set passes where it enters.
+// lib/session/token-set.ts (normalizeTokenSet): the checks every token set passes where it enters.
 import { asyncScheduler, defer, firstValueFrom, lastValueFrom, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
-import { normalizeTokenSet } from '../../lib/session/normalize-token-set.js';
+import { normalizeTokenSet } from '../../lib/session/token-set.js';
 import { errorOf } from '../helpers/outcomes.js';
 import { session, t0, testScheduler, useTestScheduler } from './session-fixtures.js';
 

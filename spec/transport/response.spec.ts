@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../lib/errors/http-error.js';
-import { hasJsonBody, parseJsonBody, readBody, ResponseTooLargeError } from '../../lib/transport/read-body.js';
+import { HttpError } from '../../lib/errors/request-error.js';
+import { hasJsonBody, parseJsonBody, readBody, ResponseTooLargeError, checkStatus, isSuccessStatus } from '../../lib/transport/response.js';
+import type { ApiResponse } from '../../lib/transport/api-request.js';
 
 const URL_ = 'https://api.example.test/items?access_token=s3cret';
 const request = (responseType: 'json' | 'text' | 'blob' | 'arrayBuffer' = 'json', method = 'GET') => ({ method, url: URL_, responseType });
@@ -90,5 +91,34 @@ describe('parseJsonBody', () => {
     expect(parseJsonBody('[1]', response, request())).toEqual([1]);
     expect(parseJsonBody('', response, request())).toBeNull();
     expect(() => parseJsonBody('nope', response, request())).toThrow(HttpError);
+  });
+});
+
+const statusRequest = { method: 'GET', url: 'https://api.test/x?access_token=secret' };
+const statusResponse = (status: number): ApiResponse<unknown> => ({ status, statusText: 'S', headers: new Headers({ a: 'b' }), body: { n: 1 }, url: 'https://api.test/y' });
+
+describe('isSuccessStatus', () => {
+  it('is true for 2xx and for nothing else', () => {
+    for (const status of [200, 201, 204, 299]) expect(isSuccessStatus(status), String(status)).toBe(true);
+    for (const status of [0, 100, 199, 300, 304, 401, 500]) expect(isSuccessStatus(status), String(status)).toBe(false);
+  });
+});
+
+describe('checkStatus', () => {
+  it('passes a 2xx statusResponse through as it is', () => {
+    const ok = statusResponse(204);
+    expect(checkStatus(statusRequest, ok)).toBe(ok);
+  });
+
+  it('throws an HttpError with what the statusResponse said for any other status, the URL redacted', () => {
+    let caught: unknown;
+    try {
+      checkStatus(statusRequest, statusResponse(404));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(HttpError);
+    const error = caught as HttpError;
+    expect([error.status, error.statusText, error.body, error.headers.get('a'), error.url, error.responseUrl]).toEqual([404, 'S', { n: 1 }, 'b', 'https://api.test/x?access_token=***', 'https://api.test/y']);
   });
 });
