@@ -49,7 +49,8 @@ const firstToken = take<CurrentToken>(1);
  * refresh of the generation sent (rules 1, 2), then one send more.
  */
 export function authorizedAttempt<T>(access: TokenAccess, send: TokenSend<T>, config: AuthorizeConfig, pin: SignInPin): Observable<T> {
-  // `config`'s methods are called on it: the request path passes an object of its own per request.
+  // `mayRetry` and `onRetry` are called as `config`'s methods (the request path passes an object
+  // of its own per request); `isRejection` is a plain function.
   const isRejection = config.isRejection ?? isTokenRejection;
   return access.token().pipe(
     firstToken,

@@ -6,7 +6,6 @@ import { shareInMemory } from '../../../lib/session/sharing/share-in-memory.js';
 import { shareStore } from '../../../lib/session/sharing/share-store.js';
 import type { SessionState, TokenSet } from '../../../lib/session/token-set.js';
 import type { RefreshLock, TokenStore } from '../../../lib/session/token-store.js';
-import type { RunningOAuth2Server } from '../../../scripts/oauth2-server.js';
 
 /** A store and lock of an app's own that, like most, stop working once disposed. */
 function ownStoreAndLock() {
@@ -70,12 +69,9 @@ describe('shareStore', () => {
 });
 
 describe('createTokenSession with a shared TokenStore and RefreshLock', () => {
-  let running: RunningOAuth2Server | undefined;
   const sessions: TokenSession[] = [];
-  afterEach(async () => {
+  afterEach(() => {
     for (const s of sessions.splice(0)) s.dispose();
-    await running?.close();
-    running = undefined;
   });
 
   describe('when a store is passed the way it is not meant to be', () => {
