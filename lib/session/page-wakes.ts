@@ -5,7 +5,8 @@ import { NEVER, filter, fromEvent, merge, type Observable } from 'rxjs';
  * `resume`), is restored from the back/forward cache (`pageshow`), or its network is back
  * (`online`: a refresh-ahead that gave up offline is due again). Its timers may have slept
  * meanwhile (a frozen page runs none, a hidden one has them throttled): refresh-ahead re-checks
- * the token against the clock at once instead of waiting for them.
+ * the token against the clock at once instead of waiting for them, and leaves the backoff of a
+ * failed attempt alone until the clock says it has passed (refresh-ahead.ts).
  */
 
 /** What this file needs of `document`: to listen, and to say whether the page is visible. */

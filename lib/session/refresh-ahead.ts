@@ -1,4 +1,4 @@
-import { EMPTY, catchError, defer, first, map, merge, switchMap, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { EMPTY, NEVER, catchError, defer, filter, first, merge, switchMap, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { backoffDelay } from '../retry/backoff-delay.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { canRenew, type SessionContext } from './session-context.js';
@@ -24,28 +24,35 @@ export const CLOCK_CHECK_INTERVAL = 30_000;
  * the session's one refresh of that generation; at once when the clock says the time is past
  * (after a sleep) or the page comes back and it is due. A failed attempt is tried again with
  * backoff (`refreshRetry`'s delays, without jitter) while the token lives; after that a request
- * refreshes first, as without the timer. Tokens that arrived already expired arm nothing (that
- * would refresh in a loop), nor does a session signed out, revoked or disposed.
+ * refreshes first, as without the timer. A wake honours that backoff: it starts an attempt only
+ * once the clock says the next one is due, so a page flipping visibility against a failing
+ * endpoint calls it at the backoff's pace, not once per flip. Tokens that arrived already
+ * expired arm nothing (that would refresh in a loop), nor does a session signed out, revoked or
+ * disposed.
  */
 export function startRefreshAhead(ctx: SessionContext, refreshes: Refreshes, wakes$: Observable<unknown> = pageWakes()): Subscription {
-  return merge(ctx.state$, wakes$.pipe(map(() => ctx.state$.value)))
-    .pipe(switchMap((state) => refreshAheadOf(ctx, refreshes, state)))
-    .subscribe();
+  return ctx.state$.pipe(switchMap((state) => refreshAheadOf(ctx, refreshes, state, wakes$))).subscribe();
 }
 
-function refreshAheadOf(ctx: SessionContext, refreshes: Refreshes, state: SessionState): Observable<unknown> {
+function refreshAheadOf(ctx: SessionContext, refreshes: Refreshes, state: SessionState, wakes$: Observable<unknown>): Observable<unknown> {
   const { scheduler, skew, machine, refreshRetry } = ctx.config;
   const expiresAt = state.tokens?.expiresAt;
   if (ctx.disposed || expiresAt === undefined || !canRenew(state, machine) || arrivedExpired(state)) return EMPTY;
   const backoff = { baseDelay: refreshRetry.baseDelay ?? 300, maxDelay: refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random };
-  const attempt = (failures: number): Observable<unknown> =>
-    refreshes.join(state).pipe(
-      catchError(() => {
-        const retryAt = scheduler.now() + backoffDelay(failures + 1, backoff);
-        return ctx.disposed || retryAt >= expiresAt ? EMPTY : waitUntil(retryAt, scheduler).pipe(switchMap(() => attempt(failures + 1)));
-      }),
+  // When the next attempt of this generation is due: one margin before expiry, then each failure
+  // pushes it one backoff delay past that failure. Past expiry no timer is armed, a wake may still try.
+  let failures = 0;
+  let dueAt = expiresAt - refreshMargin(state, skew);
+  const next = (): Observable<unknown> => {
+    if (ctx.disposed) return EMPTY;
+    const timer$ = failures > 0 && dueAt >= expiresAt ? NEVER : waitUntil(dueAt, scheduler);
+    return merge(timer$, wakes$.pipe(filter(() => scheduler.now() >= dueAt))).pipe(
+      first(),
+      switchMap(() => refreshes.join(state)),
+      catchError(() => ((dueAt = scheduler.now() + backoffDelay(++failures, backoff)), next())),
     );
-  return waitUntil(expiresAt - refreshMargin(state, skew), scheduler).pipe(switchMap(() => attempt(0)));
+  };
+  return defer(next);
 }
 
 // Waits in steps of at most CLOCK_CHECK_INTERVAL, reading the clock after each: a step that
