@@ -61,16 +61,6 @@ describe('createHttpClient', () => {
       expect(client({ maxRetries: 1.5 })).toThrow(new RangeError('createHttpClient: `retry`: `maxRetries` must be a whole number of retries >= 0 (or Infinity); got 1.5'));
       expect(client({ count: 3 })).toThrow(/createHttpClient: `retry` has no option `count`/);
     });
-
-    it('fails a request whose own `retry` is one, even a POST that would not be retried, before sending it', async () => {
-      const fetch = vi.fn<typeof globalThis.fetch>();
-      const api = createHttpClient({ baseUrl: BASE, fetch });
-      const post = await errorOf(api.post('/orders', {}, { retry: 'three' as unknown as RetryOption }));
-      const get = await errorOf(api.get('/orders', { retry: { maxRetries: -1 } }));
-      expect(post).toEqual(new TypeError('The request option `retry` must be false, a number of retries or a RetryBackoffConfig object; got string'));
-      expect(get).toBeInstanceOf(RangeError);
-      expect(fetch).not.toHaveBeenCalled();
-    });
   });
 
   describe('when the retry policy\'s onRetry throws', () => {

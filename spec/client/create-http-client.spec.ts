@@ -1,8 +1,7 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
 import { lastValueFrom, map, of } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClientConfig } from '../../lib/client/create-http-client.js';
 import type { RequestInterceptor } from '../../lib/client/client-config.js';
 import type { ApiRequest, ApiResponse as ClientResponse } from '../../lib/transport/api-request.js';
@@ -10,21 +9,9 @@ import { HttpError, NetworkError, RequestTimeoutError } from '../../lib/errors/r
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { errorOf } from '../helpers/outcomes.js';
+import { BASE, client, FILES, ORIGIN, OTHER, useMswServer } from './client-fixtures.js';
 
-const ORIGIN = 'https://api.example.test';
-const BASE = `${ORIGIN}/v1`;
-const FILES = 'https://files.example.test';
-const OTHER = 'https://elsewhere.example.test';
-
-const server = setupServer();
-
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
-
-function client(config: Partial<HttpClientConfig> = {}) {
-  return createHttpClient({ baseUrl: BASE, retry: false, ...config });
-}
+const server = useMswServer();
 
 function session(tokens: { accessToken: string; refreshToken: string } | null = { accessToken: 'a1', refreshToken: 'r1' }) {
   const refresh = vi.fn((_refreshToken: string) => of({ accessToken: 'a2', refreshToken: 'r2' }));
@@ -133,141 +120,6 @@ describe('createHttpClient', () => {
         'OPTIONS /v1/items/1 ',
         'POST /v1/items/1 {"a":4}',
       ]);
-    });
-  });
-
-  describe('when the URL is relative', () => {
-    it('keeps the base URL path, with or without slashes', async () => {
-      let hits = 0;
-      server.use(http.get(`${BASE}/users`, () => (hits++, HttpResponse.json('ok'))));
-
-      await expect(lastValueFrom(client().get('/users'))).resolves.toBe('ok');
-      await expect(lastValueFrom(client().get('users'))).resolves.toBe('ok');
-      await expect(lastValueFrom(client({ baseUrl: `${BASE}/` }).get('/users'))).resolves.toBe('ok');
-      expect(hits).toBe(3);
-    });
-
-    it('joins each path onto its own client\'s base, however many paths it has seen', async () => {
-      const sent: string[] = [];
-      const recording = (baseUrl: string) =>
-        client({
-          baseUrl,
-          transport: (request) => (sent.push(request.url), of({ status: 200, statusText: 'OK', headers: new Headers(), body: null, url: request.url })),
-        });
-      const [v1, v2, files] = [recording(BASE), recording(`${ORIGIN}/v2/`), recording(FILES)];
-      const paths = Array.from({ length: 300 }, (_, i) => `/items/${i}`);
-
-      const long = `/files/${'x'.repeat(300)}`;
-      for (const path of [...paths, ...paths.slice(0, 3), long, long, 'users', '/users', 'a/./b', '../up']) {
-        for (const api of [v1, v2, files]) await lastValueFrom(api.get(path));
-      }
-
-      const expected = (base: string, path: string) => new URL(path.replace(/^\/+/, ''), `${base.replace(/\/+$/, '')}/`).href;
-      const want = [...paths, ...paths.slice(0, 3), long, long, 'users', '/users', 'a/./b', '../up'].flatMap((path) => [BASE, `${ORIGIN}/v2`, FILES].map((base) => expected(base, path)));
-      expect(sent).toEqual(want);
-      expect(sent.slice(-6)).toEqual([`${BASE}/a/b`, `${ORIGIN}/v2/a/b`, `${FILES}/a/b`, `${ORIGIN}/up`, `${ORIGIN}/up`, `${FILES}/up`]);
-    });
-  });
-
-  describe('when the URL is absolute', () => {
-    it('sends it as is', async () => {
-      server.use(http.get(`${OTHER}/status`, () => HttpResponse.json('elsewhere')));
-
-      await expect(lastValueFrom(client().get(`${OTHER}/status`))).resolves.toBe('elsewhere');
-    });
-  });
-
-  describe('when params are given', () => {
-    it('repeats array keys, skips null and undefined, and keeps the query already in the URL', async () => {
-      const queries: string[] = [];
-      server.use(http.get(`${BASE}/search`, ({ request }) => (queries.push(new URL(request.url).search), HttpResponse.json([]))));
-
-      await lastValueFrom(
-        client().get('/search?sort=asc', { params: { q: 'a b', tag: ['x', 'y'], skip: null, none: undefined, n: 2, flag: false } }),
-      );
-
-      expect(queries).toEqual(['?sort=asc&q=a+b&tag=x&tag=y&n=2&flag=false']);
-    });
-
-    it('accepts URLSearchParams', async () => {
-      const queries: string[] = [];
-      server.use(http.get(`${BASE}/search`, ({ request }) => (queries.push(new URL(request.url).search), HttpResponse.json([]))));
-
-      await lastValueFrom(client().get('/search', { params: new URLSearchParams([['id', '1'], ['id', '2']]) }));
-
-      expect(queries).toEqual(['?id=1&id=2']);
-    });
-  });
-
-  describe('when a body is sent', () => {
-    function captureBody() {
-      const seen: { contentType: string | null; text: string }[] = [];
-      server.use(
-        http.post(`${BASE}/upload`, async ({ request }) => {
-          seen.push({ contentType: request.headers.get('content-type'), text: await request.text() });
-          return new HttpResponse(null, { status: 204 });
-        }),
-      );
-      return seen;
-    }
-
-    it('sends a plain object as JSON with content-type application/json', async () => {
-      const seen = captureBody();
-
-      await lastValueFrom(client().post('/upload', { name: 'Ada', tags: ['x'] }));
-
-      expect(seen).toEqual([{ contentType: 'application/json', text: '{"name":"Ada","tags":["x"]}' }]);
-    });
-
-    it("keeps the caller's content-type for a JSON body", async () => {
-      const seen = captureBody();
-
-      await lastValueFrom(client().post('/upload', { op: 'x' }, { headers: { 'Content-Type': 'application/merge-patch+json' } }));
-
-      expect(seen).toEqual([{ contentType: 'application/merge-patch+json', text: '{"op":"x"}' }]);
-    });
-
-    it('sends a string, URLSearchParams and a Blob as they are', async () => {
-      const seen = captureBody();
-
-      await lastValueFrom(client().post('/upload', 'plain words'));
-      await lastValueFrom(client().post('/upload', new URLSearchParams({ a: '1', b: 'x y' })));
-      await lastValueFrom(client().post('/upload', new Blob(['raw bytes'], { type: 'application/octet-stream' })));
-
-      expect(seen).toEqual([
-        { contentType: 'text/plain;charset=UTF-8', text: 'plain words' },
-        { contentType: 'application/x-www-form-urlencoded;charset=UTF-8', text: 'a=1&b=x+y' },
-        { contentType: 'application/octet-stream', text: 'raw bytes' },
-      ]);
-    });
-
-    it('sends FormData as multipart', async () => {
-      const fields: [string, string, string | null][] = [];
-      server.use(
-        http.post(`${BASE}/upload`, async ({ request }) => {
-          const form = await request.formData();
-          fields.push(['name', String(form.get('name')), request.headers.get('content-type')]);
-          return new HttpResponse(null, { status: 204 });
-        }),
-      );
-      const form = new FormData();
-      form.set('name', 'Ada');
-
-      await lastValueFrom(client().post('/upload', form));
-
-      expect(fields).toEqual([['name', 'Ada', expect.stringMatching(/^multipart\/form-data; boundary=/)]]);
-    });
-
-    it('errors with a TypeError for a ReadableStream, without throwing on the call or sending', async () => {
-      let hits = 0;
-      server.use(http.post(`${BASE}/upload`, () => (hits++, HttpResponse.json({}))));
-      const stream = new ReadableStream({ start: (c) => c.close() });
-
-      const upload$ = client().post('/upload', stream);
-      const error = await errorOf(upload$);
-
-      expect(error).toBeInstanceOf(TypeError);
-      expect(hits).toBe(0);
     });
   });
 
@@ -711,17 +563,6 @@ describe('createHttpClient', () => {
     it('throws a RangeError for a negative retry count at creation, not on every request', () => {
       expect(() => createHttpClient({ baseUrl: BASE, retry: -1 })).toThrow(RangeError);
       expect(() => createHttpClient({ baseUrl: BASE, retry: { baseDelay: -5 } })).toThrow(RangeError);
-    });
-  });
-
-  describe('when the method is invalid', () => {
-    it('errors with a TypeError instead of throwing on the call', async () => {
-      const request$ = client().request('GE T', '/me');
-
-      const error = await errorOf(request$);
-
-      expect(error).toBeInstanceOf(TypeError);
-      expect((error as Error).message).toContain('GE T');
     });
   });
 

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { lastValueFrom, NEVER, of, type Observable } from 'rxjs';
@@ -9,9 +8,8 @@ import type { CurrentToken, TokenAccess } from '../../lib/session/token-access.j
 import type { RequestRetriedEvent } from '../../lib/session/session-event.js';
 import { createTestTransport } from '../../lib/testing/test-transport.js';
 import { errorOf } from '../helpers/outcomes.js';
+import { BASE, expectNotIn, SECRET } from './client-fixtures.js';
 
-const BASE = 'https://api.example.test/v1';
-const SECRET = 'sEcReT-9f3a';
 
 /** A TokenAccess that hands out fixed tokens and counts refreshes: only the request path is under test. */
 function access(first: string, next = 'fresh-token'): TokenAccess & { refreshes: number; events: RequestRetriedEvent[] } {
@@ -24,10 +22,6 @@ function access(first: string, next = 'fresh-token'): TokenAccess & { refreshes:
     revoked$: NEVER,
   };
   return self;
-}
-
-function expectNotIn(error: unknown, secret: string): void {
-  for (const text of [String(error), (error as Error).message, inspect(error, { depth: 8 }), JSON.stringify(error)]) expect(text).not.toContain(secret);
 }
 
 describe('createHttpClient hardening (issue 8)', () => {
@@ -65,27 +59,6 @@ describe('createHttpClient hardening (issue 8)', () => {
   });
 
   describe('#6 input errors are typed and never retried', () => {
-    const cases: [string, (api: ReturnType<typeof createHttpClient>) => Observable<unknown>, RegExp][] = [
-      ['a CRLF in a header value', (api) => api.get('/x', { headers: { 'x-note': `a\r\nx-evil: ${SECRET}` } }), /header "x-note"/],
-      ['an invalid header name', (api) => api.get('/x', { headers: { 'bad name': 'v' } }), /Invalid header name/],
-      ['a body on GET', (api) => api.request('GET', '/x', { body: { q: 1 } }), /GET request cannot have a body/],
-      ['a body on HEAD', (api) => api.request('HEAD', '/x', { body: 'x' }), /HEAD request cannot have a body/],
-      ['TRACE', (api) => api.request('TRACE', '/x'), /Unsupported HTTP method: TRACE/],
-      ['CONNECT', (api) => api.request('connect', '/x'), /Unsupported HTTP method: CONNECT/],
-      ['TRACK', (api) => api.request('TRACK', '/x'), /Unsupported HTTP method: TRACK/],
-    ];
-    it.each(cases)('%s: a TypeError at once, nothing sent', async (_name, call, message) => {
-      const fetch = vi.fn<typeof globalThis.fetch>();
-      const api = createHttpClient({ baseUrl: BASE, fetch, retry: 3 });
-
-      const error = await errorOf(call(api));
-
-      expect(error).toBeInstanceOf(TypeError);
-      expect((error as Error).message).toMatch(message);
-      expectNotIn(error, SECRET);
-      expect(fetch).not.toHaveBeenCalled();
-    });
-
     it('a bad header added by an interceptor is refused by the transport, not sent or retried', async () => {
       const fetch = vi.fn<typeof globalThis.fetch>();
       const api = createHttpClient({ baseUrl: BASE, fetch, retry: 3, interceptors: [(r, next) => next({ ...r, headers: { ...r.headers, 'x-t': `${SECRET}\n` } })] });
