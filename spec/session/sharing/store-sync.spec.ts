@@ -57,12 +57,22 @@ describe('hardening: shared state under TestScheduler', () => {
     store = virtualStore(testScheduler);
   });
   const at = (ms: number, work: () => void) => testScheduler.schedule(work, ms);
+  /**
+   * Members of the describe's store: a rotating endpoint (10 ms) and one lock that all sessions
+   * joined through `member` share (fixed config overridden by `config`).
+   */
+  const members = () => {
+    const endpoint = rotatingEndpoint(testScheduler, 10);
+    const lock = virtualLock();
+    const member = (config: Partial<TokenSessionConfig> = {}) => watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler, ...config });
+    return { endpoint, lock, member };
+  };
 
   describe('(a) a sign-in while a refresh is in flight', () => {
     it('leaves Bob in the store, never Alice’s refreshed tokens, and the next refresh sends Bob’s refresh token', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { endpoint, member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         at(1, () => a.token(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => a.setTokens(userTokens('bob')));
         testScheduler.flush();
@@ -78,8 +88,8 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('still ends with Bob when Bob’s write is slower than the refresh’s write', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { endpoint, member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         at(1, () => a.token(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => {
           store.knobs.applyDelay = 20; // Bob's write reaches the store at 25, after the refresh's at 11
@@ -97,8 +107,8 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('writes Alice’s rotated tokens (so no member spends the one they replaced), then Bob over them, and never hands Alice back', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         at(1, () => a.token(a.state.generation).subscribe({ error: () => undefined }));
         at(5, () => {
           store.knobs.applyDelay = 20;
@@ -117,8 +127,8 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('gives the refresh’s waiters Bob’s token, not Alice’s rotated one', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         const got: (string | null)[] = [];
         at(1, () => a.token(a.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: () => got.push('error') }));
         at(5, () => a.setTokens(userTokens('bob')));
@@ -131,9 +141,8 @@ describe('hardening: shared state under TestScheduler', () => {
   describe('(a) a sign-in while a refresh waits for the lock', () => {
     it('never spends Alice’s refresh token nor writes her refreshed tokens after Bob signed in', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const lock = virtualLock();
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { endpoint, lock, member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         // Another member holds the lock until 50 (its own refresh, say).
         at(1, () => lock.run(() => timer(49, testScheduler)).subscribe());
         at(2, () => a.token(a.state.generation).subscribe({ error: () => undefined }));
@@ -154,8 +163,8 @@ describe('hardening: shared state under TestScheduler', () => {
   describe('(b) a sign-out while a store write is slow', () => {
     it('ends signed out in the store when the refresh’s write lands late', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         at(1, () => {
           store.knobs.applyDelay = 30; // the refresh's write, sent at 11, lands at 41
           a.token(a.state.generation).subscribe({ error: () => undefined });
@@ -172,10 +181,9 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('ends signed out in the store when the sign-out’s own write is slow and another member refreshes meanwhile', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const lock = virtualLock();
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
-        const { session: b } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
+        const { session: b } = member();
         at(5, () => {
           store.knobs.applyDelay = 500; // below the default storeTimeout of 1000 ms
           a.signOut();
@@ -191,8 +199,8 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('ends signed out in the store when the sign-out’s first write is lost (no answer within storeTimeout)', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         at(5, () => {
           store.knobs.applyDelay = 'never'; // a dropped connection: this one write is lost
           a.signOut();
@@ -207,8 +215,8 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('still hears other members after a sign-out whose write was lost', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         at(5, () => {
           store.knobs.applyDelay = 'never';
           a.signOut();
@@ -230,10 +238,9 @@ describe('hardening: shared state under TestScheduler', () => {
     // members. (A's requests made as Carol never go out with Bob's token: rule 18, H3's check.)
     it('keeps the sign-in that reaches the store last, in the store and in both members', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const lock = virtualLock();
-        const { session: a, events } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
-        const { session: b } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a, events } = member({ tokens: userTokens('alice') });
+        const { session: b } = member();
         at(1, () => {
           store.knobs.readDelay = 10; // B's read answers at 11, with what the store holds then
           b.setTokens(userTokens('bob'));
@@ -255,9 +262,8 @@ describe('hardening: shared state under TestScheduler', () => {
   describe('(c) a session created later', () => {
     it('starts from the store’s generation and state, ignoring its own `tokens`', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const lock = virtualLock();
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
         // Three refreshes in a: the shared generation moves well past 0.
         const chain = (n: number): void => {
           if (n > 0) a.token(a.state.generation).subscribe(() => chain(n - 1));
@@ -266,7 +272,7 @@ describe('hardening: shared state under TestScheduler', () => {
         testScheduler.flush();
         const shared = store.current as SessionState;
         expect(shared.generation).toBeGreaterThanOrEqual(4);
-        const { session: b } = watched({ tokens: userTokens('stale'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { session: b } = member({ tokens: userTokens('stale') });
         testScheduler.flush();
         expect(b.state.generation).toBe(shared.generation);
         expect(b.state.tokens).toEqual(shared.tokens);
@@ -280,15 +286,14 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('reaches an older session with its sign-out and sign-in', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const lock = virtualLock();
-        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { endpoint, member } = members();
+        const { session: a, events: aEvents } = member({ tokens: userTokens('alice') });
         const chain = (n: number): void => {
           if (n > 0) a.token(a.state.generation).subscribe(() => chain(n - 1));
         };
         at(1, () => chain(3));
         testScheduler.flush();
-        const { session: b } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { session: b } = member();
         testScheduler.flush();
         b.signOut();
         testScheduler.flush();
@@ -311,11 +316,11 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('never writes its own `tokens` over the store’s state when its first read is slower than storeTimeout', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { member } = members();
         store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
         // The first read (a cold IndexedDB, a Redis reconnect) takes 1.5 s; later reads are fast.
         store.knobs.readDelay = 1_500;
-        const { session: late } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { session: late } = member({ tokens: userTokens('alice') });
         store.knobs.readDelay = 0;
         testScheduler.flush();
         expect(userOf(tokensOf(store.current))).toBe('bob');
@@ -325,10 +330,10 @@ describe('hardening: shared state under TestScheduler', () => {
 
     it('never shows its stale `tokens` on tokens$ while its first read of the store is under way', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
+        const { member } = members();
         store.writeAsOther({ tokens: userTokens('bob'), revoked: false, receivedAt: 0, change: 'sign-in' });
         store.knobs.readDelay = 50;
-        const { session: late } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { session: late } = member({ tokens: userTokens('alice') });
         const seen: (string | null)[] = [];
         late.tokens$.subscribe((tokens) => seen.push(userOf(tokens)));
         testScheduler.flush();
@@ -341,10 +346,9 @@ describe('hardening: shared state under TestScheduler', () => {
   describe('change notices that overtake a write’s answer', () => {
     it('do not leave a member on Bob while the store says signed out', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const lock = virtualLock();
-        const { session: a } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
-        const { session: b } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a } = member({ tokens: userTokens('alice') });
+        const { session: b } = member();
         at(5, () => {
           store.knobs.answerDelay = 50; // a's write is applied at once, its answer arrives at 55
           a.setTokens(userTokens('bob'));
@@ -386,8 +390,8 @@ describe('hardening: shared state under TestScheduler', () => {
       testScheduler.run(() => {
         // No change notices: the refused write is the only way a learns of Carol.
         store = virtualStore(testScheduler, {}, false);
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const { session: a, events } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, virtualLock()), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a, events } = member({ tokens: userTokens('alice') });
         const got: (string | null)[] = [];
         at(1, () => a.token(a.state.generation).subscribe((t) => got.push(t.accessToken)));
         at(5, () => store.writeAsOther({ tokens: userTokens('carol'), revoked: false, receivedAt: 5, change: 'sign-in' }));
@@ -417,10 +421,9 @@ describe('hardening: shared state under TestScheduler', () => {
   describe('events', () => {
     it('tokens-changed carries change and origin: local for this session, remote for another member', () => {
       testScheduler.run(() => {
-        const endpoint = rotatingEndpoint(testScheduler, 10);
-        const lock = virtualLock();
-        const { session: a, events: aEvents } = watched({ tokens: userTokens('alice'), refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
-        const { session: b, events: bEvents } = watched({ refresh: endpoint.refresh, share: shareStore(store, lock), scheduler: testScheduler });
+        const { member } = members();
+        const { session: a, events: aEvents } = member({ tokens: userTokens('alice') });
+        const { session: b, events: bEvents } = member();
         at(1, () => a.token(a.state.generation).subscribe());
         at(50, () => a.setTokens(userTokens('bob')));
         at(100, () => a.signOut());
