@@ -137,6 +137,19 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
     return { session, client };
   }
 
+  /**
+   * Two members of one shared session (each given `share()`), alice signed in on both: the first's
+   * request got its 401 and waits for the refresh, whose token call `server` holds.
+   */
+  async function firstWaitsForRefresh(server: Api, share: () => TokenSessionConfig['share'], poll?: { timeout: number }) {
+    const first = member({ share: share() });
+    const second = member({ share: share(), tokens: undefined });
+    await expect.poll(() => second.session.state.tokens?.accessToken, poll).toBe('alice-a1');
+    const failed = errorOf(first.client.get('/orders'));
+    await server.tokenCallArrived();
+    return { first, second, failed };
+  }
+
   describe('waiting for the refresh after a 401', () => {
     it('ends with TokenRefreshError sign-in-changed when bob signs in, and is never sent with bob\'s token', async () => {
       api = await startApi(rejectAliceOnce, true);
@@ -242,12 +255,7 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
     it('ends with TokenRefreshError sign-in-changed when bob signs in on another member while the request waits for the refresh', async () => {
       api = await startApi(rejectAliceOnce, true);
       const share = shareInMemory();
-      const first = member({ share });
-      const second = member({ share, tokens: undefined });
-      await expect.poll(() => second.session.state.tokens?.accessToken).toBe('alice-a1');
-
-      const failed = errorOf(first.client.get('/orders'));
-      await api.tokenCallArrived();
+      const { first, second, failed } = await firstWaitsForRefresh(api, () => share);
       second.session.setTokens(bob());
       await expect.poll(() => first.session.state.tokens?.accessToken).toBe('bob-a1');
 
@@ -259,12 +267,7 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
     it('ends with TokenRefreshError sign-in-changed when another member signs out while the request waits for the refresh', async () => {
       api = await startApi(rejectAliceOnce, true);
       const share = shareInMemory();
-      const first = member({ share });
-      const second = member({ share, tokens: undefined });
-      await expect.poll(() => second.session.state.tokens?.accessToken).toBe('alice-a1');
-
-      const failed = errorOf(first.client.get('/orders'));
-      await api.tokenCallArrived();
+      const { first, second, failed } = await firstWaitsForRefresh(api, () => share);
       second.session.signOut();
 
       expectSignInChanged(await failed, `${api.url}/api/orders`);
@@ -307,12 +310,7 @@ describe('a request keeps its sign-in (DESIGN rule 18), over node:http', () => {
     it('ends with TokenRefreshError sign-in-changed when bob signs in on another member while the request waits for the refresh', async () => {
       api = await startApi(rejectAliceOnce, true);
       const share = () => shareThroughRedis({ client: app.client, key: 'rule-18' });
-      const first = member({ share: share() });
-      const second = member({ share: share(), tokens: undefined });
-      await expect.poll(() => second.session.state.tokens?.accessToken, { timeout: 5_000 }).toBe('alice-a1');
-
-      const failed = errorOf(first.client.get('/orders'));
-      await api.tokenCallArrived();
+      const { first, second, failed } = await firstWaitsForRefresh(api, share, { timeout: 5_000 });
       second.session.setTokens(bob());
       await expect.poll(() => first.session.state.tokens?.accessToken, { timeout: 5_000 }).toBe('bob-a1');
 
