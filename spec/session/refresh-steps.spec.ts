@@ -3,16 +3,14 @@
 // per-attempt timeout and backoff, and the failure taxonomy (reason); outlive, which lets a sent
 // call outlive whoever stopped listening.
 import { Observable, Subject, mergeMap, of, throwError } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpError, NetworkError, RequestTimeoutError } from '../../lib/errors/request-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import { outlive } from '../../lib/session/refresh-steps.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
-import { createTestScheduler } from '../helpers/marbles.js';
 import { strictEndpoint, userTokens } from '../helpers/virtual-store.js';
-import { session, t0, t1, testScheduler, token, useTestScheduler } from './session-fixtures.js';
+import { refreshIn, session, t0, t1, testScheduler, token, useTestScheduler } from './session-fixtures.js';
 
 // Issue 21 item 3: a refresh token is spent when the call reaches the server, not when the answer
 // arrives. Once the token call is sent, dispose(), sign-out and the refresh deadline let its answer
@@ -21,19 +19,9 @@ import { session, t0, t1, testScheduler, token, useTestScheduler } from './sessi
 // rotated the refresh token already, the next member sent the spent one, and reuse detection
 // revoked the whole family (TokenRevokedError everywhere).
 describe('a token call at the server is never thrown away (issue 21 item 3)', () => {
-  let testScheduler: TestScheduler;
+  useTestScheduler();
   let endpoint: ReturnType<typeof strictEndpoint>;
   const at = (ms: number, work: () => void) => testScheduler.schedule(work, ms);
-
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function refreshIn(session: TokenSession, ms: number): (string | null)[] {
-    const got: (string | null)[] = [];
-    at(ms, () => session.token(session.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: (e: Error) => got.push(e.name) }));
-    return got;
-  }
 
   describe('a session that shares nothing', () => {
     // The deadline ran out while the call was at the server: the session itself is the next to

@@ -52,6 +52,13 @@ export function record(source: () => Observable<unknown>, at = 0) {
   return result;
 }
 
+/** Asks `session` to refresh its generation `ms` from now; what it got: access tokens, or error names. */
+export function refreshIn(session: TokenSession, ms: number): (string | null)[] {
+  const got: (string | null)[] = [];
+  testScheduler.schedule(() => session.token(session.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: (e: Error) => got.push(e.name) }), ms);
+  return got;
+}
+
 /** Alice's session on `testScheduler`, with the events it emits. */
 export function watched(config: Partial<TokenSessionConfig> & Pick<TokenSessionConfig, 'refresh'>): { session: TokenSession; events: SessionEvent[] } {
   const session = createTokenSession({ tokens: userTokens('alice'), scheduler: testScheduler, ...config });

@@ -13,7 +13,7 @@ import type { TokenSet } from '../../../lib/session/token-set.js';
 import { createTestScheduler } from '../../helpers/marbles.js';
 import { startRotatingEndpoint } from '../../helpers/rotating-endpoint.js';
 import { strictEndpoint, userTokens, virtualLock, virtualStore, type VirtualStore } from '../../helpers/virtual-store.js';
-import { record, testScheduler, useTestScheduler, watched } from '../session-fixtures.js';
+import { record, refreshIn, testScheduler, useTestScheduler, watched } from '../session-fixtures.js';
 
 // A refresh token is spent the moment the token endpoint answers. From then on, the store write of
 // the result under the lock must finish before the lock is let go, whatever ends the refresh for
@@ -134,7 +134,7 @@ describe('a refresh token spent just before the refresh ends', () => {
 // rotated the refresh token already, the next member sent the spent one, and reuse detection
 // revoked the whole family (TokenRevokedError everywhere).
 describe('a token call at the server is never thrown away (issue 21 item 3)', () => {
-  let testScheduler: TestScheduler;
+  useTestScheduler();
   let store: VirtualStore;
   let endpoint: ReturnType<typeof strictEndpoint>;
   let a: TokenSession;
@@ -149,16 +149,6 @@ describe('a token call at the server is never thrown away (issue 21 item 3)', ()
     const base = { refresh: endpoint.refresh, storeTimeout: 50, scheduler: testScheduler, ...config };
     a = createTokenSession({ ...base, tokens: userTokens('alice'), share: shareStore(store, lock) });
     b = createTokenSession({ ...base, share: shareStore(store, lock) });
-  }
-
-  beforeEach(() => {
-    testScheduler = createTestScheduler();
-  });
-
-  function refreshIn(session: TokenSession, ms: number): (string | null)[] {
-    const got: (string | null)[] = [];
-    at(ms, () => session.token(session.state.generation).subscribe({ next: (t) => got.push(t.accessToken), error: (e: Error) => got.push(e.name) }));
-    return got;
   }
 
   it('dispose() during the call: its answer is stored under the lock, the next member adopts it, nothing is sent twice', () => {
