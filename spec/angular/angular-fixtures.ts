@@ -1,16 +1,23 @@
 // What the Angular specs share: after each test, no request left unanswered, and a fresh TestBed;
 // the providers of an app with the interceptor on Angular's testing backend; and the set-ups of
-// the interceptor's specs (a token endpoint the test answers, or one that answers at once).
+// the interceptor's specs (a token endpoint the test answers, or one that answers at once); and an
+// app that sends through withFetch() to the fake authorization server behind msw.
 import { manualClock } from './setup.js';
-import { HttpClient, provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpClient, provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { Injectable, inject, provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { of, Subject, VirtualTimeScheduler, type Observable } from 'rxjs';
-import { afterEach, vi } from 'vitest';
+import { http } from 'msw';
+import type { SetupServer } from 'msw/node';
+import { of, Subject, VirtualTimeScheduler, type Observable, type SchedulerLike } from 'rxjs';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { provideTokenRefresh, TOKEN_SESSION, tokenRefreshInterceptor, type TokenRefreshConfig } from '../../lib/angular/index.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
+import type { TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
+import { createFakeAuthorizationServer, type FakeAuthorizationServerConfig } from '../../lib/testing/fake-authorization-server.js';
+import { createOAuth2Handlers } from '../../lib/testing/oauth2-handlers.js';
 
 export const API = 'https://api.example.test';
 export const UNAUTHORIZED = { status: 401, statusText: 'Unauthorized' };
@@ -149,4 +156,46 @@ export function setupAnsweringRefresh(withInterceptor = true) {
     ],
   });
   return { refresh, backoff, http: TestBed.inject(HttpClient), httpTesting: TestBed.inject(HttpTestingController) };
+}
+
+/** `msw` listening for the calling describe; after each test a fresh TestBed, no handlers, no listeners. */
+export function useMswWithTestBed(msw: SetupServer): void {
+  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => {
+    TestBed.resetTestingModule();
+    msw.resetHandlers();
+    msw.events.removeAllListeners();
+  });
+  afterAll(() => msw.close());
+}
+
+/**
+ * The fake authorization server behind `msw` (its OAuth2 routes and API on API; tokens live 60 s
+ * unless `fake` says), a user signed in on it, and an app on TestBed that sends through
+ * withFetch() and tokenRefreshInterceptor with that user's tokens. `session` adds to the
+ * session's config, `tokenRefresh` to provideTokenRefresh's; `scheduler` is the refresh grant's.
+ */
+export function fetchAppOnFakeServer(
+  msw: SetupServer,
+  options: { fake?: FakeAuthorizationServerConfig; scheduler?: SchedulerLike; session?: Partial<TokenSessionConfig>; tokenRefresh?: Pick<TokenRefreshConfig, 'retry' | 'onRevoked'> } = {},
+) {
+  const fake = createFakeAuthorizationServer({ accessTokenTtl: 60_000, ...options.fake });
+  msw.use(...createOAuth2Handlers({ http, server: fake, origin: API }));
+  const issued = fake.signIn();
+  TestBed.configureTestingModule({
+    providers: [
+      provideZonelessChangeDetection(),
+      provideHttpClient(withFetch(), withInterceptors([tokenRefreshInterceptor])),
+      provideTokenRefresh({
+        allowedOrigins: [API],
+        sessionConfig: {
+          tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken },
+          refresh: oauth2RefreshGrant({ tokenUrl: `${API}/oauth/token`, scheduler: options.scheduler }),
+          ...options.session,
+        },
+        ...options.tokenRefresh,
+      }),
+    ],
+  });
+  return { fake, issued };
 }

@@ -5,19 +5,13 @@
 // the Angular specs there too) httpResource does not exist and this describe does not run.
 import './setup.js';
 import * as angularHttp from '@angular/common/http';
-import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
-import { ApplicationRef, provideZonelessChangeDetection, type Signal } from '@angular/core';
+import { ApplicationRef, type Signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { provideTokenRefresh, tokenRefreshInterceptor } from '../../lib/angular/index.js';
+import { describe, expect, it } from 'vitest';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
-import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
-import { createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
-import { createOAuth2Handlers } from '../../lib/testing/oauth2-handlers.js';
+import { API, fetchAppOnFakeServer, useMswWithTestBed } from './angular-fixtures.js';
 
-const ORIGIN = 'https://api.example.test';
 const msw = setupServer();
 
 interface Echo {
@@ -33,41 +27,19 @@ interface ResourceLike {
 const httpResource = (angularHttp as unknown as { httpResource?: (url: () => string) => ResourceLike }).httpResource;
 
 function setup() {
-  const fake = createFakeAuthorizationServer({ accessTokenTtl: 60_000, tokenDelay: 20 });
-  msw.use(...createOAuth2Handlers({ http, server: fake, origin: ORIGIN }));
-  const issued = fake.signIn();
-  TestBed.configureTestingModule({
-    providers: [
-      provideZonelessChangeDetection(),
-      provideHttpClient(withFetch(), withInterceptors([tokenRefreshInterceptor])),
-      provideTokenRefresh({
-        allowedOrigins: [ORIGIN],
-        sessionConfig: {
-          tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken },
-          refresh: oauth2RefreshGrant({ tokenUrl: `${ORIGIN}/oauth/token` }),
-        },
-        retry: false,
-      }),
-    ],
-  });
-  return fake;
+  return fetchAppOnFakeServer(msw, { fake: { tokenDelay: 20 }, tokenRefresh: { retry: false } }).fake;
 }
 
 /** Six resources, as a dashboard's widgets would declare them, settled. */
 async function sixResources(): Promise<ResourceLike[]> {
   const paths = ['orders', 'invoices', 'me', 'alerts', 'reports', 'team'];
-  const resources = paths.map((path) => TestBed.runInInjectionContext(() => httpResource!(() => `${ORIGIN}/api/${path}`)));
+  const resources = paths.map((path) => TestBed.runInInjectionContext(() => httpResource!(() => `${API}/api/${path}`)));
   await TestBed.inject(ApplicationRef).whenStable(); // a resource's request is a pending task
   return resources;
 }
 
 describe.runIf(httpResource !== undefined)('httpResource through tokenRefreshInterceptor', () => {
-  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-  afterEach(() => {
-    TestBed.resetTestingModule();
-    msw.resetHandlers();
-  });
-  afterAll(() => msw.close());
+  useMswWithTestBed(msw);
 
   it('loads six resources after the token expired with one token call', async () => {
     const fake = setup();

@@ -1,21 +1,19 @@
 // @vitest-environment happy-dom
 import { manualClock } from './setup.js';
-import { HttpClient, HttpErrorResponse, provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
-import { Injectable, inject, provideZonelessChangeDetection } from '@angular/core';
+import { HttpClient, HttpErrorResponse } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { filter, firstValueFrom } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { provideTokenRefresh, TOKEN_SESSION, tokenRefreshInterceptor } from '../../lib/angular/index.js';
-import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
+import { describe, expect, it, vi } from 'vitest';
+import { TOKEN_SESSION } from '../../lib/angular/index.js';
 import { TokenRevokedError } from '../../lib/errors/token-revoked-error.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
-import { createFakeAuthorizationServer, type FakeAuthorizationServerConfig } from '../../lib/testing/fake-authorization-server.js';
-import { createOAuth2Handlers } from '../../lib/testing/oauth2-handlers.js';
+import type { FakeAuthorizationServerConfig } from '../../lib/testing/fake-authorization-server.js';
 import { outcome, outcomes } from '../helpers/outcomes.js';
+import { API, fetchAppOnFakeServer, useMswWithTestBed } from './angular-fixtures.js';
 
-const ORIGIN = 'https://api.example.test';
 const msw = setupServer();
 
 interface Echo {
@@ -28,7 +26,7 @@ interface Echo {
 class OrdersService {
   private readonly http = inject(HttpClient);
   list() {
-    return this.http.get<Echo>(`${ORIGIN}/api/orders`);
+    return this.http.get<Echo>(`${API}/api/orders`);
   }
 }
 
@@ -36,7 +34,7 @@ class OrdersService {
 class InvoicesService {
   private readonly http = inject(HttpClient);
   list() {
-    return this.http.get<Echo>(`${ORIGIN}/api/invoices`);
+    return this.http.get<Echo>(`${API}/api/invoices`);
   }
 }
 
@@ -44,35 +42,21 @@ class InvoicesService {
 class ProfileService {
   private readonly http = inject(HttpClient);
   get() {
-    return this.http.get<Echo>(`${ORIGIN}/api/me`);
+    return this.http.get<Echo>(`${API}/api/me`);
   }
   rename(name: string) {
-    return this.http.post<Echo>(`${ORIGIN}/api/status/503`, { name });
+    return this.http.post<Echo>(`${API}/api/status/503`, { name });
   }
 }
 
 function setup(config: FakeAuthorizationServerConfig = {}) {
-  const fake = createFakeAuthorizationServer({ accessTokenTtl: 60_000, ...config });
-  msw.use(...createOAuth2Handlers({ http, server: fake, origin: ORIGIN }));
-  const issued = fake.signIn();
   const clock = manualClock();
   const onRevoked = vi.fn();
-  TestBed.configureTestingModule({
-    providers: [
-      provideZonelessChangeDetection(),
-      provideHttpClient(withFetch(), withInterceptors([tokenRefreshInterceptor])),
-      provideTokenRefresh({
-        allowedOrigins: [ORIGIN],
-        sessionConfig: {
-          tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken },
-          refresh: oauth2RefreshGrant({ tokenUrl: `${ORIGIN}/oauth/token`, scheduler: clock }),
-          refreshRetry: { baseDelay: 1 },
-          scheduler: clock,
-        },
-        retry: { maxRetries: 2, baseDelay: 1 },
-        onRevoked,
-      }),
-    ],
+  const { fake, issued } = fetchAppOnFakeServer(msw, {
+    fake: config,
+    scheduler: clock,
+    session: { refreshRetry: { baseDelay: 1 }, scheduler: clock },
+    tokenRefresh: { retry: { maxRetries: 2, baseDelay: 1 }, onRevoked },
   });
   const session = TestBed.inject(TOKEN_SESSION);
   const timeline: string[] = [];
@@ -92,13 +76,7 @@ function setup(config: FakeAuthorizationServerConfig = {}) {
 }
 
 describe('tokenRefreshInterceptor with withFetch() and msw', () => {
-  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-  afterEach(() => {
-    TestBed.resetTestingModule();
-    msw.resetHandlers();
-    msw.events.removeAllListeners();
-  });
-  afterAll(() => msw.close());
+  useMswWithTestBed(msw);
 
   describe('when three services call at once with a token the server has expired', () => {
     it('refreshes once and every call succeeds with the new token', async () => {
@@ -140,7 +118,7 @@ describe('tokenRefreshInterceptor with withFetch() and msw', () => {
       const refreshed = firstValueFrom(session.events$.pipe(filter((e) => e.type === 'refresh-succeeded')));
       let held = false;
       msw.use(
-        http.get(`${ORIGIN}/api/orders`, async ({ request }) => {
+        http.get(`${API}/api/orders`, async ({ request }) => {
           if (!held) {
             held = true;
             await refreshed;
@@ -188,7 +166,7 @@ describe('tokenRefreshInterceptor with withFetch() and msw', () => {
       const handlerReached = new Promise<void>((resolve) => (reached = resolve));
       const handlerSawAbort = new Promise<boolean>((resolveAborted) => {
         msw.use(
-          http.get(`${ORIGIN}/api/orders`, ({ request }) => {
+          http.get(`${API}/api/orders`, ({ request }) => {
             reached();
             return new Promise<Response>((resolve) => {
               request.signal.addEventListener('abort', () => {
@@ -239,7 +217,7 @@ describe('tokenRefreshInterceptor with withFetch() and msw', () => {
       const { fake } = setup();
       const client = TestBed.inject(HttpClient);
 
-      const [forbidden, dpop] = await outcomes([client.get(`${ORIGIN}/api/forbidden`), client.get(`${ORIGIN}/api/dpop`)]);
+      const [forbidden, dpop] = await outcomes([client.get(`${API}/api/forbidden`), client.get(`${API}/api/dpop`)]);
 
       expect(!forbidden?.ok && forbidden?.error).toMatchObject({ status: 403 });
       expect(!dpop?.ok && dpop?.error).toMatchObject({ status: 401 });
@@ -252,7 +230,7 @@ describe('tokenRefreshInterceptor with withFetch() and msw', () => {
     it('retries idempotent requests and not a POST', async () => {
       const { fake, events } = setup();
 
-      const get = await outcome(TestBed.inject(HttpClient).get(`${ORIGIN}/api/status/503`));
+      const get = await outcome(TestBed.inject(HttpClient).get(`${API}/api/status/503`));
       const getCalls = fake.stats.apiRequests;
       const post = await outcome(TestBed.inject(ProfileService).rename('Ada'));
 
