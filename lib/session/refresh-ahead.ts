@@ -1,4 +1,4 @@
-import { EMPTY, NEVER, catchError, defer, filter, first, merge, switchMap, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { EMPTY, catchError, defer, first, merge, of, switchMap, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { backoffDelay } from '../retry/backoff-delay.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { canRenew, type SessionContext } from './session-context.js';
@@ -24,9 +24,10 @@ export const CLOCK_CHECK_INTERVAL = 30_000;
  * the session's one refresh of that generation; at once when the clock says the time is past
  * (after a sleep) or the page comes back and it is due. A failed attempt is tried again with
  * backoff (`refreshRetry`'s delays, without jitter) while the token lives; after that a request
- * refreshes first, as without the timer. A wake honours that backoff: it starts an attempt only
- * once the clock says the next one is due, so a page flipping visibility against a failing
- * endpoint calls it at the backoff's pace, not once per flip. Tokens that arrived already
+ * refreshes first, as without the timer. A wake honours that backoff: it starts an attempt no
+ * sooner than the clock says the next one is due (at once when that time is past), so a page
+ * flipping visibility against a failing endpoint calls it at the backoff's pace, not once per
+ * flip; after expiry a wake still brings one attempt, at that pace. Tokens that arrived already
  * expired arm nothing (that would refresh in a loop), nor does a session signed out, revoked or
  * disposed.
  */
@@ -40,19 +41,18 @@ function refreshAheadOf(ctx: SessionContext, refreshes: Refreshes, state: Sessio
   if (ctx.disposed || expiresAt === undefined || !canRenew(state, machine) || arrivedExpired(state)) return EMPTY;
   const backoff = { baseDelay: refreshRetry.baseDelay ?? 300, maxDelay: refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random };
   // When the next attempt of this generation is due: one margin before expiry, then each failure
-  // pushes it one backoff delay past that failure. Past expiry no timer is armed, a wake may still try.
+  // pushes it one backoff delay past that failure. The wait is armed at once, and again from the
+  // clock by each wake (a timer that slept fires late); past expiry only a wake arms it.
   let failures = 0;
   let dueAt = expiresAt - refreshMargin(state, skew);
-  const next = (): Observable<unknown> => {
-    if (ctx.disposed) return EMPTY;
-    const timer$ = failures > 0 && dueAt >= expiresAt ? NEVER : waitUntil(dueAt, scheduler);
-    return merge(timer$, wakes$.pipe(filter(() => scheduler.now() >= dueAt))).pipe(
+  const next = (): Observable<unknown> =>
+    merge(failures > 0 && dueAt >= expiresAt ? EMPTY : of(0), wakes$).pipe(
+      switchMap(() => waitUntil(dueAt, scheduler)),
       first(),
       switchMap(() => refreshes.join(state)),
-      catchError(() => ((dueAt = scheduler.now() + backoffDelay(++failures, backoff)), next())),
+      catchError(() => ((dueAt = scheduler.now() + backoffDelay(++failures, backoff)), ctx.disposed ? EMPTY : next())),
     );
-  };
-  return defer(next);
+  return next();
 }
 
 // Waits in steps of at most CLOCK_CHECK_INTERVAL, reading the clock after each: a step that

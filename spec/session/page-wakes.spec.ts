@@ -106,6 +106,26 @@ describe('refreshAhead when the page comes back after a failed attempt', () => {
     });
   });
 
+  it('tries once, at the backoff\'s end, when the network comes back (online) after the refresh-ahead gave up', () => {
+    testScheduler.run(() => {
+      const page = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+      page.addEventListener = fakeDocument.addEventListener;
+      page.removeEventListener = fakeDocument.removeEventListener;
+      try {
+        const { s, token } = pageSession({ refreshRetry: { ...refreshRetry, maxDelay: 10_000 } }, (n) => (n <= 5 ? unavailable() : undefined), 100_000);
+        // Gave up after the failure at 90 005; online 2 s later: the attempt waits for 100 005.
+        testScheduler.schedule(() => dispatch('online'), 92_000);
+        testScheduler.schedule(() => s.dispose(), 120_000);
+        testScheduler.flush();
+        expect(token.calls).toEqual([75_000, 76_001, 78_002, 82_003, 90_004, 100_005]);
+        expect(s.state.generation).toBe(1);
+      } finally {
+        delete page.addEventListener;
+        delete page.removeEventListener;
+      }
+    });
+  });
+
   it('tries again at once on a wake that comes after the armed retry was due by the clock (its timer slept)', () => {
     testScheduler.run(() => {
       const { s, token, sleepAt } = pageSession({ refreshRetry }, (n) => (n === 1 ? unavailable() : undefined));
@@ -119,14 +139,15 @@ describe('refreshAhead when the page comes back after a failed attempt', () => {
     });
   });
 
-  it('keeps that pace once it gave up arming retries (the next would come after expiry)', () => {
+  it('keeps that pace once it gave up arming retries (the next would come after expiry): a wake brings one attempt at the backoff\'s end', () => {
     testScheduler.run(() => {
       const { s, token } = pageSession({ refreshRetry: { ...refreshRetry, maxDelay: 10_000 } }, unavailable, 100_000);
       flipsEvery500msFrom(100_000, 21);
       testScheduler.schedule(() => s.dispose(), 111_000);
       testScheduler.flush();
-      // Due at 75 s; gave up after 90 004 (10 s later is past expiry). A flip once 10 s passed, then none for 10 s.
-      expect(token.calls).toEqual([75_000, 76_001, 78_002, 82_003, 90_004, 100_500]);
+      // Due at 75 s; gave up after 90 004 (10 s later is past expiry). The flip at 100 000 brings an
+      // attempt at 100 005 (10 s after the failure), the next flips one 10 s after that one's failure.
+      expect(token.calls).toEqual([75_000, 76_001, 78_002, 82_003, 90_004, 100_005, 110_006]);
       expect(s.state.tokens).not.toBeNull();
     });
   });
