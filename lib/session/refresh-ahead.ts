@@ -1,4 +1,4 @@
-import { EMPTY, catchError, defer, first, merge, of, switchMap, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { EMPTY, catchError, defer, first, merge, of, switchMap, take, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { backoffDelay } from '../retry/backoff-delay.js';
 import { MAX_TIMER_DELAY } from '../util/max-timer-delay.js';
 import { canRenew, type SessionContext } from './session-context.js';
@@ -48,7 +48,7 @@ function refreshAheadOf(ctx: SessionContext, refreshes: Refreshes, state: Sessio
   const next = (): Observable<unknown> =>
     merge(failures > 0 && dueAt >= expiresAt ? EMPTY : of(0), wakes$).pipe(
       switchMap(() => waitUntil(dueAt, scheduler)),
-      first(),
+      take(1),
       switchMap(() => refreshes.join(state)),
       catchError(() => ((dueAt = scheduler.now() + backoffDelay(++failures, backoff)), ctx.disposed ? EMPTY : next())),
     );
