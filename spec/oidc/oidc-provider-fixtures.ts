@@ -74,9 +74,10 @@ export interface RunningProvider {
   /**
    * A user's tokens through the authorization code flow with PKCE (`offline_access`: a refresh
    * token). With `dpop`, the code exchange carries a proof (nonce challenges answered), so the
-   * tokens are bound to that key (RFC 9449).
+   * tokens are bound to that key (RFC 9449). `dpop` may also be a {@link DpopProver}: the proofs
+   * are then made by whoever holds the key (a page's non-extractable key, spec/tabs/dpop-tabs.spec.ts).
    */
-  signIn(options?: { client?: ClientName; user?: string; dpop?: DpopKey }): Promise<UserTokens>;
+  signIn(options?: { client?: ClientName; user?: string; dpop?: DpopKey | DpopProver }): Promise<UserTokens>;
   close(): Promise<void>;
 }
 
@@ -93,6 +94,9 @@ export interface DpopKey {
   readonly privateKey: CryptoKey;
   readonly publicJwk: JWK;
 }
+
+/** Makes the code exchange's proof (POST to the token endpoint, with the server's nonce once it asked) for a key the fixture cannot read. */
+export type DpopProver = (url: string, nonce: string | undefined) => Promise<string>;
 
 export async function dpopKey(): Promise<DpopKey> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -318,7 +322,7 @@ class Cookies {
   }
 }
 
-async function signIn(running: RunningProvider, client: ClientName, user: string, dpop: DpopKey | undefined): Promise<UserTokens> {
+async function signIn(running: RunningProvider, client: ClientName, user: string, dpop: DpopKey | DpopProver | undefined): Promise<UserTokens> {
   const cookies = new Cookies();
   const go = async (url: string, body?: URLSearchParams): Promise<Response> => {
     const response = await fetch(new URL(url, running.issuer), {
@@ -368,11 +372,12 @@ async function signIn(running: RunningProvider, client: ClientName, user: string
   throw new Error('signIn: too many steps');
 }
 
-async function exchangeCode(running: RunningProvider, client: ClientName, code: string, verifier: string, dpop: DpopKey | undefined): Promise<UserTokens> {
+async function exchangeCode(running: RunningProvider, client: ClientName, code: string, verifier: string, dpop: DpopKey | DpopProver | undefined): Promise<UserTokens> {
   let nonce: string | undefined;
   for (let attempt = 0; ; attempt++) {
     const auth = await clientAuthentication(running, client);
-    const proof: Record<string, string> = dpop ? { dpop: await dpopProof(dpop, 'POST', running.tokenUrl, nonce) } : {};
+    const prove: DpopProver | undefined = typeof dpop === 'function' ? dpop : dpop && ((url, n) => dpopProof(dpop, 'POST', url, n));
+    const proof: Record<string, string> = prove ? { dpop: await prove(running.tokenUrl, nonce) } : {};
     const response = await fetch(running.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers, ...proof },
