@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll } from 'vitest';
 
 /*
@@ -51,6 +51,8 @@ export interface TokenCall {
   readonly assertion: string | undefined;
   /** Whether the call carried a DPoP proof. */
   readonly dpop: boolean;
+  /** The RFC 7638 thumbprint of the proof's `jwk`: the key the proof was made with. */
+  readonly dpopJkt?: string;
 }
 
 export interface RunningProvider {
@@ -214,6 +216,7 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
       auth: basic ? 'basic' : params.client_assertion ? 'jwt' : params.client_secret ? 'post' : 'none',
       assertion: params.client_assertion,
       dpop: ctx.get('dpop') !== '',
+      dpopJkt: await proofThumbprint(ctx.get('dpop')),
     });
   });
 
@@ -267,6 +270,14 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function proofThumbprint(proof: string): Promise<string | undefined> {
+  try {
+    return proof === '' ? undefined : await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk as JWK);
+  } catch {
+    return undefined;
+  }
 }
 
 function basicClientId(header: string): string | undefined {

@@ -111,9 +111,11 @@ describe.skipIf(skipBrowserSpecs)('five Chromium tabs sharing one DPoP session, 
       expect(challengesSince(before).length).toBeLessThanOrEqual(1);
     }
 
-    // One key: every tab's, every proof's, every token's cnf.jkt. Three access tokens used (sign-in, two grants).
+    // One key: every tab's, every proof's (the token endpoint's and the resource server's), every
+    // token's cnf.jkt. Three access tokens used (sign-in, two grants).
     const keys = await Promise.all(pages.map((page) => dpopCall(page, 'key', 'default')));
     expect(keys).toEqual(pages.map(() => key));
+    expect(new Set(refreshCalls().slice(first).map((call) => call.dpopJkt))).toEqual(new Set([key.thumbprint]));
     expect(rs.refusals).toEqual([]);
     expect([...rs.proofKeys]).toEqual([key.thumbprint]);
     expect([...rs.tokenKeys]).toEqual([key.thumbprint]);
@@ -152,6 +154,7 @@ describe.skipIf(skipBrowserSpecs)('five Chromium tabs sharing one DPoP session, 
     await burstEverywhere(pages, '/after-reload');
     expect(grantsSince(before)).toHaveLength(1);
 
+    expect(new Set(refreshCalls().slice(first).map((call) => call.dpopJkt))).toEqual(new Set([key.thumbprint]));
     expect(rs.refusals).toEqual([]);
     expect([...rs.proofKeys]).toEqual([key.thumbprint]);
     expect([...rs.tokenKeys]).toEqual([key.thumbprint]);
