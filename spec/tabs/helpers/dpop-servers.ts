@@ -52,12 +52,15 @@ export interface DpopResourceServer {
  * A resource server that checks every proof with jose (signature, `typ`, ES256, `iat` within
  * 30 s, `htm`, `htu`, `ath`, a `jti` never seen before), demands its own nonce (401
  * `use_dpop_nonce`), and asks the provider (`introspect`) whether the token is active and bound
- * to the proof's key (`cnf.jkt`). CORS for `appUrl` only.
+ * to the proof's key (`cnf.jkt`): once per token, its `exp` then checked on every request (one
+ * introspection per request would slow bursts on a loaded machine past the tokens' life). CORS for
+ * `appUrl` only.
  */
 export async function startDpopResourceServer(
   appUrl: () => string,
-  introspect: (token: string) => Promise<{ active: boolean; cnf?: { jkt?: string } }>,
+  introspect: (token: string) => Promise<{ active: boolean; exp?: number; cnf?: { jkt?: string } }>,
 ): Promise<DpopResourceServer> {
+  const introspected = new Map<string, ReturnType<typeof introspect>>();
   const nonce = 'rs-nonce-tabs';
   const seen: Omit<DpopResourceServer, 'url' | 'close'> = { counts: { ok: 0, challenges: 0 }, refusals: [], proofKeys: new Set(), tokenKeys: new Set(), accessTokens: new Set() };
   const jtis = new Set<string>();
@@ -91,8 +94,9 @@ export async function startDpopResourceServer(
       res.writeHead(401, { ...cors, 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': nonce }).end();
       return;
     }
-    const held = await introspect(token);
-    if (!held.active) return refuse('token not active');
+    if (!introspected.has(token)) introspected.set(token, introspect(token));
+    const held = await introspected.get(token)!;
+    if (!held.active || held.exp === undefined || held.exp * 1000 <= Date.now()) return refuse('token not active');
     if (held.cnf?.jkt !== thumbprint) return refuse('cnf.jkt is not the proof key');
     seen.tokenKeys.add(held.cnf.jkt);
     seen.accessTokens.add(token);
