@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll } from 'vitest';
 
 /*
@@ -51,6 +51,8 @@ export interface TokenCall {
   readonly assertion: string | undefined;
   /** Whether the call carried a DPoP proof. */
   readonly dpop: boolean;
+  /** The RFC 7638 thumbprint of the proof's `jwk`: the key the proof was made with. */
+  readonly dpopJkt?: string;
 }
 
 export interface RunningProvider {
@@ -74,9 +76,10 @@ export interface RunningProvider {
   /**
    * A user's tokens through the authorization code flow with PKCE (`offline_access`: a refresh
    * token). With `dpop`, the code exchange carries a proof (nonce challenges answered), so the
-   * tokens are bound to that key (RFC 9449).
+   * tokens are bound to that key (RFC 9449). `dpop` may also be a {@link DpopProver}: the proofs
+   * are then made by whoever holds the key (a page's non-extractable key, spec/tabs/dpop-tabs.spec.ts).
    */
-  signIn(options?: { client?: ClientName; user?: string; dpop?: DpopKey }): Promise<UserTokens>;
+  signIn(options?: { client?: ClientName; user?: string; dpop?: DpopKey | DpopProver }): Promise<UserTokens>;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,9 @@ export interface DpopKey {
   readonly privateKey: CryptoKey;
   readonly publicJwk: JWK;
 }
+
+/** Makes the code exchange's proof (POST to the token endpoint, with the server's nonce once it asked) for a key the fixture cannot read. */
+export type DpopProver = (url: string, nonce: string | undefined) => Promise<string>;
 
 export async function dpopKey(): Promise<DpopKey> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -210,6 +216,7 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
       auth: basic ? 'basic' : params.client_assertion ? 'jwt' : params.client_secret ? 'post' : 'none',
       assertion: params.client_assertion,
       dpop: ctx.get('dpop') !== '',
+      dpopJkt: await proofThumbprint(ctx.get('dpop')),
     });
   });
 
@@ -265,6 +272,14 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+async function proofThumbprint(proof: string): Promise<string | undefined> {
+  try {
+    return proof === '' ? undefined : await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk as JWK);
+  } catch {
+    return undefined;
+  }
+}
+
 function basicClientId(header: string): string | undefined {
   const decoded = Buffer.from(header.slice(6), 'base64').toString();
   const colon = decoded.indexOf(':');
@@ -318,7 +333,7 @@ class Cookies {
   }
 }
 
-async function signIn(running: RunningProvider, client: ClientName, user: string, dpop: DpopKey | undefined): Promise<UserTokens> {
+async function signIn(running: RunningProvider, client: ClientName, user: string, dpop: DpopKey | DpopProver | undefined): Promise<UserTokens> {
   const cookies = new Cookies();
   const go = async (url: string, body?: URLSearchParams): Promise<Response> => {
     const response = await fetch(new URL(url, running.issuer), {
@@ -368,11 +383,12 @@ async function signIn(running: RunningProvider, client: ClientName, user: string
   throw new Error('signIn: too many steps');
 }
 
-async function exchangeCode(running: RunningProvider, client: ClientName, code: string, verifier: string, dpop: DpopKey | undefined): Promise<UserTokens> {
+async function exchangeCode(running: RunningProvider, client: ClientName, code: string, verifier: string, dpop: DpopKey | DpopProver | undefined): Promise<UserTokens> {
   let nonce: string | undefined;
   for (let attempt = 0; ; attempt++) {
     const auth = await clientAuthentication(running, client);
-    const proof: Record<string, string> = dpop ? { dpop: await dpopProof(dpop, 'POST', running.tokenUrl, nonce) } : {};
+    const prove: DpopProver | undefined = typeof dpop === 'function' ? dpop : dpop && ((url, n) => dpopProof(dpop, 'POST', url, n));
+    const proof: Record<string, string> = prove ? { dpop: await prove(running.tokenUrl, nonce) } : {};
     const response = await fetch(running.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers, ...proof },
