@@ -4,7 +4,7 @@
 // Runs on every Angular major CI tests (scripts/ci/angular-major.sh).
 import './setup.js';
 import { HttpClient, provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
-import { Injectable, inject, provideZonelessChangeDetection } from '@angular/core';
+import { Injectable, inject, provideZonelessChangeDetection, type ApplicationConfig } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -13,6 +13,7 @@ import { provideTokenRefresh, TOKEN_SESSION, tokenRefreshInterceptor } from '../
 import { createDpopKey, type DpopKey } from '../../lib/dpop/dpop-key.js';
 import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
+import type { TokenSet } from '../../lib/session/token-set.js';
 import { createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
 import { createOAuth2Handlers } from '../../lib/testing/oauth2-handlers.js';
 import { outcome, outcomes } from '../helpers/outcomes.js';
@@ -41,22 +42,27 @@ async function setup() {
   const fake = createFakeAuthorizationServer({ dpop: { nonces: true } });
   msw.use(...createOAuth2Handlers({ http, server: fake, origin: ORIGIN }));
   const issued = fake.signIn('alice', { jkt: key.thumbprint });
+  const tokens: TokenSet = { accessToken: issued.accessToken, refreshToken: issued.refreshToken, expiresAt: issued.expiresAt, tokenType: 'DPoP' };
+  const tokenUrl = `${ORIGIN}/oauth/token`;
+  const apiOrigin = ORIGIN;
   const dpop = dpopBinding({ key });
-  TestBed.configureTestingModule({
+
+  // docs/dpop.md, "An Angular app", from here to the end of appConfig.
+  const appConfig: ApplicationConfig = {
     providers: [
-      provideZonelessChangeDetection(),
       provideHttpClient(withFetch(), withInterceptors([tokenRefreshInterceptor])),
       provideTokenRefresh({
-        allowedOrigins: [ORIGIN],
+        allowedOrigins: [apiOrigin],
         sessionConfig: {
-          tokens: { accessToken: issued.accessToken, refreshToken: issued.refreshToken, expiresAt: issued.expiresAt, tokenType: 'DPoP' },
-          refresh: oauth2RefreshGrant({ tokenUrl: `${ORIGIN}/oauth/token`, dpop }),
+          tokens, // from your code exchange, made with a proof of this key: tokenType 'DPoP'
+          refresh: oauth2RefreshGrant({ tokenUrl, clientId: 'web', dpop }),
           dpop,
         },
-        retry: false,
       }),
     ],
-  });
+  };
+
+  TestBed.configureTestingModule({ providers: [provideZonelessChangeDetection(), ...appConfig.providers] });
   const sent: Sent[] = [];
   msw.events.on('request:start', ({ request }) => {
     sent.push({ method: request.method, url: request.url, authorization: request.headers.get('authorization'), dpop: request.headers.get('dpop') });

@@ -9,6 +9,7 @@ import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
+import type { TokenSet } from '../../lib/session/token-set.js';
 import type { ApiRequest } from '../../lib/transport/api-request.js';
 import { createFakeAuthorizationServer, type FakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
 import { createOAuth2Handlers } from '../../lib/testing/oauth2-handlers.js';
@@ -37,13 +38,11 @@ async function expectEveryProofValid(sent: readonly Sent[], key: DpopKey): Promi
   }
 }
 
-function dpopSession(fake: FakeAuthorizationServer, key: DpopKey, fetchFn?: typeof fetch) {
-  const signedIn = fake.signIn('alice', { jkt: key.thumbprint });
+function dpopSession(fake: FakeAuthorizationServer, key: DpopKey, tokens: TokenSet, fetchFn?: typeof fetch) {
   const dpop = dpopBinding({ key });
-  // The client believes the access token expired: the first request of the burst refreshes.
-  const tokens = { ...signedIn, expiresAt: Date.now() - 1 };
   fake.expireAccessTokens();
-  return createTokenSession({ tokens, refresh: oauth2RefreshGrant({ tokenUrl: TOKEN_URL, dpop, ...(fetchFn && { fetch: fetchFn }) }), dpop });
+  // The client believes the access token expired too: the first request of the burst refreshes.
+  return createTokenSession({ tokens: { ...tokens, expiresAt: Date.now() - 1 }, refresh: oauth2RefreshGrant({ tokenUrl: TOKEN_URL, dpop, ...(fetchFn && { fetch: fetchFn }) }), dpop });
 }
 
 describe('the library against the fake authorization server with DPoP', () => {
@@ -62,24 +61,28 @@ describe('the library against the fake authorization server with DPoP', () => {
 
     it('a burst of 20 after expiry makes one refresh grant (after one nonce challenge), every request ok, every proof valid; a nonce rotation is retried once per request, never refreshed', async () => {
       const key = await createDpopKey();
+      // docs/testing.md, "DPoP": the fake with DPoP and nonces required.
       const fake = createFakeAuthorizationServer({ dpop: { nonces: true } });
       mswServer.use(...createOAuth2Handlers({ http, server: fake, origin: ORIGIN }));
-      const session = dpopSession(fake, key);
+
+      const issued = fake.signIn('ada', { jkt: key.thumbprint }); // key: the DpopKey your app's session uses
+      const tokens = { accessToken: issued.accessToken, refreshToken: issued.refreshToken, expiresAt: issued.expiresAt, tokenType: issued.tokenType };
+      const session = dpopSession(fake, key, tokens);
       const api = createHttpClient({ baseUrl: ORIGIN, session, retry: false });
       const burst = () => lastValueFrom(forkJoin(Array.from({ length: 20 }, (_, i) => api.get<{ sub: string }>(`/api/orders/${i}?page=1`))));
 
       const first = await burst();
       const afterFirst = fake.stats;
-      fake.rotateDpopNonces();
+      fake.rotateDpopNonces(); // the next proofs with the old nonces get a use_dpop_nonce challenge
       const second = await burst();
       session.dispose();
 
-      expect([...first, ...second].map((r) => r.sub)).toEqual(Array(40).fill('alice'));
+      expect([...first, ...second].map((r) => r.sub)).toEqual(Array(40).fill('ada'));
       expect(afterFirst).toMatchObject({ refreshGrants: 1, dpopInvalidProofs: 0, apiUnauthorized: 0 });
       // One 400 use_dpop_nonce at the token endpoint; the API's challenge, at most once per request.
       expect(afterFirst.dpopNonceChallenges).toBeGreaterThanOrEqual(2);
       expect(afterFirst.dpopNonceChallenges).toBeLessThanOrEqual(21);
-      expect(fake.stats.refreshGrants).toBe(1);
+      expect(fake.stats).toMatchObject({ refreshGrants: 1, dpopInvalidProofs: 0 });
       expect(fake.stats.dpopNonceChallenges - afterFirst.dpopNonceChallenges).toBeLessThanOrEqual(20);
       expect(fake.stats.apiRequests - afterFirst.apiRequests).toBeLessThanOrEqual(40);
       expect(sent.filter((r) => r.url === TOKEN_URL)).toHaveLength(2);
@@ -102,13 +105,14 @@ describe('the library against the fake authorization server with DPoP', () => {
         const response = await viaFake(request.url, { method: request.method, headers: request.headers, body: request.body });
         return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.json() };
       });
-      const session = dpopSession(fake, key, viaFake);
+      const issued = fake.signIn('ada', { jkt: key.thumbprint });
+      const session = dpopSession(fake, key, { ...issued }, viaFake);
       const api = createHttpClient({ baseUrl: ORIGIN, session, transport: testing.transport, retry: false });
 
       const answers = await lastValueFrom(forkJoin(Array.from({ length: 20 }, (_, i) => api.get<{ sub: string }>(`/api/orders/${i}`))));
       session.dispose();
 
-      expect(answers.map((r) => r.sub)).toEqual(Array(20).fill('alice'));
+      expect(answers.map((r) => r.sub)).toEqual(Array(20).fill('ada'));
       expect(fake.stats).toMatchObject({ refreshGrants: 1, tokenRequests: 1, apiRequests: 20, dpopProofs: 21, dpopInvalidProofs: 0 });
       expect(testing.requests.map((r) => r.request.headers['authorization']?.split(' ')[0])).toEqual(Array(20).fill('DPoP'));
       await expectEveryProofValid(sent, key);
