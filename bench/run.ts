@@ -23,7 +23,7 @@ import { environment, printSection, printTargets, renderMarkdown, type Section }
 import { runStampede } from './stampede.js';
 import { runThroughput } from './throughput.js';
 
-const SCENARIOS = ['bundle', 'stampede', 'throughput', 'overhead', 'memory', 'tabs', 'fleet'] as const;
+const SCENARIOS = ['bundle', 'stampede', 'throughput', 'overhead', 'dpop', 'memory', 'tabs', 'fleet'] as const;
 /** The tabs scenario needs a browser; without one it is skipped, not failed. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 type Scenario = (typeof SCENARIOS)[number];
@@ -64,7 +64,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (key === '--no-docs') writeDocs = false;
     else if (key === '--rounds' && /^\d+$/.test(value) && Number(value) >= 2 && Number(value) <= 200) rounds = Number(value);
     else if (key === '--help' || key === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,memory,tabs,fleet] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs] [--rounds=2..200]');
+      console.log('usage: npm run bench -- [--quick] [--only=bundle,stampede,throughput,overhead,dpop,memory,tabs,fleet] [--lib=built|source] [--profile=auto|always|never] [--write-docs|--no-docs] [--rounds=2..200]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -120,6 +120,11 @@ async function main(): Promise<void> {
     // A throughput miss is explained by a profile of the overhead loop.
     const profile = options.profile === 'auto' && throughputMissed ? 'always' : options.profile;
     return (await runOverhead({ quick: options.quick, profile, log })).section;
+  });
+  // CPU-sensitive too: a proof per request against Bearer, over the loopback socket (issue 23).
+  await run('dpop', 'DPoP against Bearer', async () => {
+    const { runDpop } = await import('./dpop.js');
+    return (await runDpop({ quick: options.quick, log })).section;
   });
   await run('stampede', 'Stampede', async () => (await runStampede({ quick: options.quick, log })).section);
   await run('memory', 'Memory', async () => (await runMemory({ quick: options.quick, log })).section);

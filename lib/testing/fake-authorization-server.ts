@@ -1,4 +1,5 @@
 import { withCors } from './fake-server/cors.js';
+import { createDpopGuard } from './fake-server/dpop-guard.js';
 import { createFaultQueue } from './fake-server/fault-queue.js';
 import { resolveConfig, type FakeAuthorizationServerConfig } from './fake-server/fake-server-config.js';
 import { emptyStats, type FakeAuthorizationServerStats } from './fake-server/fake-server-stats.js';
@@ -8,9 +9,9 @@ import { json } from './fake-server/responses.js';
 import { createRevocationEndpoint } from './fake-server/revocation-endpoint.js';
 import { createTokenEndpoint } from './fake-server/token-endpoint.js';
 import type { FakeFaultOptions, FakeRevocationFault, FakeTokenFault } from './fake-server/token-faults.js';
-import { createTokenLedger, type IssuedTokens } from './fake-server/token-ledger.js';
+import { createTokenLedger, type IssuedTokens, type SignInOptions } from './fake-server/token-ledger.js';
 
-export type { FakeAuthorizationServerConfig } from './fake-server/fake-server-config.js';
+export type { FakeAuthorizationServerConfig, FakeDpopConfig } from './fake-server/fake-server-config.js';
 export type { FakeAuthorizationServerStats } from './fake-server/fake-server-stats.js';
 export type { FakeApiHandler, FakeUser } from './fake-server/fake-user.js';
 export {
@@ -19,7 +20,7 @@ export {
   type FakeRevocationFault,
   type FakeTokenFault,
 } from './fake-server/token-faults.js';
-export type { IssuedTokens } from './fake-server/token-ledger.js';
+export type { IssuedTokens, SignInOptions } from './fake-server/token-ledger.js';
 
 /** An in-memory OAuth2 authorization server plus protected API that speaks Fetch `Request`/`Response`. */
 export interface FakeAuthorizationServer {
@@ -35,7 +36,8 @@ export interface FakeAuthorizationServer {
    * (`WWW-Authenticate: Bearer error="invalid_token"`) when the token is missing, unknown, expired or
    * revoked. Synchronous, no delay; counts one API request in `stats` (and a 401 in `apiUnauthorized`).
    * To serve your data from `handle` itself (and so from `createOAuth2Handlers` and the node server),
-   * pass `api` in the config instead.
+   * pass `api` in the config instead. A `DPoP` request throws a TypeError: its proof is checked by
+   * {@link verify}, which takes a promise.
    *
    * @example
    * server.use(
@@ -47,8 +49,31 @@ export interface FakeAuthorizationServer {
    * );
    */
   authorize(request: Request): FakeUser | Response;
-  /** Starts a new token family, as a sign-in would. `subject` becomes the `sub` claim. */
-  signIn(subject?: string): IssuedTokens;
+  /**
+   * {@link authorize} for Bearer and DPoP requests alike: with `dpop` in the config, a request with
+   * `Authorization: DPoP <token>` has its proof checked (signature by its `jwk`, `typ`, `htm`, `htu`,
+   * `iat`, unique `jti`, `ath` of the token, the key the token is bound to, the nonce when nonces are
+   * on), and gets the API's 401 (`invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`) otherwise.
+   *
+   * @example
+   * http.get('https://api.example.test/v1/profile', async ({ request }) => {
+   *   const user = await fake.verify(request);
+   *   return user instanceof Response ? user : HttpResponse.json({ name: user.subject });
+   * });
+   */
+  verify(request: Request): Promise<FakeUser | Response>;
+  /**
+   * Starts a new token family, as a sign-in would. `subject` becomes the `sub` claim. With `jkt` (the
+   * client's `DpopKey.thumbprint`; needs `dpop` in the config) the tokens are bound to that key, as a
+   * code exchange with its proof binds them, and the answer has `tokenType: 'DPoP'`.
+   */
+  signIn(subject?: string, options?: SignInOptions): IssuedTokens;
+  /**
+   * New DPoP nonces, the authorization server's and the API's (with `dpop: { nonces: true }`): the next
+   * proof carrying an old one gets a `use_dpop_nonce` challenge with the new one. Throws a TypeError
+   * when DPoP is off.
+   */
+  rotateDpopNonces(): void;
   /** Revokes every family (e.g. a password change): all access and refresh tokens stop working. */
   revokeAll(): void;
   /** Makes every access token issued so far expired now (server side), without touching refresh tokens. */
@@ -107,9 +132,10 @@ export function createFakeAuthorizationServer(config: FakeAuthorizationServerCon
   const ledger = createTokenLedger(options, stats);
   const tokenFaults = createFaultQueue();
   const revocationFaults = createFaultQueue();
-  const tokenEndpoint = createTokenEndpoint({ options, ledger, stats, faults: tokenFaults });
+  const dpop = createDpopGuard(options, stats);
+  const tokenEndpoint = createTokenEndpoint({ options, ledger, stats, faults: tokenFaults, dpop });
   const revocationEndpoint = createRevocationEndpoint({ options, ledger, stats, faults: revocationFaults });
-  const api = createProtectedApi({ options, ledger, stats });
+  const api = createProtectedApi({ options, ledger, stats, dpop });
 
   const route = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -122,7 +148,18 @@ export function createFakeAuthorizationServer(config: FakeAuthorizationServerCon
   return {
     handle: (request) => (options.cors ? withCors(request, route) : route(request)),
     authorize: (request) => api.authorize(request),
-    signIn: (subject) => ledger.signIn(subject),
+    verify: (request) => api.verify(request),
+    signIn(subject, signInOptions) {
+      const jkt: unknown = signInOptions?.jkt;
+      if (jkt !== undefined && (dpop === undefined || typeof jkt !== 'string' || jkt === '')) {
+        throw new TypeError('signIn: jkt must be a key thumbprint (DpopKey.thumbprint), on a fake with dpop in its config');
+      }
+      return ledger.signIn(subject, signInOptions);
+    },
+    rotateDpopNonces() {
+      if (dpop === undefined) throw new TypeError('rotateDpopNonces: this fake has no dpop in its config');
+      dpop.rotateNonces();
+    },
     revokeAll: () => ledger.revokeAll(),
     expireAccessTokens: () => ledger.expireAccessTokens(),
     failTokenRequests: (count, kind, faultOptions) => tokenFaults.add(count, kind, faultOptions),

@@ -9,11 +9,13 @@ export type {
   FakeAuthorizationServer,
   FakeAuthorizationServerConfig,
   FakeAuthorizationServerStats,
+  FakeDpopConfig,
   FakeFaultOptions,
   FakeRevocationFault,
   FakeTokenFault,
   FakeUser,
   IssuedTokens,
+  SignInOptions,
 } from './fake-authorization-server.js';
 export { createOAuth2Handlers } from './oauth2-handlers.js';
 export type { OAuth2HandlersConfig, MswHttp, MswResolver } from './oauth2-handlers.js';

@@ -58,6 +58,35 @@ export interface FakeAuthorizationServerConfig {
    * @default false
    */
   cors?: boolean;
+  /**
+   * DPoP (RFC 9449): `true` or a {@link FakeDpopConfig} turns it on. The token endpoint then checks the
+   * proof of every token request that carries one (`invalid_dpop_proof` when it fails), answers
+   * `token_type: DPoP` with access tokens bound to the proof's key (`cnf.jkt`), and binds the refresh
+   * tokens of the family to it: a refresh with another key's proof, or none, is `invalid_grant` and spends
+   * nothing (as oidc-provider does). The API takes `Authorization: DPoP <token>` with a proof carrying
+   * `ath`, and refuses a bound token sent as Bearer.
+   * @default undefined (no DPoP: a `DPoP` header is ignored, every token is Bearer)
+   */
+  dpop?: boolean | FakeDpopConfig;
+}
+
+/** How the fake authorization server does DPoP (`dpop` of its config). */
+export interface FakeDpopConfig {
+  /**
+   * `true`: a token request without a proof is refused (`invalid_dpop_proof`). `false`: DPoP is
+   * allowed, a request without a proof gets a Bearer token, and the API accepts both.
+   * @default true
+   */
+  required?: boolean;
+  /**
+   * Proofs must carry the server's nonce (RFC 9449 §8, §9): the token endpoint answers 400
+   * `use_dpop_nonce`, the API 401 `WWW-Authenticate: DPoP error="use_dpop_nonce"`, with the nonce in
+   * `DPoP-Nonce` (the authorization server's and the API's apart); `rotateDpopNonces()` changes them.
+   * @default false
+   */
+  nonces?: boolean;
+  /** How far a proof's `iat` may be from the server's `now`, either way, in milliseconds. @default 60_000 */
+  proofWindow?: number;
 }
 
 /** The configuration with every default applied and checked. */
@@ -80,6 +109,7 @@ export function resolveConfig(config: FakeAuthorizationServerConfig) {
     apiDelay: config.apiDelay ?? 0,
     api: config.api,
     cors: config.cors ?? false,
+    dpop: resolveDpop(config.dpop),
   };
   if (!resolved.tokenPath.startsWith('/')) throw new TypeError(`tokenPath must start with '/', got ${resolved.tokenPath}`);
   if (resolved.revocationPath !== false && !resolved.revocationPath.startsWith('/')) {
@@ -96,4 +126,13 @@ export function resolveConfig(config: FakeAuthorizationServerConfig) {
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`${key} must be a non-negative number, got ${value}`);
   }
   return resolved;
+}
+
+/** The DPoP config with its defaults, or undefined when DPoP is off. */
+function resolveDpop(dpop: boolean | FakeDpopConfig | undefined) {
+  if (dpop === undefined || dpop === false) return undefined;
+  if (dpop !== true && (typeof dpop !== 'object' || dpop === null)) throw new TypeError('dpop must be a boolean or { required?, nonces?, proofWindow? }');
+  const { required = true, nonces = false, proofWindow = 60_000 } = dpop === true ? {} : dpop;
+  if (!Number.isFinite(proofWindow) || proofWindow < 0) throw new RangeError(`dpop.proofWindow must be a non-negative number, got ${proofWindow}`);
+  return { required: required !== false, nonces: nonces === true, proofWindow };
 }

@@ -14,6 +14,14 @@ export interface FakeAuthorizationServerStats {
   readonly revokedFamilies: number;
   /** `POST`s to the revocation endpoint (RFC 7009), scripted faults included. */
   readonly revocationRequests: number;
+  /** DPoP proofs received, at the token endpoint and the API, whatever their verdict. */
+  readonly dpopProofs: number;
+  /** DPoP proofs refused: `invalid_dpop_proof` answers, and DPoP tokens presented without a proof. */
+  readonly dpopInvalidProofs: number;
+  /** Nonce challenges sent: `400 use_dpop_nonce` from the token endpoint, `401 use_dpop_nonce` from the API. */
+  readonly dpopNonceChallenges: number;
+  /** Access tokens issued bound to a key (`token_type: DPoP`). */
+  readonly dpopBoundTokens: number;
 }
 
 /** The counters as the endpoints see them: one object, reset in place so every holder sees the reset. */
@@ -29,5 +37,9 @@ export function emptyStats(): MutableStats {
     reuseDetected: 0,
     revokedFamilies: 0,
     revocationRequests: 0,
+    dpopProofs: 0,
+    dpopInvalidProofs: 0,
+    dpopNonceChallenges: 0,
+    dpopBoundTokens: 0,
   };
 }

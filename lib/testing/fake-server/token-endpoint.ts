@@ -1,6 +1,7 @@
 import { sleep, waitForAbort } from './abortable-wait.js';
 import { isValidClientAssertion } from './client-assertion.js';
 import { clientChallenge, isClientAuthenticated, isFormEncoded } from './client-authentication.js';
+import type { DpopGuard } from './dpop-guard.js';
 import type { FaultQueue } from './fault-queue.js';
 import type { ResolvedConfig } from './fake-server-config.js';
 import type { MutableStats } from './fake-server-stats.js';
@@ -14,6 +15,8 @@ export interface EndpointDeps {
   readonly ledger: TokenLedger;
   readonly stats: MutableStats;
   readonly faults: FaultQueue;
+  /** DPoP's checks, when the config turns it on. */
+  readonly dpop?: DpopGuard | undefined;
 }
 
 /** How long the access token of a grant lives, and whether the answer says so in `expires_in`. */
@@ -46,7 +49,11 @@ export function createTokenEndpoint(deps: EndpointDeps): (request: Request) => P
     if (fault && !isGrantingFault(fault.kind)) return faultResponse(fault, request, body);
     // A private_key_jwt client's assertion is checked here, the only wait; the decision stays synchronous.
     const assertion = new URLSearchParams(body).has('client_assertion') ? await assertionHolds(options, request, body, seen) : undefined;
-    return grant(deps, request.headers, body, lifetime(options, fault), assertion);
+    if (deps.dpop === undefined) return grant(deps, request.headers, body, lifetime(options, fault), assertion);
+    // The proof is checked before the grant looks at any token, so a refused proof or a nonce challenge spends nothing.
+    const proof = await deps.dpop.atTokenEndpoint(request);
+    if (proof instanceof Response) return proof;
+    return deps.dpop.withNonce('authorization', grant(deps, request.headers, body, lifetime(options, fault), assertion, proof.jkt));
   };
 }
 
@@ -68,7 +75,8 @@ function assertionHolds(options: EndpointDeps['options'], request: Request, body
 }
 
 // `assertion`: whether a client assertion the request carried holds (undefined: it carried none).
-function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetime, assertion?: boolean): Response {
+// `jkt`: the thumbprint of the key of the DPoP proof that holds (undefined: no proof).
+function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetime, assertion?: boolean, jkt?: string): Response {
   if (!isFormEncoded(headers)) {
     return oauthError(400, 'invalid_request', 'The body must be application/x-www-form-urlencoded');
   }
@@ -78,34 +86,38 @@ function grant(deps: EndpointDeps, headers: Headers, body: string, life: Lifetim
   }
   const grantType = form.get('grant_type');
   if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is required');
-  if (grantType === 'client_credentials') return clientCredentials(deps, form, life);
+  if (grantType === 'client_credentials') return jkt === undefined && deps.dpop?.required ? proofRequired() : clientCredentials(deps, form, life, jkt);
   if (grantType !== 'refresh_token') {
     return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
   const presented = form.get('refresh_token');
   if (!presented) return oauthError(400, 'invalid_request', 'refresh_token is required');
-  return refresh(deps, presented, life);
+  return refresh(deps, presented, life, jkt);
 }
 
-function refresh({ options, ledger, stats }: EndpointDeps, presented: string, life: Lifetime): Response {
+function refresh({ options, ledger, stats, dpop }: EndpointDeps, presented: string, life: Lifetime, jkt: string | undefined): Response {
   const record = ledger.refreshToken(presented);
+  // A bound refresh token without its key's proof: refused, nothing spent, no reuse detected; oidc-provider
+  // answers it with the same invalid_grant as a reused token, and so does the fake.
+  if (record?.family.jkt !== undefined && record.family.jkt !== jkt) return invalidGrant();
+  if (jkt === undefined && dpop?.required) return proofRequired();
   if (record?.retired && options.reuseDetection) {
     stats.reuseDetected++;
     ledger.revoke(record.family);
   }
-  if (!record || record.retired || record.family.revoked) {
-    return oauthError(400, 'invalid_grant', 'The refresh token is invalid, rotated out or revoked');
-  }
+  if (!record || record.retired || record.family.revoked) return invalidGrant();
   stats.refreshGrants++;
+  // The first proof binds the family's refresh tokens to its key, as a code exchange with a proof would have.
+  record.family.jkt ??= jkt;
   let refreshToken: string | undefined;
   if (options.rotateRefreshTokens) {
     record.retired = true;
     refreshToken = ledger.issueRefreshToken(record.family);
   }
-  const { accessToken } = ledger.issueAccessToken(record.family, life.ttl);
+  const { accessToken } = ledger.issueAccessToken(record.family, life.ttl, jkt);
   const body = {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: jkt === undefined ? 'Bearer' : 'DPoP',
     // Rounded down so a client that trusts expires_in never believes a token outlives the server's view.
     ...(life.sendExpiresIn ? { expires_in: Math.max(0, Math.floor(life.ttl / 1000)) } : {}),
     ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
@@ -118,14 +130,22 @@ function refresh({ options, ledger, stats }: EndpointDeps, presented: string, li
  * `client`), in a family of its own: revoking it (`revokeAll()`) ends the token, not the client,
  * whose next grant works. No refresh token; `scope` is echoed when asked for.
  */
-function clientCredentials({ options, ledger }: EndpointDeps, form: URLSearchParams, life: Lifetime): Response {
-  const { accessToken } = ledger.issueAccessToken(ledger.clientFamily(options.clientId ?? 'client'), life.ttl);
+function clientCredentials({ options, ledger }: EndpointDeps, form: URLSearchParams, life: Lifetime, jkt: string | undefined): Response {
+  const { accessToken } = ledger.issueAccessToken(ledger.clientFamily(options.clientId ?? 'client'), life.ttl, jkt);
   const scope = form.get('scope');
   const body = {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: jkt === undefined ? 'Bearer' : 'DPoP',
     ...(life.sendExpiresIn ? { expires_in: Math.max(0, Math.floor(life.ttl / 1000)) } : {}),
     ...(scope ? { scope } : {}),
   };
   return json(200, body, NO_STORE);
+}
+
+function invalidGrant(): Response {
+  return oauthError(400, 'invalid_grant', 'The refresh token is invalid, rotated out or revoked');
+}
+
+function proofRequired(): Response {
+  return oauthError(400, 'invalid_dpop_proof', 'This server requires a DPoP proof');
 }

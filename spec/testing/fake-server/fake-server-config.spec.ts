@@ -29,5 +29,11 @@ describe('createFakeAuthorizationServer', () => {
       expect(() => createFakeAuthorizationServer({ apiPrefix: '/api' })).toThrow(TypeError);
       expect(() => createFakeAuthorizationServer({ tokenDelay: -1 })).toThrow(RangeError);
     });
+
+    it('rejects a dpop option that is neither a boolean nor an object, and a negative proof window', () => {
+      expect(() => createFakeAuthorizationServer({ dpop: 'required' as unknown as boolean })).toThrow(TypeError);
+      expect(() => createFakeAuthorizationServer({ dpop: { proofWindow: -1 } })).toThrow(RangeError);
+      expect(() => createFakeAuthorizationServer({ dpop: { required: false, nonces: true, proofWindow: 5_000 } })).not.toThrow();
+    });
   });
 });

@@ -26,6 +26,10 @@ describe('createFakeAuthorizationServer', () => {
         reuseDetected: 0,
         revokedFamilies: 0,
         revocationRequests: 0,
+        dpopProofs: 0,
+        dpopInvalidProofs: 0,
+        dpopNonceChallenges: 0,
+        dpopBoundTokens: 0,
       });
       expect(server.stats).toEqual({
         tokenRequests: 0,
@@ -35,6 +39,10 @@ describe('createFakeAuthorizationServer', () => {
         reuseDetected: 0,
         revokedFamilies: 0,
         revocationRequests: 0,
+        dpopProofs: 0,
+        dpopInvalidProofs: 0,
+        dpopNonceChallenges: 0,
+        dpopBoundTokens: 0,
       });
     });
   });
