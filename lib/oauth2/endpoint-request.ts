@@ -107,7 +107,8 @@ function checkEndpointUrl(name: string, url: string): string {
 }
 /**
  * Reads an RFC 6749 §5.1 token response body. Returns the token set, or a description of what is
- * wrong (never quoting a token): not JSON, not an object, no `access_token`, wrong types.
+ * wrong (never quoting a token): not JSON, not an object, no `access_token`, wrong types, or a
+ * token with characters a token may not have (the session's own check, {@link checkToken}).
  * `expires_in` may be a number or a numeric string (some servers send strings) and counts from
  * receipt. Without it, a JWT `exp` is moved by the difference between the response's `Date` and
  * this machine's clock: the server stamped both, so the token lives as long as it meant.
