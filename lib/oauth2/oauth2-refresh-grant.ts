@@ -65,7 +65,7 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): OAuth2Refr
 export function toTokenSet(response: ApiResponse<unknown>, tokenUrl: string, secrets: readonly string[], now: number): TokenSet {
   if (isRedirect(response)) {
     throw new TokenRefreshError(
-      `The token endpoint ${redactUrl(tokenUrl)} answered with a redirect (${response.status}): the refresh token is not sent on; set tokenUrl to the endpoint's final URL`,
+      `The token endpoint ${redactUrl(tokenUrl)} answered with a redirect (${response.status}), not followed: set tokenUrl to the final URL`,
       { reason: 'invalid-response' },
     );
   }
