@@ -2,8 +2,9 @@ import type { Observable } from 'rxjs';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { fetchTransport } from '../transport/fetch-transport.js';
 import type { ClientAuthentication, DpopEndpointBinding } from './client-authentication.js';
-import type { TokenSet } from '../session/token-set.js';
+import { ACCESS_TOKEN, REFRESH_TOKEN, checkToken, type TokenSet } from '../session/token-set.js';
 import { jwtExpiry } from '../util/jwt-expiry.js';
+import { refuseUrlCredentials } from '../util/url-credentials.js';
 
 /** How a client authenticates to the authorization server's endpoints (RFC 6749 §2.3). */
 export interface OAuth2ClientConfig {
@@ -97,9 +98,7 @@ function checkEndpointUrl(name: string, url: string): string {
   } catch {
     throw new TypeError(`${name} must be an absolute URL, got ${typeof url === 'string' ? 'a relative or malformed one' : typeof url}`);
   }
-  if (parsed.username || parsed.password) {
-    throw new TypeError(`${name} must not contain credentials (user:password@): pass clientId and clientSecret instead`);
-  }
+  refuseUrlCredentials(parsed, name, 'pass clientId and clientSecret');
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname) || parsed.hostname.endsWith('.localhost');
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
     throw new TypeError(`${name} must use https (plain http only to localhost)`);
@@ -108,7 +107,8 @@ function checkEndpointUrl(name: string, url: string): string {
 }
 /**
  * Reads an RFC 6749 §5.1 token response body. Returns the token set, or a description of what is
- * wrong (never quoting a token): not JSON, not an object, no `access_token`, wrong types.
+ * wrong (never quoting a token): not JSON, not an object, no `access_token`, wrong types, or a
+ * token with characters a token may not have (the session's own check, {@link checkToken}).
  * `expires_in` may be a number or a numeric string (some servers send strings) and counts from
  * receipt. Without it, a JWT `exp` is moved by the difference between the response's `Date` and
  * this machine's clock: the server stamped both, so the token lives as long as it meant.
@@ -126,14 +126,13 @@ export function parseTokenResponse(text: unknown, headers: Headers, now: number)
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'the JSON body is not an object';
   const body = json as Record<string, unknown>;
   if (!('access_token' in body)) return 'it has no access_token';
-  if (typeof body.access_token !== 'string' || body.access_token === '') return 'access_token is not a non-empty string';
-  if (body.refresh_token !== undefined && (typeof body.refresh_token !== 'string' || body.refresh_token === '')) {
-    return 'refresh_token is not a non-empty string';
-  }
-  const expiresAt = body.expires_in === undefined || body.expires_in === null ? jwtExpiryByServerClock(body.access_token, headers, now) : fromExpiresIn(body.expires_in, now);
+  // The checks the session applies to every token set (token-set.ts), named as the server sent them.
+  const problem = checkToken('access_token', body.access_token, ACCESS_TOKEN) ?? checkToken('refresh_token', body.refresh_token, REFRESH_TOKEN);
+  if (problem) return problem;
+  const expiresAt = body.expires_in === undefined || body.expires_in === null ? jwtExpiryByServerClock(body.access_token as string, headers, now) : fromExpiresIn(body.expires_in, now);
   if (expiresAt === null) return 'expires_in is not a number of seconds';
   return {
-    accessToken: body.access_token,
+    accessToken: body.access_token as string,
     ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
     ...(expiresAt === undefined ? {} : { expiresAt }),
     // RFC 9449 §5: a DPoP-bound token is sent as `DPoP <token>`; absent, Bearer. Case-insensitive (RFC 6749 §5.1).

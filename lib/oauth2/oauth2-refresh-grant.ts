@@ -24,8 +24,6 @@ export interface OAuth2RefreshGrantConfig extends OAuth2ClientConfig {
 /** A refresh function that names its token endpoint (redacted) for timeout errors. */
 export type OAuth2RefreshFunction = ((refreshToken: string) => Observable<TokenSet>) & { readonly endpoint: string };
 
-const CONFIG_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid_request', 'unsupported_grant_type', 'invalid_scope']);
-
 /**
  * A `refresh` function for {@link createTokenSession} that speaks RFC 6749 §6: a form-encoded
  * POST of `grant_type=refresh_token` to `tokenUrl`. Its outcomes:
@@ -67,7 +65,7 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): OAuth2Refr
 export function toTokenSet(response: ApiResponse<unknown>, tokenUrl: string, secrets: readonly string[], now: number): TokenSet {
   if (isRedirect(response)) {
     throw new TokenRefreshError(
-      `The token endpoint ${redactUrl(tokenUrl)} answered with a redirect (${response.status}): the refresh token is not sent on; set tokenUrl to the endpoint's final URL`,
+      `The token endpoint ${redactUrl(tokenUrl)} answered with a redirect (${response.status}), not followed: set tokenUrl to the final URL`,
       { reason: 'invalid-response' },
     );
   }
@@ -89,14 +87,13 @@ export function toTokenSet(response: ApiResponse<unknown>, tokenUrl: string, sec
   if (code === 'invalid_grant') {
     throw new TokenRevokedError('The refresh token was rejected (invalid_grant): sign in again', { cause: failure });
   }
-  const named = code === undefined ? `status ${response.status}` : CONFIG_ERRORS.has(code) ? code : `${code} (status ${response.status})`;
-  throw new TokenRefreshError(`The token endpoint refused the refresh: ${named}`, { reason: 'oauth-error', oauthError: code, cause: failure });
+  throw new TokenRefreshError(`The token endpoint refused the refresh: ${code ?? 'status'} ${code ? `(status ${response.status})` : response.status}`, { reason: 'oauth-error', oauthError: code, cause: failure });
 }
 
 export function tooLarge(tokenUrl: string, error: ResponseTooLargeError): TokenRefreshError {
   const mib = error.limit / 1_048_576;
   return new TokenRefreshError(
-    `The token endpoint ${redactUrl(tokenUrl)} answered (status ${error.status}) with a body larger than the ${mib} MiB cap (${error.limit} bytes): reading stopped, it is no token response`,
+    `The token endpoint ${redactUrl(tokenUrl)} answered (status ${error.status}) with a body larger than the ${mib} MiB cap (${error.limit} bytes): reading stopped`,
     { reason: 'invalid-response', cause: error },
   );
 }

@@ -112,7 +112,7 @@ const DURATIONS = ['skew', 'refreshTimeout', 'refreshDeadline', 'storeTimeout'] 
 /** Checks `config` and fills in the defaults; throws a TypeError naming the first bad field. */
 export function resolveSessionConfig(config: TokenSessionConfig | undefined): ResolvedSessionConfig {
   if (typeof config !== 'object' || config === null) {
-    throw new TypeError('createTokenSession: pass a config object, e.g. { refresh: oauth2RefreshGrant({ tokenUrl }) }');
+    throw new TypeError('createTokenSession: pass a config object with `refresh`');
   }
   if (typeof config.refresh !== 'function') throw new TypeError('createTokenSession: `refresh` must be a function');
   if (config.revoke !== undefined && typeof config.revoke !== 'function') throw new TypeError('createTokenSession: `revoke` must be a function');

@@ -58,8 +58,8 @@ export interface SessionState {
 // RFC 6750 §2.1: a bearer token is visible ASCII without spaces; RFC 6749 Appendix A.17: a refresh
 // token is VSCHAR. Anything else would be refused by fetch as a header value (and undici's error
 // message quotes the value) or mangled on the way to the token endpoint.
-const ACCESS_TOKEN = /^[\x21-\x7e]+$/;
-const REFRESH_TOKEN = /^[\x20-\x7e]+$/;
+export const ACCESS_TOKEN = /^[\x21-\x7e]+$/;
+export const REFRESH_TOKEN = /^[\x20-\x7e]+$/;
 // 1e11 ms is March 1973, 1e11 s is the year 5138: below it an expiry can only be seconds.
 const SECONDS_LIMIT = 1e11;
 // A clock this far past 1970 is a real clock, not a TestScheduler's virtual one (which starts at 0).
@@ -101,7 +101,8 @@ export function checkedTokens(tokens: unknown, now: number, where: string): Toke
   return checked;
 }
 
-function checkToken(name: string, value: unknown, allowed: RegExp): string | undefined {
+/** What is wrong with a token field (`name`, when present): not a non-empty string, or characters a token may not have. */
+export function checkToken(name: string, value: unknown, allowed: RegExp): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '') return `${name} must be a non-empty string when present, got ${typeOf(value)}`;
   if (!allowed.test(value)) return `${name} contains characters a token may not have (control characters, spaces or non-ASCII)`;

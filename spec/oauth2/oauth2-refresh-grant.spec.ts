@@ -180,6 +180,19 @@ describe('oauth2RefreshGrant', () => {
       expect((error as Error).cause).toBeInstanceOf(HttpError);
       expectNoSecrets(error, ['r1', 'topsecret', btoa('backend:topsecret')]);
     });
+
+    it.each([
+      [{ error: 'invalid_client' }, 401, 'The token endpoint refused the refresh: invalid_client (status 401)'],
+      [{ error: 'slow_down' }, 400, 'The token endpoint refused the refresh: slow_down (status 400)'],
+      [{ detail: 'no OAuth code' }, 403, 'The token endpoint refused the refresh: status 403'],
+    ])('names the code and the status alike for every code, and the status alone without one (%j)', async (body, status, message) => {
+      tokenEndpoint(() => HttpResponse.json(body, { status }));
+
+      const error = await errorOf(grant()('r1'));
+
+      expect(error).toBeInstanceOf(TokenRefreshError);
+      expect((error as Error).message).toBe(message);
+    });
   });
 
   describe('when the token endpoint fails transiently', () => {

@@ -55,3 +55,14 @@ describe('parseTokenResponse: token_type', () => {
     expect(parsed).toEqual({ accessToken: 'a2', expiresAt: 61_000, ...expected });
   });
 });
+
+describe("parseTokenResponse: the session's token check, named as the server sent the field", () => {
+  it.each([
+    [{ access_token: 'a2 secret' }, 'access_token contains characters a token may not have (control characters, spaces or non-ASCII)'],
+    [{ access_token: 'a2', refresh_token: 'r2\nsecret' }, 'refresh_token contains characters a token may not have (control characters, spaces or non-ASCII)'],
+    [{ access_token: '' }, 'access_token must be a non-empty string when present, got an empty string'],
+    [{ access_token: 'a2', refresh_token: 67890 }, 'refresh_token must be a non-empty string when present, got number'],
+  ])('refuses %j, quoting no token', (body, problem) => {
+    expect(parseTokenResponse(JSON.stringify(body), new Headers(), 1_000)).toBe(problem);
+  });
+});

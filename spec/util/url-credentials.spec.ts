@@ -12,4 +12,9 @@ describe('refuseUrlCredentials', () => {
       expect(check).toThrow(new TypeError('baseUrl must not contain credentials (user:password@): send them in a header instead'));
     }
   });
+
+  it('says where the credentials belong when the caller says so', () => {
+    const check = () => refuseUrlCredentials(new URL('https://ada:s3cret@auth.example.test/token'), 'tokenUrl', 'pass clientId and clientSecret');
+    expect(check).toThrow(new TypeError('tokenUrl must not contain credentials (user:password@): pass clientId and clientSecret instead'));
+  });
 });
