@@ -13,6 +13,8 @@ import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-cre
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
 import { privateKeyJwt } from '../../lib/oauth2/private-key-jwt.js';
+import { createHttpClient } from '../../lib/client/create-http-client.js';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token?tenant=1';
 const REVOKE_URL = 'https://auth.example.test/oauth/revoke';
@@ -340,5 +342,47 @@ describe('dpopBinding when the server refuses a proof (issue 23)', () => {
       expect(error).toMatchObject({ name: 'DpopProofError', reason: 'nonce-repeated', status: 401 });
       expect(n).toBe(2);
     });
+  });
+});
+
+describe('a session with a binding whose token endpoint answers token_type Bearer (RFC 9449 §5, issue 23)', () => {
+  const API = 'https://api.example.test';
+
+  /** A session whose first token() refreshes (the token set expired), an API client, and what the API saw. */
+  async function setUp(requireBoundTokens: boolean) {
+    const key = await createDpopKey();
+    const dpop = dpopBinding({ key, requireBoundTokens });
+    const grant = endpoint(tokens({}, 'Bearer'));
+    const session = createTokenSession({ tokens: { accessToken: 'at-0', refreshToken: 'rt-1', expiresAt: Date.now() - 1000, tokenType: 'DPoP' }, refresh: oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop, fetch: grant.fetch }), dpop });
+    const seen: { authorization: string | null; dpop: string | null }[] = [];
+    const api = createHttpClient({
+      baseUrl: API,
+      session,
+      retry: false,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        seen.push({ authorization: request.headers.get('authorization'), dpop: request.headers.get('dpop') });
+        return Response.json({ ok: true });
+      }) as typeof fetch,
+    });
+    return { session, api, seen, grant };
+  }
+
+  it('by default the token is a Bearer token: sent as Bearer, without a proof', async () => {
+    const { session, api, seen } = await setUp(false);
+    await firstValueFrom(api.get('/orders'));
+    expect(seen).toEqual([{ authorization: 'Bearer at-1', dpop: null }]);
+    expect((await firstValueFrom(session.tokens$))?.tokenType).toBeUndefined();
+    session.dispose();
+  });
+
+  it('with requireBoundTokens the grant fails (invalid-response, not transient) and nothing is sent with the unbound token', async () => {
+    const { session, api, seen, grant } = await setUp(true);
+    const error = await firstValueFrom(api.get('/orders')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TokenRefreshError', reason: 'invalid-response', transient: false });
+    expect(seen).toEqual([]);
+    expect(grant.seen).toHaveLength(1);
+    expect(session.state.revoked).toBeFalsy();
+    session.dispose();
   });
 });

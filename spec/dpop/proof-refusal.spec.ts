@@ -124,6 +124,13 @@ describe('refusedResourceProof', () => {
     expect(error!.message).not.toContain('at-secret-9');
   });
 
+  it("reads any error with status and headers.get the same way (Angular's HttpErrorResponse and its HttpHeaders are such)", () => {
+    const values: Record<string, string> = { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'n-3' };
+    const cause = { name: 'HttpErrorResponse', status: 401, headers: { get: (name: string) => values[name.toLowerCase()] ?? null } };
+    expect(refusedResourceProof(cause, 'GET', 'https://api.example.test/orders', 'at', true, NOW)).toMatchObject({ reason: 'nonce-repeated', status: 401, cause });
+    expect(refusedResourceProof(cause, 'GET', 'https://api.example.test/orders', 'at', false, NOW)).toBeUndefined();
+  });
+
   it('is undefined for errors without status and headers, and for other 401s', () => {
     expect(refusedResourceProof(new Error('network'), 'GET', 'https://api.example.test/', 'at', true, NOW)).toBeUndefined();
     expect(refusedResourceProof(null, 'GET', 'https://api.example.test/', 'at', true, NOW)).toBeUndefined();
