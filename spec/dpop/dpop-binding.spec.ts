@@ -293,6 +293,17 @@ describe('dpopBinding when the server refuses a proof (issue 23)', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('keeps a machine session alive: a client credentials grant refused for its proof is a TokenRefreshError, not the TokenRevokedError of a refused client', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(refused({ date: serverDate(-600_000) }));
+    const grant = oauth2ClientCredentialsGrant({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: 'client-secret-42', dpop: dpopBinding({ key }), fetch });
+    const error = (await firstValueFrom(grant('')).catch((e: unknown) => e)) as TokenRefreshError;
+    expect(error).toBeInstanceOf(TokenRefreshError);
+    expect(error).toMatchObject({ reason: 'oauth-error', oauthError: 'invalid_dpop_proof', transient: false, cause: { reason: 'clock-skew' } });
+    expect(error.message).not.toContain('client-secret-42');
+    expect(seen).toHaveLength(1);
+  });
+
   it("leaves a revocation's refusal its HttpError (the session ignores it)", async () => {
     const key = await createDpopKey();
     const { fetch, seen } = endpoint(refused({ date: serverDate(600_000) }));
