@@ -84,6 +84,21 @@ describe('a client clock 10 min ahead, against oidc-provider without DPoP nonces
     ]);
   });
 
+  it('a burst of 50 meeting the refused proof shares one grant call and its error: no loop, no revocation', async () => {
+    const key = await createDpopKey();
+    const tokens = await signedIn(key);
+    const skewed = session(tokens, { key, now: () => Date.now() - TEN_MINUTES });
+    const before = refreshCalls().length;
+
+    const errors = await Promise.all(Array.from({ length: 50 }, () => tokenOf(skewed).catch((e: unknown) => e)));
+    expect(new Set(errors.map((e) => (e as TokenRefreshError).oauthError))).toEqual(new Set(['invalid_dpop_proof']));
+    expect((errors[0] as TokenRefreshError).message).toMatch(/this clock is (59\d|60\d) s behind the server's/);
+    await settle();
+    expect(callsSince(before)).toEqual([[400, 'invalid_dpop_proof']]);
+    expect(skewed.state.revoked).toBeFalsy();
+    expect(await provider.isActive(tokens.refreshToken!, 'RefreshToken')).toBe(true);
+  });
+
   it('a clock within the window is no error', async () => {
     const key = await createDpopKey();
     const tokens = await signedIn(key);
