@@ -129,7 +129,10 @@ function signInChanged(method: string | undefined, url: string | undefined): Tok
 /**
  * Whether an error means "this access token is no good", the only case a refresh can mend:
  * a 401 whose `WWW-Authenticate` names no error or `invalid_token` (RFC 6750 §3.1). A 401 naming
- * another error (`insufficient_scope`, DPoP's `use_dpop_nonce`) and every 403 are not.
+ * another error (`insufficient_scope`, DPoP's `use_dpop_nonce` and `invalid_dpop_proof`) and
+ * every 403 are not, also when another of its challenges says `invalid_token` (`Bearer
+ * error="invalid_token", DPoP error="invalid_dpop_proof"`): a fresh token would meet the same
+ * refusal of its proof.
  * (The request path also requires the 401 to come from an origin allowed to receive the
  * token: see `HttpError.responseUrl`.)
  */
@@ -137,6 +140,6 @@ export function isTokenRejection(error: unknown): error is HttpError {
   if (!(error instanceof HttpError) || error.status !== 401) return false;
   const challenge = error.headers.get('www-authenticate');
   if (!challenge) return true;
-  const named = /(?:^|[\s,])error\s*=\s*"?([^",\s]*)/i.exec(challenge)?.[1];
-  return named === undefined || named === '' || named === 'invalid_token';
+  // Every error any of its challenges names (RFC 9110 §11.6.1: one header, several challenges).
+  return [...challenge.matchAll(/(?:^|[\s,])error\s*=\s*"?([^",\s]*)/gi)].every(([, named]) => named === '' || named === 'invalid_token');
 }

@@ -7,6 +7,7 @@ import type { DpopKey } from './dpop-key.js';
 import { createDpopNonces, type DpopNonces, type HeadersLike } from './dpop-nonces.js';
 import { createDpopProof } from './dpop-proof.js';
 import { isNonceChallenge } from './nonce-challenge.js';
+import { refusedResourceProof, refusedTokenAnswer } from './proof-refusal.js';
 
 /** What {@link dpopBinding} binds to. */
 export interface DpopBindingConfig {
@@ -22,6 +23,13 @@ export interface DpopBindingConfig {
   readonly nonces?: DpopNonces;
   /** The clock for the proofs' `iat`, epoch ms. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Discard a token response whose `token_type` is not `DPoP` (RFC 9449 §5): the grant fails
+   * with a non-transient `TokenRefreshError` (reason `invalid-response`) instead of giving the
+   * session a token a thief could replay. @default false: such a token is a Bearer token, sent
+   * as `Bearer` without a proof (the refresh token stays bound: refreshes keep their proofs)
+   */
+  readonly requireBoundTokens?: boolean;
 }
 
 /** A session's DPoP: its key, its nonce memory, and the proofs it adds to the calls that need them. */
@@ -39,12 +47,17 @@ export interface DpopBinding extends DpopEndpointBinding, DpopRequestBinding {
  * a `400 use_dpop_nonce` is sent once more with the nonce it brought, which spends nothing (the
  * server checks the nonce before the refresh token), and never counts as a refusal (rule 14); a
  * second challenge in a row is the grant's error, not a loop. The `DPoP-Nonce` of every answer is
- * remembered for the next call. Throws a TypeError at once on a config it cannot use.
+ * remembered for the next call. A refused proof (`invalid_dpop_proof`: a clock far from the
+ * server's, named by the `Date` of its answer, or another configuration problem) or a second
+ * challenge fails the grant with a non-transient `TokenRefreshError` whose cause is a
+ * `DpopProofError`: nothing is sent again and nothing revoked. Throws a TypeError at once on a
+ * config it cannot use.
  *
  * Given to the session as well (`createTokenSession({ dpop })`), it sends the session's
  * DPoP-bound tokens (`tokenType: 'DPoP'`) to allowed origins as `Authorization: DPoP <token>`
  * with a proof carrying `ath`; a resource server's 401 `use_dpop_nonce` with a new nonce is sent
- * once more, never refreshed (rules 7, 14).
+ * once more, never refreshed (rules 7, 14); a refused proof or a second challenge is the request's
+ * `DpopProofError` (its cause the adapter's error), never a refresh.
  *
  * @example
  * const dpop = dpopBinding({ key: await createDpopKey() });
@@ -58,6 +71,8 @@ export function dpopBinding(config: DpopBindingConfig): DpopBinding {
   const nonces = config.nonces ?? createDpopNonces();
   if (typeof nonces.nonceFor !== 'function' || typeof nonces.learn !== 'function') throw new TypeError('dpopBinding: nonces must be a DpopNonces (createDpopNonces())');
   if (now !== undefined && typeof now !== 'function') throw new TypeError('dpopBinding: now must be a function returning epoch ms');
+  const clock = now ?? Date.now;
+  const requireBound = config.requireBoundTokens === true;
   let loaded: Promise<DpopKey> | undefined;
   const key = (): Promise<DpopKey> => (loaded ??= Promise.resolve(given).then(checkedKey));
 
@@ -75,7 +90,10 @@ export function dpopBinding(config: DpopBindingConfig): DpopBinding {
           const learned = nonces.learn('authorization', request.url, response.headers);
           // Once, and only with a nonce the proof did not have: the same nonce again would be refused again.
           const retry = !challenged && learned !== undefined && learned !== nonce && isNonceChallenge({ ...response, oauthError: oauthErrorOf(response.body) });
-          return retry ? attempt(true) : of(response);
+          if (retry) return attempt(true);
+          // A refused proof, a second challenge, an unbound token that must be bound: no tokens (docs/dpop.md).
+          const refused = refusedTokenAnswer(request, response, challenged, clock(), requireBound);
+          return refused ? throwError(() => refused) : of(response);
         }),
       );
     };
@@ -103,7 +121,7 @@ export function dpopBinding(config: DpopBindingConfig): DpopBinding {
           const status = (error as { status?: unknown } | null)?.status;
           // Once per attempt, and only with a nonce the proof did not have (rule 14).
           const retry = !challenged && learned !== undefined && learned !== nonce && typeof status === 'number' && isNonceChallenge({ status, headers: (error as { headers: HeadersLike }).headers });
-          return retry ? attempt(true) : throwError(() => error);
+          return retry ? attempt(true) : throwError(() => refusedResourceProof(error, method, url, accessToken, challenged, clock()) ?? error);
         }),
       );
     };

@@ -29,10 +29,33 @@ export interface AnswerLike {
  * const answer = isNonceChallenge(first) ? await send() : first; // once; never a refresh
  */
 export function isNonceChallenge(answer: AnswerLike): boolean {
-  if (answer.status === 400) return answer.oauthError === 'use_dpop_nonce';
+  return saysDpopError(answer, 'use_dpop_nonce');
+}
+
+/**
+ * Whether an answer refuses the DPoP proof itself (RFC 9449 §5, §7.1): a token endpoint's 400
+ * with `error: "invalid_dpop_proof"` (pass it as `oauthError`), or a resource server's 401 whose
+ * `WWW-Authenticate` has a `DPoP` challenge with `error="invalid_dpop_proof"`. A configuration
+ * problem (a clock far from the server's, a URL a proxy rewrites, an algorithm it does not take):
+ * never a token rejection, never a refresh, and not sent again (docs/dpop.md).
+ *
+ * @example
+ * const key = await createDpopKey();
+ * const proof = await createDpopProof(key, { method: 'GET', url, accessToken });
+ * const answer = await fetch(url, { headers: { authorization: `DPoP ${accessToken}`, dpop: proof } });
+ * if (isProofRefusal(answer)) throw new Error('the resource server refused our DPoP proof: check the clock');
+ */
+export function isProofRefusal(answer: AnswerLike): boolean {
+  return saysDpopError(answer, 'invalid_dpop_proof');
+}
+
+// A token endpoint's 400 with the code in its JSON body, or a resource server's 401 with the code
+// in a DPoP challenge of its WWW-Authenticate.
+function saysDpopError(answer: AnswerLike, code: string): boolean {
+  if (answer.status === 400) return answer.oauthError === code;
   if (answer.status !== 401) return false;
   const header = answer.headers.get('www-authenticate');
-  return header !== null && challenges(header).some((c) => c.scheme === 'dpop' && c.params.get('error') === 'use_dpop_nonce');
+  return header !== null && challenges(header).some((c) => c.scheme === 'dpop' && c.params.get('error') === code);
 }
 
 interface Challenge {

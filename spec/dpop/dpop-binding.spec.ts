@@ -6,11 +6,15 @@ import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
 import { DpopKeyError } from '../../lib/dpop/dpop-key-error.js';
 import { createDpopKey, type DpopKey } from '../../lib/dpop/dpop-key.js';
 import { createDpopNonces } from '../../lib/dpop/dpop-nonces.js';
+import { HttpError } from '../../lib/errors/request-error.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
+import { DpopProofError } from '../../lib/dpop/proof-refusal.js';
 import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-credentials-grant.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
 import { privateKeyJwt } from '../../lib/oauth2/private-key-jwt.js';
+import { createHttpClient } from '../../lib/client/create-http-client.js';
+import { createTokenSession } from '../../lib/session/create-token-session.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token?tenant=1';
 const REVOKE_URL = 'https://auth.example.test/oauth/revoke';
@@ -245,5 +249,151 @@ describe('dpopBinding for requests (sendWithProof, what the request path calls f
     expect(binding.nonces.nonceFor('resource', API)).toBe('r-5');
     expect(binding.nonces.nonceFor('authorization', API)).toBeUndefined();
     expect(await verified(seen[1]!.dpop ?? null, key)).toMatchObject({ nonce: 'r-5', htm: 'POST' });
+  });
+});
+
+describe('dpopBinding when the server refuses a proof (issue 23)', () => {
+  const refused = (headers: Record<string, string> = {}) => () =>
+    Response.json({ error: 'invalid_dpop_proof', error_description: 'DPoP proof iat is not recent enough' }, { status: 400, headers });
+  const serverDate = (offsetMs: number) => new Date(Date.now() - offsetMs).toUTCString();
+
+  it('fails the grant with a non-transient TokenRefreshError naming the clock (its cause a DpopProofError), sent once, the refresh token in no message', async () => {
+    const key = await createDpopKey();
+    const ahead = 600_000;
+    const { fetch, seen } = endpoint(refused({ date: serverDate(0) }), tokens());
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key, now: () => Date.now() + ahead }), fetch });
+
+    const error = (await firstValueFrom(refresh('rt-secret-123')).catch((e: unknown) => e)) as TokenRefreshError;
+    expect(error).toBeInstanceOf(TokenRefreshError);
+    expect(error).toMatchObject({ reason: 'oauth-error', oauthError: 'invalid_dpop_proof', transient: false });
+    expect(error.cause).toBeInstanceOf(DpopProofError);
+    expect((error.cause as DpopProofError).reason).toBe('clock-skew');
+    expect(Math.abs((error.cause as DpopProofError).clockSkew! - 600)).toBeLessThanOrEqual(2);
+    expect(error.message).toMatch(/this clock is (59\d|60\d) s ahead of the server's/);
+    expect(error.message).not.toContain('rt-secret-123');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('names a refused proof with a right clock a configuration problem, not the clock', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(refused({ date: serverDate(0) }));
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key }), fetch });
+    const error = (await firstValueFrom(refresh('rt-1')).catch((e: unknown) => e)) as TokenRefreshError;
+    expect(error).toMatchObject({ oauthError: 'invalid_dpop_proof', cause: { reason: 'invalid-proof' } });
+    expect(error.message).toContain('refused the DPoP proof (invalid_dpop_proof)');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('names a second challenge in a row as such (nonce-repeated), after exactly two sends', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(challenge('n-1'), challenge('n-2'), tokens());
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key }), fetch });
+    const error = (await firstValueFrom(refresh('rt-1')).catch((e: unknown) => e)) as TokenRefreshError;
+    expect(error.cause).toMatchObject({ reason: 'nonce-repeated' });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('keeps a machine session alive: a client credentials grant refused for its proof is a TokenRefreshError, not the TokenRevokedError of a refused client', async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(refused({ date: serverDate(-600_000) }));
+    const grant = oauth2ClientCredentialsGrant({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: 'client-secret-42', dpop: dpopBinding({ key }), fetch });
+    const error = (await firstValueFrom(grant('')).catch((e: unknown) => e)) as TokenRefreshError;
+    expect(error).toBeInstanceOf(TokenRefreshError);
+    expect(error).toMatchObject({ reason: 'oauth-error', oauthError: 'invalid_dpop_proof', transient: false, cause: { reason: 'clock-skew' } });
+    expect(error.message).not.toContain('client-secret-42');
+    expect(seen).toHaveLength(1);
+  });
+
+  it("leaves a revocation's refusal its HttpError (the session ignores it)", async () => {
+    const key = await createDpopKey();
+    const { fetch, seen } = endpoint(refused({ date: serverDate(600_000) }));
+    const revoke = oauth2Revocation({ revocationUrl: REVOKE_URL, clientId: 'web', dpop: dpopBinding({ key }), fetch });
+    await expect(firstValueFrom(revoke('rt-1'))).rejects.toMatchObject({ name: 'HttpError', status: 400 });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('with requireBoundTokens, discards a Bearer answer (RFC 9449 §5); without it, the token is Bearer', async () => {
+    const key = await createDpopKey();
+    const strict = endpoint(tokens({}, 'Bearer'));
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key, requireBoundTokens: true }), fetch: strict.fetch });
+    await expect(firstValueFrom(refresh('rt-1'))).rejects.toMatchObject({ name: 'TokenRefreshError', reason: 'invalid-response', transient: false });
+    const bound = endpoint(tokens());
+    const fine = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key, requireBoundTokens: true }), fetch: bound.fetch });
+    expect(await firstValueFrom(fine('rt-1'))).toMatchObject({ tokenType: 'DPoP' });
+  });
+
+  describe('at a resource server (sendWithProof)', () => {
+    const API = 'https://api.example.test/orders/7';
+    const unauthorized = (challenge: string, headers: Record<string, string> = {}) =>
+      new HttpError({ method: 'GET', url: API, status: 401, headers: new Headers({ 'www-authenticate': challenge, ...headers }) });
+
+    function sends(...outcomes: Error[]) {
+      let sent = 0;
+      const send = () => defer(() => throwError(() => outcomes[sent++] ?? outcomes.at(-1)!));
+      return { send, count: () => sent };
+    }
+
+    it("makes a 401 invalid_dpop_proof the request's DpopProofError (its cause the adapter's error), sent once, no token in it", async () => {
+      const key = await createDpopKey();
+      const answer = unauthorized('DPoP error="invalid_dpop_proof"', { date: serverDate(-600_000) });
+      const { send, count } = sends(answer);
+      const error = (await lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-secret-1', send)).catch((e: unknown) => e)) as DpopProofError;
+      expect(error).toBeInstanceOf(DpopProofError);
+      expect(error).toMatchObject({ reason: 'clock-skew', status: 401, cause: answer });
+      expect(error.message).toMatch(/this clock is (59\d|60\d) s behind the server's/);
+      expect(error.message).not.toContain('at-secret-1');
+      expect(count()).toBe(1);
+    });
+
+    it('fails a request whose every answer brings a new nonce after its one retry, as nonce-repeated: no loop', async () => {
+      const key = await createDpopKey();
+      let n = 0;
+      const send = () => defer(() => throwError(() => unauthorized('DPoP error="use_dpop_nonce"', { 'dpop-nonce': `r-${++n}` })));
+      const error = await lastValueFrom(dpopBinding({ key }).sendWithProof('GET', API, 'at-1', send)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'DpopProofError', reason: 'nonce-repeated', status: 401 });
+      expect(n).toBe(2);
+    });
+  });
+});
+
+describe('a session with a binding whose token endpoint answers token_type Bearer (RFC 9449 §5, issue 23)', () => {
+  const API = 'https://api.example.test';
+
+  /** A session whose first token() refreshes (the token set expired), an API client, and what the API saw. */
+  async function setUp(requireBoundTokens: boolean) {
+    const key = await createDpopKey();
+    const dpop = dpopBinding({ key, requireBoundTokens });
+    const grant = endpoint(tokens({}, 'Bearer'));
+    const session = createTokenSession({ tokens: { accessToken: 'at-0', refreshToken: 'rt-1', expiresAt: Date.now() - 1000, tokenType: 'DPoP' }, refresh: oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop, fetch: grant.fetch }), dpop });
+    const seen: { authorization: string | null; dpop: string | null }[] = [];
+    const api = createHttpClient({
+      baseUrl: API,
+      session,
+      retry: false,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        seen.push({ authorization: request.headers.get('authorization'), dpop: request.headers.get('dpop') });
+        return Response.json({ ok: true });
+      }) as typeof fetch,
+    });
+    return { session, api, seen, grant };
+  }
+
+  it('by default the token is a Bearer token: sent as Bearer, without a proof', async () => {
+    const { session, api, seen } = await setUp(false);
+    await firstValueFrom(api.get('/orders'));
+    expect(seen).toEqual([{ authorization: 'Bearer at-1', dpop: null }]);
+    expect((await firstValueFrom(session.tokens$))?.tokenType).toBeUndefined();
+    session.dispose();
+  });
+
+  it('with requireBoundTokens the grant fails (invalid-response, not transient) and nothing is sent with the unbound token', async () => {
+    const { session, api, seen, grant } = await setUp(true);
+    const error = await firstValueFrom(api.get('/orders')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TokenRefreshError', reason: 'invalid-response', transient: false });
+    expect(seen).toEqual([]);
+    expect(grant.seen).toHaveLength(1);
+    expect(session.state.revoked).toBeFalsy();
+    session.dispose();
   });
 });

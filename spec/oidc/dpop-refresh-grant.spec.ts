@@ -50,10 +50,10 @@ describe('a session refreshing with DPoP against oidc-provider (nonces required)
 
   const current = (session: TokenSession) => firstValueFrom(session.tokens$) as Promise<TokenSet>;
   const pastExpiry = async (tokens: TokenSet) => new Promise((resolve) => setTimeout(resolve, Math.max(0, tokens.expiresAt! - Date.now()) + 100));
-  const burst = (session: TokenSession) => Promise.all(Array.from({ length: 20 }, () => firstValueFrom(session.token())));
+  const burst = (session: TokenSession) => Promise.all(Array.from({ length: 50 }, () => firstValueFrom(session.token())));
   const refreshCalls = () => provider.calls({ grantType: 'refresh_token' });
 
-  it('a burst of 20 after expiry makes one refresh grant (after one nonce challenge), bound to the key, and the refresh token rotates; the next expiry needs no challenge', async () => {
+  it('a burst of 50 after expiry makes one refresh grant (after one nonce challenge), bound to the key, and the refresh token rotates; the next expiry needs no challenge', async () => {
     const key = await createDpopKey();
     const { session, signedIn } = await dpopSession(key);
 
@@ -75,6 +75,8 @@ describe('a session refreshing with DPoP against oidc-provider (nonces required)
     expect(refreshed.refreshToken).not.toBe(signedIn.refreshToken);
     expect(await provider.isActive(signedIn.refreshToken!, 'RefreshToken')).toBe(false);
     expect(await provider.isActive(refreshed.refreshToken!, 'RefreshToken')).toBe(true);
+    expect(await provider.boundKey(refreshed.refreshToken!, 'RefreshToken')).toBe(key.thumbprint);
+    expect(first).toHaveLength(50);
 
     // The second expiry: one grant again, with the nonce remembered from the first: no challenge.
     await pastExpiry(refreshed);
@@ -86,6 +88,7 @@ describe('a session refreshing with DPoP against oidc-provider (nonces required)
     expect(again.refreshToken).not.toBe(refreshed.refreshToken);
     expect((await introspect(again.accessToken!)).cnf?.jkt).toBe(key.thumbprint);
     expect(await provider.isActive(again.refreshToken!, 'RefreshToken')).toBe(true);
+    expect(await provider.boundKey(again.refreshToken!, 'RefreshToken')).toBe(key.thumbprint);
   });
 
   it('revokes the DPoP-bound refresh token on signOut({ revoke: true }), with a proof', async () => {

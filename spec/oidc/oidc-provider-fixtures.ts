@@ -38,6 +38,12 @@ export interface ProviderSettings {
   refreshTokenTtl: number;
   /** Whether DPoP proofs must carry a server nonce (RFC 9449 §8). */
   dpopNonces: boolean;
+  /**
+   * Whether the provider has DPoP nonces at all (a nonce secret). With them it answers a proof
+   * whose `iat` is out of its window with `use_dpop_nonce`; without them (and `dpopNonces`
+   * false) with `invalid_dpop_proof`. @default true
+   */
+  dpopNonceSecret?: boolean;
 }
 
 /** One call of the token endpoint, as the provider saw it. */
@@ -73,6 +79,8 @@ export interface RunningProvider {
   disableClient(clientId: string): Promise<void>;
   /** Whether the provider still knows this access or refresh token. */
   isActive(token: string, kind?: 'AccessToken' | 'RefreshToken' | 'ClientCredentials'): Promise<boolean>;
+  /** The JWK thumbprint a token is bound to (`cnf.jkt`; a refresh token's too), undefined when none or unknown. */
+  boundKey(token: string, kind?: 'AccessToken' | 'RefreshToken'): Promise<string | undefined>;
   /**
    * A user's tokens through the authorization code flow with PKCE (`offline_access`: a refresh
    * token). With `dpop`, the code exchange carries a proof (nonce challenges answered), so the
@@ -159,7 +167,7 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
         clientCredentials: { enabled: true },
         revocation: { enabled: true, allowedPolicy: (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId },
         introspection: { enabled: true },
-        dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => settings.dpopNonces },
+        dPoP: { enabled: true, nonceSecret: settings.dpopNonceSecret === false ? undefined : randomBytes(32), requireNonce: () => settings.dpopNonces },
         resourceIndicators: {
           enabled: true,
           defaultResource: () => undefined,
@@ -258,6 +266,7 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
       const found = await oidc[kind].find(token);
       return found !== undefined && !found.isExpired && !found.consumed;
     },
+    boundKey: async (token, kind = 'AccessToken') => (await oidc[kind].find(token))?.jkt,
     signIn: (options = {}) => signIn(running, options.client ?? 'public', options.user ?? 'alice', options.dpop),
     close: async () => {
       for (const s of [server, apiServer]) s.closeAllConnections();
