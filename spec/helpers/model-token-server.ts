@@ -4,12 +4,14 @@
  * (`Date.now`, faked), reached through a network that can be offline. It answers what the fake
  * server of `rx-token-http/testing` cannot script: `invalid_client` and `invalid_scope`, DPoP
  * proofs and nonces (a token endpoint's 400 `use_dpop_nonce`, a resource's 401 with
- * `WWW-Authenticate: DPoP error="use_dpop_nonce"`, a nonce that rotates, a storm of challenges).
+ * `WWW-Authenticate: DPoP error="use_dpop_nonce"`, a nonce that rotates, a storm of challenges),
+ * and API 503s between them.
  * It records what the invariants read: every token call and API attempt, with the time, the
  * network's state and whether it was challenged, and every grant the session did not need.
  */
 
-export type TokenFault = 'network' | '503' | 'invalid_scope' | 'invalid_client';
+/** What the token endpoint answers next; `dead` grants a token already expired (`expires_in: 0`). */
+export type TokenFault = 'network' | '503' | 'invalid_scope' | 'invalid_client' | 'dead';
 export type DpopServer = 'authorization' | 'resource';
 
 /** One token-endpoint call as the server saw it. */
@@ -27,7 +29,7 @@ export interface ApiAttempt {
   /** The sign-in (family) of the token it carried, '' for none or unknown. */
   readonly family: string;
   readonly offlinePeriod: number | undefined;
-  outcome?: 'ok' | 'challenged' | 'invalid_token';
+  outcome?: 'ok' | 'challenged' | 'invalid_token' | '503';
 }
 
 interface Issued {
@@ -41,7 +43,11 @@ const TTL = 60_000;
 /** The session's refresh margin for a 60 s token: a quarter of its life (lib/session/refreshes.ts). */
 const MARGIN = TTL / 4;
 
-export function createModelTokenServer(options: { dpop: boolean; tokenDelay: number }) {
+/**
+ * `apiFailures`: the share of API attempts answered 503 (with `random`, seeded), so a request's
+ * transient retries fall between its 401s and refreshes.
+ */
+export function createModelTokenServer(options: { dpop: boolean; tokenDelay: number; apiFailures?: number; random?: () => number }) {
   const access = new Map<string, Issued>();
   const refresh = new Map<string, { family: string; retired: boolean }>();
   /** Family → its newest access token and refresh token. */
@@ -50,6 +56,7 @@ export function createModelTokenServer(options: { dpop: boolean; tokenDelay: num
   const tokenFaults: TokenFault[] = [];
   const nonces: Record<DpopServer, string> = { authorization: 'n-a0', resource: 'n-r0' };
   const storms: Record<DpopServer, boolean> = { authorization: false, resource: false };
+  let apiFaults = 0;
   let serial = 0;
   let offlinePeriod: number | undefined;
   let periods = 0;
@@ -63,9 +70,9 @@ export function createModelTokenServer(options: { dpop: boolean; tokenDelay: num
     terminalAnswers: [] as number[],
   };
 
-  const issue = (family: string, withRefreshToken: boolean) => {
+  const issue = (family: string, withRefreshToken: boolean, ttl = TTL) => {
     const accessToken = `at-${family}-${++serial}`;
-    access.set(accessToken, { family, bound: options.dpop, receivedAt: Date.now(), exp: Date.now() + TTL });
+    access.set(accessToken, { family, bound: options.dpop, receivedAt: Date.now(), exp: Date.now() + ttl });
     const tokens: { accessToken: string; refreshToken?: string } = { accessToken };
     if (withRefreshToken) {
       tokens.refreshToken = `rt-${family}-${serial}`;
@@ -112,7 +119,9 @@ export function createModelTokenServer(options: { dpop: boolean; tokenDelay: num
       call.outcome = 'challenged';
       return json(400, { error: 'use_dpop_nonce' }, { 'dpop-nonce': nonce });
     }
-    const fault = tokenFaults.shift();
+    const shifted = tokenFaults.shift();
+    const dead = shifted === 'dead';
+    const fault = dead ? undefined : shifted;
     if (fault === 'network') {
       call.outcome = fault;
       throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') });
@@ -141,8 +150,8 @@ export function createModelTokenServer(options: { dpop: boolean; tokenDelay: num
     }
     if (newest.has(family) && !due(family)) record.needless.push(`a ${family} grant at ${Date.now()} while its token was good until ${access.get(newest.get(family)!.accessToken)!.exp}`);
     call.outcome = 'granted';
-    const tokens = issue(family, family !== 'machine');
-    const body = { access_token: tokens.accessToken, token_type: options.dpop ? 'DPoP' : 'Bearer', expires_in: TTL / 1000, ...(tokens.refreshToken && { refresh_token: tokens.refreshToken }) };
+    const tokens = issue(family, family !== 'machine', dead ? 0 : TTL);
+    const body = { access_token: tokens.accessToken, token_type: options.dpop ? 'DPoP' : 'Bearer', expires_in: dead ? 0 : TTL / 1000, ...(tokens.refreshToken && { refresh_token: tokens.refreshToken }) };
     return json(200, body);
   }
 
@@ -153,6 +162,12 @@ export function createModelTokenServer(options: { dpop: boolean; tokenDelay: num
     const id = url.searchParams.get('id') ?? '';
     record.attempts.set(id, [...(record.attempts.get(id) ?? []), attempt]);
     await wait(Number(url.searchParams.get('delay') ?? 0));
+    const flaky = options.apiFailures !== undefined && options.random !== undefined && options.random() < options.apiFailures;
+    if (apiFaults > 0 || flaky) {
+      if (!flaky) apiFaults--;
+      attempt.outcome = '503';
+      return new Response(null, { status: 503 });
+    }
     const expected = issued?.bound ? 'DPoP' : 'Bearer';
     if (!good(issued) || scheme !== expected) {
       attempt.outcome = 'invalid_token';
@@ -192,7 +207,12 @@ export function createModelTokenServer(options: { dpop: boolean; tokenDelay: num
       revokedFamilies.add(family);
     },
     failTokenCalls: (fault: TokenFault) => tokenFaults.push(fault),
-    clearFaults: () => tokenFaults.splice(0),
+    /** The next `count` API attempts answer 503 (a request's transient retries then meet its 401s: rule 7). */
+    failApiCalls: (count: number) => (apiFaults += count),
+    clearFaults() {
+      tokenFaults.splice(0);
+      apiFaults = 0;
+    },
     get pendingFaults() {
       return tokenFaults.length;
     },

@@ -12,6 +12,7 @@ import { createTokenSession } from '../../lib/session/create-token-session.js';
 import { CLOCK_CHECK_INTERVAL } from '../../lib/session/refresh-ahead.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { createModelTokenServer, type DpopServer, type TokenFault } from './model-token-server.js';
+import { seededRandom } from './model-clock.js';
 import { offlineNetwork } from './offline.js';
 
 /*
@@ -33,11 +34,14 @@ const REFRESH_RETRY = { maxRetries: 1, baseDelay: 200, maxDelay: 2_000 };
 export type Kind = 'user' | 'machine';
 export type Step =
   | { kind: 'request'; count: number; delay: number }
-  | { kind: 'expire' }
+  // Every token the server issued expires, `after` ms from now (a retry may meet it: rule 7).
+  | { kind: 'expire'; after: number }
   | { kind: 'pause'; ms: number }
   // The machine sleeps: the clock jumps, every timer fires late (rule 17).
   | { kind: 'sleep'; ms: number }
   | { kind: 'token-fault'; fault: TokenFault }
+  // The next `count` API attempts answer 503: transient retries between a request's 401s (rule 7).
+  | { kind: 'api-fault'; count: number }
   // A new nonce (the next call of that server is challenged once), or a storm: every call challenged for `ms`;
   // `count` requests start right after it.
   | { kind: 'nonce'; server: DpopServer; storm: boolean; ms: number; count: number }
@@ -53,6 +57,9 @@ export interface Input {
   readonly dpop: boolean;
   readonly refreshAhead: boolean;
   readonly tokenDelay: number;
+  /** The share of API attempts answered 503 (seeded by `seed`). */
+  readonly apiFailures: number;
+  readonly seed: number;
   readonly steps: Step[];
 }
 
@@ -66,12 +73,13 @@ export interface Paths {
 
 export function inputArbitrary(paths: Paths): fc.Arbitrary<Input> {
   return fc.record({ kind: fc.constantFrom(...paths.kinds), dpop: paths.dpop ? fc.boolean() : fc.constant(false) }).chain(({ kind, dpop }) => {
-    const faults: TokenFault[] = ['network', '503', 'invalid_scope', ...(kind === 'machine' ? ['invalid_client' as const] : [])];
+    const faults: TokenFault[] = ['network', '503', 'invalid_scope', 'dead', ...(kind === 'machine' ? ['invalid_client' as const] : [])];
     const steps: fc.WeightedArbitrary<Step>[] = [
       { weight: 6, arbitrary: fc.record({ kind: fc.constant('request' as const), count: fc.integer({ min: 1, max: 3 }), delay: fc.integer({ min: 0, max: 2_000 }) }) },
-      { weight: 3, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('expire' as const), after: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4_000 })) }) },
       { weight: 3, arbitrary: fc.record({ kind: fc.constant('pause' as const), ms: fc.integer({ min: 0, max: 20_000 }) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('token-fault' as const), fault: fc.constantFrom(...faults) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('api-fault' as const), count: fc.integer({ min: 1, max: 3 }) }) },
     ];
     if (kind === 'user') {
       steps.push({ weight: 1, arbitrary: fc.record({ kind: fc.constant('sign-in' as const) }) });
@@ -89,6 +97,8 @@ export function inputArbitrary(paths: Paths): fc.Arbitrary<Input> {
       dpop: fc.constant(dpop),
       refreshAhead: fc.boolean(),
       tokenDelay: fc.integer({ min: 0, max: 300 }),
+      apiFailures: fc.constantFrom(0, 0, 0.3),
+      seed: fc.integer(),
       steps: fc.array(fc.oneof(...steps), { minLength: 1, maxLength: 20 }),
     });
   });
@@ -152,7 +162,7 @@ function watchWebCrypto() {
 async function run(input: Input, key: DpopKey, network: ReturnType<typeof offlineNetwork>, cryptoSettled: () => Promise<void>): Promise<string[]> {
   const violations: string[] = [];
   const fail = (tag: string, message: string) => violations.push(`[${tag}] ${message}`);
-  const server = createModelTokenServer({ dpop: input.dpop, tokenDelay: input.tokenDelay });
+  const server = createModelTokenServer({ dpop: input.dpop, tokenDelay: input.tokenDelay, apiFailures: input.apiFailures, random: seededRandom(input.seed) });
   const dpop = input.dpop ? dpopBinding({ key }) : undefined;
   const tokenUrl = `${ORIGIN}/oauth/token`;
   const grant = input.kind === 'machine' ? oauth2ClientCredentialsGrant({ tokenUrl, fetch: server.fetch, ...(dpop && { dpop }) }) : oauth2RefreshGrant({ tokenUrl, fetch: server.fetch, ...(dpop && { dpop }) });
@@ -208,13 +218,17 @@ async function run(input: Input, key: DpopKey, network: ReturnType<typeof offlin
         await advance(0);
         break;
       case 'expire':
-        server.expireAll();
+        if (step.after === 0) server.expireAll();
+        else setTimeout(() => server.expireAll(), step.after);
         break;
       case 'pause':
         await advance(step.ms);
         break;
       case 'token-fault':
         server.failTokenCalls(step.fault);
+        break;
+      case 'api-fault':
+        server.failApiCalls(step.count);
         break;
       case 'sign-in':
         family = `user-${++signIns + 1}`;
@@ -385,14 +399,19 @@ function checkInvariants({ input, server, sent, events, fail }: Run): void {
       (name === 'RequestTimeoutError' && (s.offline || s.slept)) ||
       // A 401 only after the request's one refresh (rule 7), at a second nonce challenge in a row (rule 14: a storm, or a
       // nonce that changed between the challenge and the retry), or for a revoked family.
-      (error instanceof HttpError && error.status === 401 && (refreshed === 1 || challengedTwice(attempts) || input.steps.some((st) => st.kind === 'revoke')));
+      (error instanceof HttpError && error.status === 401 && (refreshed === 1 || challengedTwice(attempts) || input.steps.some((st) => st.kind === 'revoke'))) ||
+      // 503s its transient retries could not outlast.
+      (error instanceof HttpError && error.status === 503 && attempts.at(-1)?.outcome === '503');
     if (!excused) fail('settle', `request ${s.id} failed with ${name}${error instanceof HttpError ? ` ${error.status}` : ''}: ${error.message}`);
   }
 
   // Rule 14 at the token endpoint: a refresh attempt sends at most two calls (one nonce retry).
+  // (An outage's failed attempt spends no retry, so each adds one attempt.)
   const challenged = record.tokenCalls.filter((c) => c.outcome === 'challenged').length;
-  const attemptsBound = 2 * (1 + REFRESH_RETRY.maxRetries) * Math.max(1, of('refresh-started').length);
-  if (record.tokenCalls.length > attemptsBound) fail('rule-14', `${record.tokenCalls.length} token calls (${challenged} challenged) for ${of('refresh-started').length} refreshes`);
+  const offline = record.tokenCalls.filter((c) => c.offlinePeriod !== undefined).length;
+  const online = record.tokenCalls.length - offline;
+  const attemptsBound = 2 * (1 + REFRESH_RETRY.maxRetries + offline) * Math.max(1, of('refresh-started').length);
+  if (online > attemptsBound) fail('rule-14', `${online} token calls (${challenged} challenged) for ${of('refresh-started').length} refreshes and ${offline} calls offline`);
   // Rule 17: offline, a refresh waits: one call per outage at most (one session, one refresh at a time).
   const offlineCalls = new Map<number, number>();
   for (const c of record.tokenCalls) if (c.offlinePeriod !== undefined) offlineCalls.set(c.offlinePeriod, (offlineCalls.get(c.offlinePeriod) ?? 0) + 1);
