@@ -1,4 +1,4 @@
-import { asyncScheduler, retry, throwError, timer, type MonoTypeOperatorFunction, type SchedulerLike, defer, fromEvent, mergeMap, of, take, tap, type Observable } from 'rxjs';
+import { asyncScheduler, retry, throwError, timer, type MonoTypeOperatorFunction, type SchedulerLike, defer, fromEvent, of, take, tap, type Observable } from 'rxjs';
 import { backoffDelay } from './backoff-delay.js';
 import { isTransientError } from './is-transient-error.js';
 import { retryAfterDelay } from './retry-after.js';
@@ -109,8 +109,8 @@ export type NetworkWait = 'network-waiting' | 'network-back';
 /**
  * Retries after a NetworkError once the runtime is online again, when it says it is offline;
  * any other error, or a NetworkError while online (or where the runtime cannot tell: Node), goes
- * on unchanged at once, as it does when `mayWait()` says no, then or when the network is back.
- * `say` hears when a wait begins and ends. Unsubscribing removes the listener.
+ * on unchanged at once, as it does when `mayWait()` says no. `say` hears when a wait begins and
+ * ends. Unsubscribing removes the listener.
  */
 export function waitForNetwork<T>(say?: (moment: NetworkWait) => void, mayWait: () => boolean = () => true): MonoTypeOperatorFunction<T> {
   return retry<T>({
@@ -118,9 +118,7 @@ export function waitForNetwork<T>(say?: (moment: NetworkWait) => void, mayWait: 
       const online$ = error instanceof NetworkError && mayWait() ? onlineAgain() : undefined;
       if (!online$) return throwError(() => error);
       say?.('network-waiting');
-      // Asked again once the network is back: a refresh detached meanwhile (its deadline) must not send a call
-      // nobody will hear the answer to, which would spend its refresh token.
-      return online$.pipe(tap(() => say?.('network-back')), mergeMap(() => (mayWait() ? of(0) : throwError(() => error))));
+      return online$.pipe(tap(() => say?.('network-back')));
     },
   });
 }

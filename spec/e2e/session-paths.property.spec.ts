@@ -36,7 +36,7 @@ async function check(input: Input): Promise<void> {
 /** Counterexamples the model found, replayed first in every case whose paths they take. */
 const REGRESSIONS: Input[] = [
   // A refresh waiting offline past its deadline sent its call when the network came back; the answer was
-  // dropped and the spent refresh token kept (lib/retry/retry-backoff.ts, waitForNetwork).
+  // dropped and the spent refresh token kept (tokenCall, lib/session/refresh-steps.ts).
   { kind: 'user', firstFault: null, dpop: false, refreshAhead: false, tokenDelay: 2, apiFailures: 0, seed: 0, steps: [{ kind: 'request', count: 1, delay: 1 }, { kind: 'expire', after: 0 }, { kind: 'offline', ms: 29_999, count: 0 }, { kind: 'pause', ms: 20_000 }] },
 ];
 const fits = (input: Input, paths: Paths) =>

@@ -253,19 +253,4 @@ describe('waitForNetwork', () => {
     expect(errors).toEqual([failed]);
     expect(network.listening).toBe(0);
   });
-
-  it('asks mayWait again when the network is back: a refresh whose deadline passed while it waited sends nothing', () => {
-    // Found by spec/e2e/session-paths.property.spec.ts: a refresh detached by its deadline still sent its token
-    // call when `online` came, the server spent the refresh token, and the answer was dropped (the session lost).
-    network.goOffline();
-    let listening = true;
-    const errors: unknown[] = [];
-    const { source, counter } = flaky(1, () => new NetworkError('POST', 'https://auth.test/token'));
-    source.pipe(waitForNetwork(undefined, () => listening)).subscribe({ error: (error: unknown) => errors.push(error) });
-    listening = false;
-    network.goOnline();
-    expect(counter.tries).toBe(1);
-    expect(errors).toEqual([expect.any(NetworkError)]);
-    expect(network.listening).toBe(0);
-  });
 });
