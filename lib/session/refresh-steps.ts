@@ -99,12 +99,16 @@ export function toNextState(ctx: SessionContext, generation: number, base: Sessi
  * the checked new token set (keeping the old refresh token when none came back). A malformed
  * answer (in a machine session, one without an access token too) is a non-transient
  * {@link TokenRefreshError}; other failures pass through for the refresh to classify. Once
- * `mayRetry()` is false (nobody listens any more), a failed attempt is not tried again.
+ * `mayRetry()` is false (nobody listens any more), a failed attempt is not tried again, nor is
+ * a retry sent that was decided before (at the end of its backoff or of an outage).
  */
 export function tokenCall(refreshToken: string | undefined, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true, say?: (moment: NetworkWait) => void): Observable<TokenSet> {
   const { refresh, refreshTimeout, scheduler, machine } = config;
   const where = refresh.endpoint ?? 'the refresh function';
-  return defer(() => refresh(refreshToken ?? '')).pipe(
+  let tries = 0;
+  // A retry is sent only while someone listens: one the deadline overtook (in its backoff, or
+  // waiting for the network) would spend the refresh token with nobody left to store the answer.
+  return defer(() => (tries++ > 0 && !mayRetry() ? throwError(() => new TokenRefreshError('The refresh had stopped', { reason: 'timeout' })) : refresh(refreshToken ?? ''))).pipe(
     take(1),
     throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { reason: 'invalid-response' })),
     timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('POST', where, refreshTimeout)), scheduler }),

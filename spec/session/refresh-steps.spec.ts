@@ -9,6 +9,7 @@ import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import { outlive } from '../../lib/session/refresh-steps.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
+import { offlineNetwork } from '../helpers/offline.js';
 import { strictEndpoint, userTokens } from '../helpers/virtual-store.js';
 import { refreshIn, session, t0, t1, testScheduler, token, useTestScheduler } from './session-fixtures.js';
 
@@ -54,6 +55,41 @@ describe('a token call at the server is never thrown away (issue 21 item 3)', ()
         expect(endpoint.calls).toEqual(['alice-r0']);
         expect(endpoint.reuse).toBe(0);
       });
+    });
+
+    // Found by spec/e2e/session-paths.property.spec.ts: a retry the deadline overtook was still sent (after its
+    // backoff, or when the network came back) with nobody left to hear its answer; the server spent the refresh
+    // token, the answer came after the outlive bound, and the session kept the spent token (lost at its next refresh).
+    it('a retry the deadline overtook in its backoff is not sent: nobody would hear its answer', () => {
+      testScheduler.run(({ cold, expectSubscriptions }) => {
+        const busy = new HttpError({ method: 'POST', url: 'x', status: 503, headers: new Headers({ 'retry-after': '1' }) });
+        const endpoint = cold<TokenSet>('-#', undefined, busy);
+        const s = createTokenSession({ refresh: () => endpoint, refreshDeadline: 50, refreshRetry: { maxRetries: 1 }, tokens: t0, scheduler: testScheduler });
+        const got = refreshIn(s, 0);
+        testScheduler.flush();
+        expect(got).toEqual(['TokenRefreshError']);
+        expectSubscriptions(endpoint.subscriptions).toBe(['^!']);
+        expect(s.state.tokens).toEqual(t0);
+      });
+    });
+
+    it('a call the deadline overtook while it waited offline is not sent when the network comes back', () => {
+      const network = offlineNetwork();
+      try {
+        testScheduler.run(({ cold, expectSubscriptions }) => {
+          network.goOffline();
+          const endpoint = cold<TokenSet>('-#', undefined, new NetworkError('POST', 'x'));
+          const s = createTokenSession({ refresh: () => endpoint, refreshDeadline: 50, tokens: t0, scheduler: testScheduler });
+          const got = refreshIn(s, 0);
+          at(100, () => network.goOnline());
+          testScheduler.flush();
+          expect(got).toEqual(['TokenRefreshError']);
+          expectSubscriptions(endpoint.subscriptions).toBe(['^!']);
+          expect(s.state.tokens).toEqual(t0);
+        });
+      } finally {
+        network.restore();
+      }
     });
 
     it('dispose() during the call cuts it: nobody is left to use its answer', () => {
