@@ -94,17 +94,18 @@ export function toNextState(ctx: SessionContext, generation: number, base: Sessi
 }
 
 /**
- * The token call with `refreshToken` (none in a machine session: its grant gets `''`): calls the
+ * The token call with the refresh token of `tokens` (none in a machine session: its grant gets `''`): calls the
  * refresh function with a per-attempt timeout, retries transient failures with backoff, and emits
  * the checked new token set (keeping the old refresh token when none came back). A malformed
  * answer (in a machine session, one without an access token too) is a non-transient
  * {@link TokenRefreshError}; other failures pass through for the refresh to classify. Once
  * `mayRetry()` is false (nobody listens any more), a failed attempt is not tried again.
  */
-export function tokenCall(refreshToken: string | undefined, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true, say?: (moment: NetworkWait) => void): Observable<TokenSet> {
+export function tokenCall(tokens: TokenSet | null | undefined, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true, say?: (moment: NetworkWait) => void): Observable<TokenSet> {
   const { refresh, refreshTimeout, scheduler, machine } = config;
   const where = refresh.endpoint ?? 'the refresh function';
-  return defer(() => refresh(refreshToken ?? '')).pipe(
+  const refreshToken = tokens?.refreshToken;
+  return defer(() => config.dpop.withKey(tokens, () => refresh(refreshToken ?? ''))).pipe(
     take(1),
     throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { reason: 'invalid-response' })),
     timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('POST', where, refreshTimeout)), scheduler }),
