@@ -98,6 +98,20 @@ describe('one key per session (rule 15): a member whose key differs', () => {
     session.dispose();
   });
 
+  it('with refreshAhead: the timer tries while the token lives and stops at its expiry, calling nothing (no loop)', async () => {
+    const expiresAt = Date.now() + 1_500; // due 375 ms before expiry (a quarter of its life)
+    const { session, events, refresh } = member({ tokens: bound(keyA, 1, expiresAt), dpop: keyBLater(), refreshAhead: true, refreshRetry: { baseDelay: 100, maxDelay: 100 } });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 300));
+    const failed = events.filter((e) => e.type === 'refresh-failed').length;
+    expect(failed).toBeGreaterThanOrEqual(1);
+    expect(failed).toBeLessThanOrEqual(8);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(events.filter((e) => e.type === 'refresh-failed')).toHaveLength(failed);
+    expect(refresh).not.toHaveBeenCalled();
+    expect(session.state.revoked).toBe(false);
+    session.dispose();
+  });
+
   it('refuses tokens stamped with another key given to createTokenSession or setTokens, with the same error, at once', () => {
     const mismatch = expect.objectContaining({ name: 'DpopKeyError', reason: 'mismatch' });
     expect(() => member({ tokens: bound(keyA), dpop: dpopBinding({ key: keyB }) })).toThrow(mismatch);
