@@ -1,9 +1,11 @@
-import { catchError, defer, of, switchMap, tap, throwError, type Observable } from 'rxjs';
+import { catchError, defer, from, map, of, switchMap, tap, throwError, type Observable, type ObservableInput } from 'rxjs';
 import type { ClientAuthentication, DpopEndpointBinding } from '../oauth2/client-authentication.js';
 import type { DpopRequestBinding } from '../session/token-access.js';
+import type { TokenSet } from '../session/token-set.js';
 import type { ApiResponse } from '../transport/api-request.js';
 import type { Transport } from '../transport/transport.js';
 import type { DpopKey } from './dpop-key.js';
+import { DpopKeyError } from './dpop-key-error.js';
 import { createDpopNonces, type DpopNonces, type HeadersLike } from './dpop-nonces.js';
 import { createDpopProof } from './dpop-proof.js';
 import { isNonceChallenge } from './nonce-challenge.js';
@@ -15,8 +17,9 @@ export interface DpopBindingConfig {
    * The key the tokens are bound to: a `DpopKey` (`createDpopKey`, `importDpopKey`), or the
    * promise of one (`createDpopKeyStore().load()`). While it cannot be had, every call that needs
    * it fails with its error (a `DpopKeyError`) and nothing is sent: never a refresh without the
-   * proof the token is bound to (rule 15). One binding, one key: a new key needs a new binding
-   * (and new tokens).
+   * proof the token is bound to (rule 15). It is loaded at once, so that the session can stamp
+   * the tokens the app gives with its thumbprint. One binding, one key: a new key needs a new
+   * binding (and new tokens); tokens bound to another key are refused (`DpopKeyError` `mismatch`).
    */
   readonly key: DpopKey | PromiseLike<DpopKey>;
   /** The nonce memory (per tab or process, docs/dpop.md). @default a new `createDpopNonces()` */
@@ -100,7 +103,9 @@ export function dpopBinding(config: DpopBindingConfig): DpopBinding {
     return attempt(false);
   };
 
-  function sendWithProof<T>(method: string, url: string, accessToken: string, send: (authorization: string, headers: Readonly<Record<string, string>>) => Observable<T>): Observable<T> {
+  const { theirs, withKey, stamp } = keyChecks(key, (given as Partial<DpopKey>).thumbprint);
+
+  function sendWithProof<T>(method: string, url: string, accessToken: string, send: (authorization: string, headers: Readonly<Record<string, string>>) => Observable<T>, keyThumbprint?: string): Observable<T> {
     const authorization = `DPoP ${accessToken}`;
     // A nonce from any answer, a success's (whatever the adapter's response, read by its `headers`) or an error's.
     const learn = (answer: unknown): string | undefined => {
@@ -110,7 +115,7 @@ export function dpopBinding(config: DpopBindingConfig): DpopBinding {
     const attempt = (challenged: boolean): Observable<T> => {
       let nonce: string | undefined;
       return defer(async () => {
-        const signer = await key();
+        const signer = await theirs(keyThumbprint);
         nonce = nonces.nonceFor('resource', url);
         return createDpopProof(signer, { method, url, accessToken, nonce, ...(now && { now }) });
       }).pipe(
@@ -127,7 +132,51 @@ export function dpopBinding(config: DpopBindingConfig): DpopBinding {
     };
     return attempt(false);
   }
-  return { key, nonces, proving, sendWithProof };
+  return { key, nonces, proving, sendWithProof, withKey, stamp };
+}
+
+/**
+ * Rule 15, one key per session: before tokens bound to a key (their `keyThumbprint`) are
+ * refreshed, revoked or sent, the binding's key must be that key, else a `DpopKeyError`
+ * `mismatch` and nothing is sent (oidc-provider ends the whole grant on a wrong key's refresh).
+ * The key is loaded at once, so that tokens the app gives are stamped with its thumbprint.
+ */
+function keyChecks(key: () => Promise<DpopKey>, given: unknown): { theirs(bound: string | undefined): Promise<DpopKey> } & Pick<DpopBinding, 'withKey' | 'stamp'> {
+  // The key's thumbprint: at once for a key given as it is, once loaded for the promise of one.
+  let had = typeof given === 'string' ? given : undefined;
+  const theirs = async (bound: string | undefined): Promise<DpopKey> => {
+    const signer = await key();
+    if (bound !== undefined && bound !== signer.thumbprint) throw mismatch(signer.thumbprint, bound);
+    return signer;
+  };
+  // Loaded now; a key that cannot be had fails each call that needs it, not here.
+  key().then((signer) => (had = signer.thumbprint), () => undefined);
+  return {
+    theirs,
+    withKey: <T>(tokens: TokenSet | null | undefined, call: () => ObservableInput<T>): Observable<T> =>
+      defer(() => theirs(tokens?.tokenType && tokens.keyThumbprint)).pipe(
+        switchMap((signer) => from(call()).pipe(map((answer) => stamped(answer, signer.thumbprint)))),
+      ),
+    stamp(tokens) {
+      if (!tokens.tokenType || had === undefined) return tokens;
+      if (tokens.keyThumbprint !== undefined && tokens.keyThumbprint !== had) throw mismatch(had, tokens.keyThumbprint);
+      return { ...tokens, keyThumbprint: had };
+    },
+  };
+}
+
+// A DPoP token set a grant answered, with the thumbprint of the key its proof was made with.
+function stamped<T>(answer: T, keyThumbprint: string): T {
+  const tokens = answer as TokenSet | null | undefined;
+  return tokens?.tokenType === 'DPoP' && tokens.keyThumbprint === undefined ? ({ ...tokens, keyThumbprint } as T) : answer;
+}
+
+function mismatch(key: string, bound: string): DpopKeyError {
+  return new DpopKeyError(
+    'mismatch',
+    `This DPoP key (thumbprint ${key}) is not the key the session's tokens are bound to (thumbprint ${bound}): nothing was sent, since the server would end the grant. Give every member of a shared session the same key (docs/dpop.md, "One key per session").`,
+    { thumbprints: { key, tokens: bound } },
+  );
 }
 
 function checkedKey(key: DpopKey): DpopKey {

@@ -42,7 +42,9 @@ export interface TokenSession extends SessionControls, TokenAccess {}
 export function createTokenSession(config: TokenSessionConfig): TokenSession {
   const resolved = resolveSessionConfig(config);
   const { scheduler, share } = resolved;
-  const initial = config.tokens && !resolved.machine ? checkedTokens(config.tokens, scheduler.now(), 'createTokenSession') : null;
+  const { dpop } = resolved;
+  const given = config.tokens && !resolved.machine ? checkedTokens(config.tokens, scheduler.now(), 'createTokenSession') : null;
+  const initial = given && dpop.stamp(given);
   const ctx: SessionContext = {
     config: resolved,
     state$: new BehaviorSubject<SessionState>({ tokens: initial, generation: 0, revoked: false, receivedAt: scheduler.now(), change: 'sign-in', signIn: newSignIn() }),
@@ -63,5 +65,7 @@ export function createTokenSession(config: TokenSessionConfig): TokenSession {
   if (resolved.refreshAhead) subscriptions.add(startRefreshAhead(ctx, refreshes));
   const access = createSessionAccess(ctx, refreshes, sync);
   // Assigned, not spread: `state` is a getter.
-  return Object.assign(createSessionControls(ctx, access, sync, subscriptions, () => refreshes.landing), access, { dpop: config.dpop });
+  // DPoP-bound tokens go with a proof of the key they are bound to, or not at all (rule 15).
+  const sendWithProof: NonNullable<TokenAccess['dpop']>['sendWithProof'] = (method, url, token, send) => dpop.sendWithProof(method, url, token, send, ctx.state$.value.tokens?.keyThumbprint);
+  return Object.assign(createSessionControls(ctx, access, sync, subscriptions, () => refreshes.landing), access, { dpop: { sendWithProof } });
 }

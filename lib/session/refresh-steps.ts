@@ -94,7 +94,7 @@ export function toNextState(ctx: SessionContext, generation: number, base: Sessi
 }
 
 /**
- * The token call with `refreshToken` (none in a machine session: its grant gets `''`): calls the
+ * The token call with the refresh token of `tokens` (none in a machine session: its grant gets `''`): calls the
  * refresh function with a per-attempt timeout, retries transient failures with backoff, and emits
  * the checked new token set (keeping the old refresh token when none came back). A malformed
  * answer (in a machine session, one without an access token too) is a non-transient
@@ -102,13 +102,14 @@ export function toNextState(ctx: SessionContext, generation: number, base: Sessi
  * `mayRetry()` is false (nobody listens any more), a failed attempt is not tried again, nor is
  * a retry sent that was decided before (at the end of its backoff or of an outage).
  */
-export function tokenCall(refreshToken: string | undefined, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true, say?: (moment: NetworkWait) => void): Observable<TokenSet> {
+export function tokenCall(tokens: TokenSet | null | undefined, config: ResolvedSessionConfig, mayRetry: () => boolean = () => true, say?: (moment: NetworkWait) => void): Observable<TokenSet> {
   const { refresh, refreshTimeout, scheduler, machine } = config;
   const where = refresh.endpoint ?? 'the refresh function';
+  const refreshToken = tokens?.refreshToken;
   let tries = 0;
   // A retry is sent only while someone listens: one the deadline overtook (in its backoff, or
   // waiting for the network) would spend the refresh token with nobody left to store the answer.
-  return defer(() => (tries++ > 0 && !mayRetry() ? throwError(() => new TokenRefreshError('The refresh had stopped', { reason: 'timeout' })) : refresh(refreshToken ?? ''))).pipe(
+  return defer(() => (tries++ > 0 && !mayRetry() ? throwError(() => new TokenRefreshError('The refresh had stopped', { reason: 'timeout' })) : config.dpop.withKey(tokens, () => refresh(refreshToken ?? '')))).pipe(
     take(1),
     throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { reason: 'invalid-response' })),
     timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('POST', where, refreshTimeout)), scheduler }),

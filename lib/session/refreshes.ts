@@ -128,7 +128,7 @@ export class Refreshes {
     const wait = this.#deadStreak === 0 || !arrivedExpired(base) ? 0 : backoffDelay(this.#deadStreak, { baseDelay: config.refreshRetry.baseDelay ?? 300, maxDelay: config.refreshRetry.maxDelay ?? 10_000, jitter: false, random: Math.random });
     // Sent from here on (see RefreshPhase.sent); once the refresh stopped listening, a failed
     // attempt is not tried again: nobody waits for it, and the next holder refreshes anyway.
-    const refresh$ = defer(() => ((phase.sent = true), tokenCall(tokens?.refreshToken, config, () => !phase.detached, (type) => this.#ctx.events.next({ type, operation: 'refresh' }))));
+    const refresh$ = defer(() => ((phase.sent = true), tokenCall(tokens, config, () => !phase.detached, (type) => this.#ctx.events.next({ type, operation: 'refresh' }))));
     const call$ = wait === 0 ? refresh$ : timer(wait, config.scheduler).pipe(switchMap(() => refresh$));
     // Replayed, never called twice; aborted once nobody (refresh or sign-out) listens any more.
     // Kept until the refresh ends: a sign-out while the result is still being stored revokes it.

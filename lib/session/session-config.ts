@@ -2,7 +2,7 @@ import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { checkRetryConfig } from '../retry/check-retry-config.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { checkDuration } from '../util/check-duration.js';
-import type { DpopRequestBinding } from './token-access.js';
+import { UNBOUND, type DpopRequestBinding } from './token-access.js';
 import type { TokenSet } from './token-set.js';
 import { CONNECT_SESSION, type Share } from './token-store.js';
 
@@ -69,7 +69,9 @@ export interface TokenSessionConfig {
   /**
    * DPoP (RFC 9449) for the session's requests: `dpopBinding({ key })` of `rx-token-http/dpop`,
    * the same one its `refresh` grant takes. A token set with `tokenType: 'DPoP'` is then sent as
-   * `Authorization: DPoP <token>` with a proof to allowed origins; others stay Bearer. @default none
+   * `Authorization: DPoP <token>` with a proof to allowed origins; others stay Bearer. It checks
+   * that its key is the one the tokens are bound to before every refresh, revocation and request
+   * (rule 15, docs/dpop.md); DPoP-bound tokens need it. @default none
    */
   readonly dpop?: DpopRequestBinding;
   /**
@@ -94,6 +96,8 @@ export interface ResolvedSessionConfig {
   readonly refreshRetry: Omit<RetryBackoffConfig, 'scheduler' | 'shouldRetry'>;
   readonly refreshAhead: boolean;
   readonly share: Share | undefined;
+  /** The session's `dpop`, or a stand-in that refuses DPoP-bound tokens. */
+  readonly dpop: DpopRequestBinding;
   readonly storeTimeout: number;
   readonly scheduler: SchedulerLike;
 }
@@ -125,6 +129,7 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
   if (config.share !== undefined && typeof config.share?.[CONNECT_SESSION] !== 'function') {
     throw new TypeError('createTokenSession: `share` must come from shareStore(), shareInMemory(), shareAcrossTabs() or shareThroughRedis()');
   }
+  if (config.dpop !== undefined && typeof config.dpop?.withKey !== 'function') throw new TypeError('createTokenSession: `dpop` must come from dpopBinding()');
   return {
     machine,
     refresh: config.refresh,
@@ -135,6 +140,7 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
     refreshRetry: config.refreshRetry ?? SESSION_DEFAULTS.refreshRetry,
     refreshAhead: config.refreshAhead ?? false,
     share: config.share,
+    dpop: config.dpop ?? UNBOUND,
     storeTimeout: config.storeTimeout ?? SESSION_DEFAULTS.storeTimeout,
     scheduler: config.scheduler ?? asyncScheduler,
   };

@@ -1,4 +1,4 @@
-import { EMPTY, catchError, defer, distinctUntilChanged, filter, from, map, of, switchMap, take, throwError, timeout, type Observable, type Subscription } from 'rxjs';
+import { EMPTY, catchError, defer, distinctUntilChanged, filter, map, of, switchMap, take, throwError, timeout, type Observable, type Subscription } from 'rxjs';
 import { TokenRefreshError } from '../errors/token-refresh-error.js';
 import { checkedTokens, type SessionState, type TokenSet } from './token-set.js';
 import type { RevokeFunction } from './session-config.js';
@@ -71,7 +71,7 @@ export function createSessionControls(
     },
     setTokens(tokens) {
       if (ctx.disposed) throw new TypeError('setTokens: the token session was disposed');
-      change(ctx, sync, checkedTokens(tokens, ctx.config.scheduler.now(), 'setTokens'), 'sign-in');
+      change(ctx, sync, ctx.config.dpop.stamp(checkedTokens(tokens, ctx.config.scheduler.now(), 'setTokens')), 'sign-in');
     },
     signOut: (options) => signOut(ctx, sync, options?.revoke === true ? landing : undefined),
     dispose() {
@@ -99,7 +99,7 @@ function change(ctx: SessionContext, sync: StoreSync | undefined, tokens: TokenS
 function signOut(ctx: SessionContext, sync: StoreSync | undefined, revokeLanding: (() => Observable<TokenSet> | undefined) | undefined): void {
   if (ctx.disposed) return;
   const { revoke, refreshTimeout } = ctx.config;
-  const refreshToken = ctx.state$.value.tokens?.refreshToken;
+  const tokens = ctx.state$.value.tokens;
   // A machine session has no refresh token: nothing to revoke, and no mistake to say.
   if (revokeLanding && !revoke && !ctx.config.machine) {
     // The user asked to sign out: that happens whatever else is wrong, then the mistake is said.
@@ -110,24 +110,25 @@ function signOut(ctx: SessionContext, sync: StoreSync | undefined, revokeLanding
   // Before the refresh is stopped: its call stays out, and the refresh token it brings back
   // (rotated, so the one revoked below no longer reaches it) is revoked too.
   const landing = revokeLanding?.();
-  if (revoke && landing) revokeWhenLanded(ctx, revoke, landing, refreshToken);
+  if (revoke && landing) revokeWhenLanded(ctx, revoke, landing, tokens?.refreshToken);
   ctx.stop$.next();
   change(ctx, sync, null, 'sign-out');
-  if (revokeLanding && revoke && refreshToken !== undefined) revokeQuietly(revoke, refreshToken, refreshTimeout, ctx);
+  if (revokeLanding && revoke && tokens?.refreshToken !== undefined) revokeQuietly(revoke, tokens, refreshTimeout, ctx);
 }
 
 // The answer of a token call the sign-out cut short: nobody gets its tokens, and its new refresh
 // token is revoked as soon as it arrives (within the refresh deadline).
 function revokeWhenLanded(ctx: SessionContext, revoke: RevokeFunction, landing: Observable<TokenSet>, spent: string | undefined): void {
   const { refreshDeadline, refreshTimeout, scheduler } = ctx.config;
-  landing.pipe(take(1), timeout({ first: refreshDeadline, scheduler }), catchError(() => EMPTY)).subscribe(({ refreshToken }) => {
-    if (refreshToken !== undefined && refreshToken !== spent) revokeQuietly(revoke, refreshToken, refreshTimeout, ctx);
+  landing.pipe(take(1), timeout({ first: refreshDeadline, scheduler }), catchError(() => EMPTY)).subscribe((landed) => {
+    if (landed.refreshToken !== undefined && landed.refreshToken !== spent) revokeQuietly(revoke, landed, refreshTimeout, ctx);
   });
 }
 
 // Revocation is a courtesy to the server: the sign-out has happened already, whatever it answers.
-function revokeQuietly(revoke: RevokeFunction, refreshToken: string, limit: number, ctx: SessionContext): void {
-  defer(() => from(revoke(refreshToken)))
+// Sent only with the key the tokens are bound to (rule 15): a key that differs revokes nothing.
+function revokeQuietly(revoke: RevokeFunction, tokens: TokenSet, limit: number, ctx: SessionContext): void {
+  defer(() => ctx.config.dpop.withKey(tokens, () => revoke(tokens.refreshToken!)))
     .pipe(timeout({ first: limit, scheduler: ctx.config.scheduler }), catchError(() => of(undefined)), take(1))
     .subscribe();
 }

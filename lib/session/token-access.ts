@@ -1,6 +1,7 @@
-import type { Observable } from 'rxjs';
+import { from, throwError, type Observable, type ObservableInput } from 'rxjs';
 import type { TokenRevokedError } from '../errors/token-revoked-error.js';
 import type { NetworkWaitEvent, RequestRetriedEvent } from './session-event.js';
+import type { TokenSet } from './token-set.js';
 
 /** The access token to send and the generation it belongs to (`null` when signed out). */
 export interface CurrentToken {
@@ -24,9 +25,23 @@ export interface DpopRequestBinding {
    * One attempt with `accessToken`: `send` gets `Authorization: DPoP <token>` and a `DPoP` header
    * with a fresh proof (`ath`, the resource server's latest nonce). A resource server's 401
    * `use_dpop_nonce` challenge that brings a new nonce is sent once more with it, here: it is no
-   * token rejection and never the request's one refresh (rules 7, 14).
+   * token rejection and never the request's one refresh (rules 7, 14). With `keyThumbprint` (the
+   * token set's), a key that differs sends nothing: the attempt fails with a `DpopKeyError` (rule 15).
    */
-  sendWithProof<T>(method: string, url: string, accessToken: string, send: (authorization: string, headers: Readonly<Record<string, string>>) => Observable<T>): Observable<T>;
+  sendWithProof<T>(method: string, url: string, accessToken: string, send: (authorization: string, headers: Readonly<Record<string, string>>) => Observable<T>, keyThumbprint?: string): Observable<T>;
+  /**
+   * Rule 15, around a refresh grant or a revocation of `tokens`: `call` runs once the key is had
+   * and is the one `tokens` are bound to (`keyThumbprint`; unknown when absent), and the DPoP token
+   * set it answers is stamped with the key's thumbprint. Otherwise it fails with a `DpopKeyError`
+   * and calls nothing: the server would answer a wrong key's refresh by ending the grant.
+   */
+  withKey<T>(tokens: TokenSet | null | undefined, call: () => ObservableInput<T>): Observable<T>;
+  /**
+   * DPoP-bound tokens the app gives (`tokens`, `setTokens`), stamped with the key's thumbprint
+   * when the key is had already (else at their first refresh); tokens of another key throw a
+   * `DpopKeyError` (rule 15).
+   */
+  stamp(tokens: TokenSet): TokenSet;
 }
 
 /**
@@ -51,6 +66,21 @@ export interface TokenAccess {
    * to a subscriber of a session revoked already: requests in flight stop with `TokenRevokedError`.
    */
   readonly revoked$: Observable<TokenRevokedError | void>;
-  /** How the session's DPoP-bound tokens are sent (its `dpop` option). Absent: Bearer only. */
-  readonly dpop?: DpopRequestBinding;
+  /**
+   * How the session's DPoP-bound tokens are sent (its `dpop` option, the token set's key checked);
+   * without that option they are not sent (rule 15). Absent: Bearer only.
+   */
+  readonly dpop?: Pick<DpopRequestBinding, 'sendWithProof'>;
 }
+
+/**
+ * The `dpop` of a session without one (rule 15): Bearer tokens pass, DPoP-bound ones are never
+ * refreshed, revoked or sent (as Bearer): a TypeError naming the option, and nothing is sent.
+ */
+export const UNBOUND: DpopRequestBinding = {
+  withKey: (tokens, call) => (tokens?.tokenType ? throwError(unboundError) : from(call())),
+  sendWithProof: () => throwError(unboundError),
+  stamp: (tokens) => tokens,
+};
+
+const unboundError = (): TypeError => new TypeError('createTokenSession: DPoP-bound tokens need the `dpop` option');

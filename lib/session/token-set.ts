@@ -23,6 +23,12 @@ export interface TokenSet {
    * proof. Absent: Bearer.
    */
   readonly tokenType?: 'DPoP';
+  /**
+   * With `tokenType: 'DPoP'`: the RFC 7638 thumbprint of the key the tokens are bound to (the
+   * token's `cnf.jkt`, public), stamped by the session's `dpop` binding. It travels with the shared
+   * state, so that a member whose key differs refuses to refresh (rule 15). Absent: not known.
+   */
+  readonly keyThumbprint?: string;
 }
 
 /** What changed the shared state last: the reason a member adopts it. */
@@ -73,7 +79,7 @@ const REAL_CLOCK = 1e12;
  */
 export function normalizeTokenSet(value: unknown, now: number, previousRefreshToken?: string): TokenSet | string {
   if (typeof value !== 'object' || value === null) return `a token set must be an object, got ${typeOf(value)}`;
-  const { accessToken, refreshToken, expiresAt, tokenType } = value as Record<string, unknown>;
+  const { accessToken, refreshToken, expiresAt, tokenType, keyThumbprint } = value as Record<string, unknown>;
   const problem = checkToken('accessToken', accessToken, ACCESS_TOKEN) ?? checkToken('refreshToken', refreshToken, REFRESH_TOKEN);
   if (problem) return problem;
   const kept = (refreshToken as string | undefined) ?? previousRefreshToken;
@@ -84,6 +90,8 @@ export function normalizeTokenSet(value: unknown, now: number, previousRefreshTo
   if (typeof expiresAt === 'number' && now > REAL_CLOCK && expiresAt > 0 && expiresAt < SECONDS_LIMIT) {
     return `expiresAt must be epoch milliseconds, got ${expiresAt}, which can only be seconds: multiply it by 1000`;
   }
+  // A base64url SHA-256 (43 characters), only beside tokenType 'DPoP'.
+  if (keyThumbprint !== undefined && !(tokenType === 'DPoP' && /^[\w-]{43}$/.test(keyThumbprint as string))) return 'keyThumbprint must be a JWK thumbprint, with tokenType DPoP';
   const expiry = (expiresAt as number | undefined) ?? (typeof accessToken === 'string' ? jwtExpiry(accessToken) : undefined);
   return {
     ...(accessToken === undefined ? {} : { accessToken: accessToken as string }),
@@ -91,6 +99,7 @@ export function normalizeTokenSet(value: unknown, now: number, previousRefreshTo
     ...(expiry === undefined ? {} : { expiresAt: expiry }),
     // Only the one value a token set may have; anything else is Bearer.
     ...(tokenType === 'DPoP' && { tokenType }),
+    ...(keyThumbprint !== undefined && { keyThumbprint: keyThumbprint as string }),
   };
 }
 

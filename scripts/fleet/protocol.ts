@@ -22,8 +22,19 @@ export type WorkerCommand =
        * credentials grant with HTTP Basic; `tokens` is ignored.
        */
       readonly clientCredentials?: { readonly clientId: string; readonly clientSecret: string; readonly scope?: string; readonly resource?: string };
+      /**
+       * DPoP (issue 23, rule 15): the private JWK every member imports (`importDpopKey`), given to
+       * the refresh grant and the session as one `dpopBinding`; `clientId` is the public client's.
+       */
+      readonly dpop?: { readonly jwk: JsonWebKey; readonly clientId: string };
     }
-  | { readonly type: 'burst'; readonly count: number; readonly path?: string }
+  | {
+      readonly type: 'burst';
+      readonly count: number;
+      readonly path?: string;
+      /** `session.token()` instead of requests to `apiUrl` (a resource server that takes no DPoP). */
+      readonly tokens?: boolean;
+    }
   | { readonly type: 'state' }
   | { readonly type: 'late-401'; readonly generation: number }
   | { readonly type: 'sign-out' }
@@ -48,6 +59,8 @@ export interface WorkerState {
   readonly accessToken: string | null;
   readonly refreshToken: string | null;
   readonly revoked: boolean;
+  /** The token set's `keyThumbprint` (DPoP, rule 15), `null` when none. */
+  readonly keyThumbprint: string | null;
 }
 
 export interface RecordedEvent {

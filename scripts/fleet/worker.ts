@@ -6,6 +6,8 @@ import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { clientSecretBasic } from '../../lib/oauth2/client-secret.js';
 import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-credentials-grant.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
+import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
+import { importDpopKey } from '../../lib/dpop/dpop-key.js';
 import { shareThroughRedis } from '../../lib/redis/index.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import type { RefreshFunction } from '../../lib/session/session-config.js';
@@ -29,9 +31,10 @@ async function init(command: Extract<WorkerCommand, { type: 'init' }>): Promise<
     redisUrl = command.redisUrl;
   }
   const machine = command.clientCredentials;
+  const dpop = command.dpop && dpopBinding({ key: await importDpopKey(command.dpop.jwk) });
   const grant = machine
     ? oauth2ClientCredentialsGrant({ tokenUrl: command.tokenUrl, clientAuthentication: clientSecretBasic(machine), scope: machine.scope, resource: machine.resource })
-    : oauth2RefreshGrant({ tokenUrl: command.tokenUrl });
+    : oauth2RefreshGrant({ tokenUrl: command.tokenUrl, ...(dpop && { clientId: command.dpop!.clientId, dpop }) });
   const hold = command.holdAfterAnswer;
   const refresh: RefreshFunction = Object.assign(
     (refreshToken: string) => {
@@ -42,7 +45,7 @@ async function init(command: Extract<WorkerCommand, { type: 'init' }>): Promise<
     { endpoint: grant.endpoint },
   );
   const shared = command.share === false || !redis ? undefined : shareThroughRedis({ client: redis.client, key: command.key, lockTtl: command.lockTtl, lockWait: command.lockWait });
-  session = createTokenSession({ tokens: machine ? 'fetch' : (command.tokens ?? null), refresh, share: shared });
+  session = createTokenSession({ tokens: machine ? 'fetch' : (command.tokens ?? null), refresh, share: shared, ...(dpop && { dpop }) });
   session.events$.subscribe((event) =>
     events.push({ type: event.type, generation: 'generation' in event ? event.generation : -1, origin: (event as { origin?: string }).origin, change: (event as { change?: string }).change, at: Date.now() }),
   );
@@ -58,17 +61,18 @@ async function init(command: Extract<WorkerCommand, { type: 'init' }>): Promise<
 
 function stateOf(): WorkerState {
   const state = session!.state;
-  return { generation: state.generation, accessToken: state.tokens?.accessToken ?? null, refreshToken: state.tokens?.refreshToken ?? null, revoked: state.revoked };
+  const { tokens } = state;
+  return { generation: state.generation, accessToken: tokens?.accessToken ?? null, refreshToken: tokens?.refreshToken ?? null, revoked: state.revoked, keyThumbprint: tokens?.keyThumbprint ?? null };
 }
 
-async function burst(count: number, path = '/api/data'): Promise<BurstResult> {
+async function burst(count: number, path = '/api/data', tokens = false): Promise<BurstResult> {
   const started = Date.now();
   const failures: Record<string, number> = {};
   let ok = 0;
   let sample: string | undefined;
   await Promise.all(
     Array.from({ length: count }, () =>
-      firstValueFrom(api!.get(path)).then(
+      firstValueFrom(tokens ? session!.token() : api!.get(path)).then(
         () => void ok++,
         (error: unknown) => {
           const e = error as { name?: string; reason?: string; cause?: { name?: string; cause?: { name?: string } }; message?: string };
@@ -88,7 +92,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
     case 'init':
       return init(command);
     case 'burst':
-      return burst(command.count, command.path);
+      return burst(command.count, command.path, command.tokens);
     case 'state':
       return stateOf();
     case 'late-401':

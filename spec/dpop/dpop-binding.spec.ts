@@ -15,6 +15,7 @@ import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
 import { privateKeyJwt } from '../../lib/oauth2/private-key-jwt.js';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
+import type { TokenSet } from '../../lib/session/token-set.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token?tenant=1';
 const REVOKE_URL = 'https://auth.example.test/oauth/revoke';
@@ -395,5 +396,63 @@ describe('a session with a binding whose token endpoint answers token_type Beare
     expect(grant.seen).toHaveLength(1);
     expect(session.state.revoked).toBeFalsy();
     session.dispose();
+  });
+});
+
+// Rule 15 (one key per session): the binding's own checks, which the session calls around a
+// refresh, a revocation and a request of DPoP-bound tokens (spec/session/one-key-per-session.spec.ts).
+describe('dpopBinding: one key per session (withKey, stamp, sendWithProof with the tokens thumbprint)', () => {
+  const dpopTokens = (keyThumbprint?: string): TokenSet => ({ accessToken: 'at-1', refreshToken: 'rt-1', tokenType: 'DPoP', ...(keyThumbprint && { keyThumbprint }) });
+
+  it('withKey calls with the key the tokens are bound to (or tokens of unknown key), and stamps the DPoP tokens it answers', async () => {
+    const key = await createDpopKey();
+    const binding = dpopBinding({ key });
+    const answer = { accessToken: 'at-2', tokenType: 'DPoP' as const };
+    expect(await lastValueFrom(binding.withKey(dpopTokens(key.thumbprint), () => of(answer)))).toEqual({ ...answer, keyThumbprint: key.thumbprint });
+    expect(await lastValueFrom(binding.withKey(dpopTokens(), () => Promise.resolve(answer)))).toEqual({ ...answer, keyThumbprint: key.thumbprint });
+    expect(await lastValueFrom(binding.withKey(null, () => of({ accessToken: 'bearer' })))).toEqual({ accessToken: 'bearer' });
+    expect(await lastValueFrom(binding.withKey(dpopTokens(key.thumbprint), () => of(undefined)))).toBeUndefined();
+  });
+
+  it('withKey refuses tokens bound to another key with DpopKeyError `mismatch` naming both thumbprints, calling nothing', async () => {
+    const [mine, theirs] = await Promise.all([createDpopKey(), createDpopKey()]);
+    let called = 0;
+    const error = await lastValueFrom(dpopBinding({ key: mine }).withKey(dpopTokens(theirs.thumbprint), () => (called++, of(1)))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DpopKeyError);
+    expect(error).toMatchObject({ reason: 'mismatch', thumbprints: { key: mine.thumbprint, tokens: theirs.thumbprint } });
+    expect((error as Error).message).toContain(mine.thumbprint);
+    expect((error as Error).message).toContain(theirs.thumbprint);
+    expect((error as Error).message).not.toContain('at-1');
+    expect(called).toBe(0);
+  });
+
+  it('withKey fails with the key store error while the key cannot be had, calling nothing', async () => {
+    const lost = new DpopKeyError('lost', 'no key');
+    let called = 0;
+    await expect(lastValueFrom(dpopBinding({ key: Promise.reject(lost) }).withKey(dpopTokens(), () => (called++, of(1))))).rejects.toBe(lost);
+    expect(called).toBe(0);
+  });
+
+  it('stamp: DPoP tokens get the key thumbprint (at once for a key, once had for the promise of one); Bearer tokens pass; another key throws', async () => {
+    const [mine, theirs] = await Promise.all([createDpopKey(), createDpopKey()]);
+    expect(dpopBinding({ key: mine }).stamp(dpopTokens())).toEqual(dpopTokens(mine.thumbprint));
+    expect(dpopBinding({ key: mine }).stamp(dpopTokens(mine.thumbprint))).toEqual(dpopTokens(mine.thumbprint));
+    expect(dpopBinding({ key: mine }).stamp({ accessToken: 'b' })).toEqual({ accessToken: 'b' });
+    expect(() => dpopBinding({ key: mine }).stamp(dpopTokens(theirs.thumbprint))).toThrow(expect.objectContaining({ name: 'DpopKeyError', reason: 'mismatch' }));
+
+    const later = dpopBinding({ key: Promise.resolve(mine) });
+    expect(later.stamp(dpopTokens())).toEqual(dpopTokens());
+    await later.key();
+    expect(later.stamp(dpopTokens())).toEqual(dpopTokens(mine.thumbprint));
+  });
+
+  it('sendWithProof with the tokens thumbprint: another key sends nothing (DpopKeyError `mismatch`), the same key sends', async () => {
+    const [mine, theirs] = await Promise.all([createDpopKey(), createDpopKey()]);
+    let sent = 0;
+    const send = () => defer(() => (sent++, of({ headers: new Headers() })));
+    await expect(lastValueFrom(dpopBinding({ key: mine }).sendWithProof('GET', 'https://api.example.test/', 'at-1', send, theirs.thumbprint))).rejects.toMatchObject({ name: 'DpopKeyError', reason: 'mismatch' });
+    expect(sent).toBe(0);
+    await lastValueFrom(dpopBinding({ key: mine }).sendWithProof('GET', 'https://api.example.test/', 'at-1', send, mine.thumbprint));
+    expect(sent).toBe(1);
   });
 });

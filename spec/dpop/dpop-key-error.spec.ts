@@ -10,4 +10,11 @@ describe('DpopKeyError', () => {
     expect(error.message).toBe('the DPoP key "alice" in IndexedDB "db": IndexedDB failed');
     expect(String(error)).toBe('DpopKeyError: the DPoP key "alice" in IndexedDB "db": IndexedDB failed');
   });
+
+  it('with reason `mismatch`, carries both thumbprints (public, no key material)', () => {
+    const thumbprints = { key: 'k'.repeat(43), tokens: 't'.repeat(43) };
+    const error = new DpopKeyError('mismatch', 'another key', { thumbprints });
+    expect(error).toMatchObject({ name: 'DpopKeyError', reason: 'mismatch', thumbprints });
+    expect(new DpopKeyError('lost', 'no key').thumbprints).toBeUndefined();
+  });
 });

@@ -43,6 +43,7 @@ describe('a session refreshing with DPoP against oidc-provider (nonces required)
       tokens: signedIn,
       refresh: oauth2RefreshGrant({ tokenUrl: provider.tokenUrl, clientId, dpop }),
       revoke: oauth2Revocation({ revocationUrl: provider.revocationUrl, clientId, dpop }),
+      dpop, // rule 15: DPoP-bound tokens are refreshed and revoked only through the session's binding
     });
     sessions.push(session);
     return { session, signedIn };

@@ -1,6 +1,8 @@
 // lib/session/token-set.ts (normalizeTokenSet): the checks every token set passes where it enters.
 import { asyncScheduler, defer, firstValueFrom, lastValueFrom, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
+import { createDpopKey } from '../../lib/dpop/dpop-key.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { createTokenSession } from '../../lib/session/create-token-session.js';
 import { normalizeTokenSet } from '../../lib/session/token-set.js';
@@ -119,10 +121,31 @@ describe('normalizeTokenSet: tokenType (issue 23)', () => {
     for (const tokenType of ['Bearer', 'dpop', '', 1, null]) expect(normalizeTokenSet({ accessToken: 'a', tokenType }, 0)).toEqual({ accessToken: 'a' });
   });
 
+  // With the session's binding (rule 15: DPoP-bound tokens are refreshed only through it), which
+  // stamps them with its key's thumbprint.
   it('carries it through setTokens and a refresh into tokens$', async () => {
-    const dpopSession = createTokenSession({ tokens: { accessToken: 'a1', refreshToken: 'r1', tokenType: 'DPoP' }, refresh: () => of({ accessToken: 'a2', tokenType: 'DPoP' as const }) });
+    const key = await createDpopKey();
+    const dpopSession = createTokenSession({ tokens: { accessToken: 'a1', refreshToken: 'r1', tokenType: 'DPoP' }, refresh: () => of({ accessToken: 'a2', tokenType: 'DPoP' as const }), dpop: dpopBinding({ key }) });
     expect(await firstValueFrom(dpopSession.tokens$)).toMatchObject({ accessToken: 'a1', tokenType: 'DPoP' });
-    expect(await firstValueFrom(dpopSession.refresh$)).toEqual({ accessToken: 'a2', refreshToken: 'r1', tokenType: 'DPoP' });
+    expect(await firstValueFrom(dpopSession.refresh$)).toEqual({ accessToken: 'a2', refreshToken: 'r1', tokenType: 'DPoP', keyThumbprint: key.thumbprint });
     dpopSession.dispose();
+  });
+});
+
+describe('normalizeTokenSet: keyThumbprint (issue 23, rule 15)', () => {
+  const thumbprint = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+
+  it("keeps a key's JWK thumbprint beside tokenType 'DPoP'", () => {
+    expect(normalizeTokenSet({ accessToken: 'a', tokenType: 'DPoP', keyThumbprint: thumbprint }, 0)).toEqual({ accessToken: 'a', tokenType: 'DPoP', keyThumbprint: thumbprint });
+  });
+
+  it('refuses one of another shape, or without tokenType DPoP, naming the field and quoting nothing', () => {
+    for (const keyThumbprint of ['', 'short', `${thumbprint}=`, `${thumbprint.slice(1)}+`, 43, null, { x: 1 }]) {
+      const problem = normalizeTokenSet({ accessToken: 'a', tokenType: 'DPoP', keyThumbprint }, 0);
+      expect(problem).toEqual(expect.stringContaining('keyThumbprint'));
+      expect(problem).not.toContain('short');
+    }
+    expect(normalizeTokenSet({ accessToken: 'a', keyThumbprint: thumbprint }, 0)).toEqual(expect.stringContaining('keyThumbprint'));
+    expect(normalizeTokenSet({ accessToken: 'a', tokenType: 'Bearer', keyThumbprint: thumbprint }, 0)).toEqual(expect.stringContaining('keyThumbprint'));
   });
 });

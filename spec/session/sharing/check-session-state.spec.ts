@@ -31,3 +31,24 @@ describe('checkSessionState', () => {
     expect(checkSessionState(value, NOW)).toBe(problem);
   });
 });
+
+// Rule 15: the thumbprint of the key DPoP-bound tokens are bound to travels with the shared state,
+// and is checked there as every field is, never quoting what it got (a token may sit in a wrong field).
+describe('checkSessionState: keyThumbprint (issue 23, rule 15)', () => {
+  const thumbprint = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+  const dpop = { ...valid, tokens: { ...valid.tokens, tokenType: 'DPoP', keyThumbprint: thumbprint } };
+
+  it('carries the tokens thumbprint beside tokenType DPoP', () => {
+    expect(checkSessionState(dpop, NOW)).toEqual(dpop);
+  });
+
+  it.each([
+    ['a token in its place', { ...dpop.tokens, keyThumbprint: 'ada-a1' }],
+    ['one without tokenType DPoP', { ...valid.tokens, keyThumbprint: thumbprint }],
+    ['a number', { ...dpop.tokens, keyThumbprint: 7 }],
+  ])('refuses %s, naming the field', (_what, tokens) => {
+    const problem = checkSessionState({ ...valid, tokens }, NOW);
+    expect(problem).toBe('tokens: keyThumbprint must be a JWK thumbprint, with tokenType DPoP');
+    expect(problem).not.toContain('ada');
+  });
+});
