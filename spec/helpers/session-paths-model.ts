@@ -4,6 +4,7 @@ import { vi } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import type { DpopKey } from '../../lib/dpop/dpop-key.js';
 import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
+import { DpopProofError } from '../../lib/dpop/proof-refusal.js';
 import { HttpError } from '../../lib/errors/request-error.js';
 import { RxTokenHttpError } from '../../lib/errors/rx-token-http-error.js';
 import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-credentials-grant.js';
@@ -385,6 +386,11 @@ function checkInvariants({ input, server, sent, events, fail }: Run): void {
     if (s.error === undefined) continue;
     const error = s.error;
     const name = error instanceof Error ? error.name : String(error);
+    // rx-token-http/dpop's own error: a second nonce challenge in a row (rule 14), typed by its entry.
+    if (error instanceof DpopProofError) {
+      if (!(error.reason === 'nonce-repeated' && challengedTwice(attempts))) fail('settle', `request ${s.id} failed with a DpopProofError (${error.reason}) without two challenges in a row`);
+      continue;
+    }
     if (!(error instanceof RxTokenHttpError)) {
       fail('settle', `request ${s.id} failed with an untyped ${name}`);
       continue;
