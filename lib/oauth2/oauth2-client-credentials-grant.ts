@@ -70,7 +70,7 @@ export function oauth2ClientCredentialsGrant(config: OAuth2ClientCredentialsGran
       catchError((error: unknown) => throwError(() => asClientFailure(error, endpoint.url))),
     );
   };
-  return Object.assign(grant, { endpoint: redactUrl(endpoint.url) });
+  return Object.assign(grant, { endpoint: redactUrl(endpoint.url), dpop: config.dpop ?? null });
 }
 
 function asClientFailure(error: unknown, tokenUrl: string): unknown {

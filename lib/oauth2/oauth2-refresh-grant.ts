@@ -7,6 +7,7 @@ import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
 import type { TokenSet } from '../session/token-set.js';
 import { redactUrl } from '../util/redact-url.js';
+import type { DpopEndpointBinding } from './client-authentication.js';
 import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig, parseTokenResponse } from './endpoint-request.js';
 
 /** Where and how to refresh with the OAuth 2.0 `refresh_token` grant. */
@@ -22,7 +23,11 @@ export interface OAuth2RefreshGrantConfig extends OAuth2ClientConfig {
 }
 
 /** A refresh function that names its token endpoint (redacted) for timeout errors. */
-export type OAuth2RefreshFunction = ((refreshToken: string) => Observable<TokenSet>) & { readonly endpoint: string };
+export type OAuth2RefreshFunction = ((refreshToken: string) => Observable<TokenSet>) & {
+  readonly endpoint: string;
+  /** Its `dpop` option, `null` without one: a session takes it as its own, or refuses a grant that would refresh DPoP-bound tokens without a proof (rule 15). */
+  readonly dpop: DpopEndpointBinding | null;
+};
 
 /**
  * A `refresh` function for {@link createTokenSession} that speaks RFC 6749 §6: a form-encoded
@@ -58,7 +63,7 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): OAuth2Refr
       map((response) => toTokenSet(response, endpoint.url, secrets, scheduler.now())),
     );
   };
-  return Object.assign(refresh, { endpoint: redactUrl(endpoint.url) });
+  return Object.assign(refresh, { endpoint: redactUrl(endpoint.url), dpop: config.dpop ?? null });
 }
 
 /** A token endpoint answer as a token set, or the error of RFC 6749 §5.2 it means (see above). */

@@ -15,7 +15,11 @@ export const FETCH_TOKENS = 'fetch';
  * session (`tokens: 'fetch'`) it makes a new grant and is called with an empty string: there is
  * no refresh token ({@link oauth2ClientCredentialsGrant} ignores it).
  */
-export type RefreshFunction = ((refreshToken: string) => ObservableInput<TokenSet>) & { readonly endpoint?: string };
+export type RefreshFunction = ((refreshToken: string) => ObservableInput<TokenSet>) & {
+  readonly endpoint?: string;
+  /** Set by the library's grants: their `dpop` binding, `null` without one. */
+  readonly dpop?: object | null;
+};
 
 /** Tells the authorization server to forget a refresh token (RFC 7009), for `signOut({ revoke: true })`. */
 export type RevokeFunction = (refreshToken: string) => ObservableInput<unknown>;
@@ -130,6 +134,10 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
     throw new TypeError('createTokenSession: `share` must come from shareStore(), shareInMemory(), shareAcrossTabs() or shareThroughRedis()');
   }
   if (config.dpop !== undefined && typeof config.dpop?.withKey !== 'function') throw new TypeError('createTokenSession: `dpop` must come from dpopBinding()');
+  // Rule 15: never a refresh of DPoP-bound tokens without their proof. A grant of ours without
+  // `dpop` would send one; a grant with it lends its binding to a session that has none.
+  const granted = config.refresh.dpop as DpopRequestBinding | null | undefined;
+  if (config.dpop && granted === null) throw new TypeError('createTokenSession: give `refresh` the same `dpop` as the session');
   return {
     machine,
     refresh: config.refresh,
@@ -140,7 +148,7 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
     refreshRetry: config.refreshRetry ?? SESSION_DEFAULTS.refreshRetry,
     refreshAhead: config.refreshAhead ?? false,
     share: config.share,
-    dpop: config.dpop ?? UNBOUND,
+    dpop: config.dpop ?? granted ?? UNBOUND,
     storeTimeout: config.storeTimeout ?? SESSION_DEFAULTS.storeTimeout,
     scheduler: config.scheduler ?? asyncScheduler,
   };

@@ -12,6 +12,8 @@ import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
 import { DpopKeyError } from '../../lib/dpop/dpop-key-error.js';
 import { createDpopKey, type DpopKey } from '../../lib/dpop/dpop-key.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
+import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-credentials-grant.js';
+import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { shareInMemory } from '../../lib/session/sharing/share-in-memory.js';
@@ -243,5 +245,64 @@ describe('createTokenSession: the `dpop` option', () => {
     ['a request half alone', { sendWithProof: () => of(null) }],
   ])('is a TypeError naming it: %s', (_kind, dpop) => {
     expect(() => createTokenSession({ refresh: grant().refresh, dpop } as unknown as TokenSessionConfig)).toThrow(new TypeError('createTokenSession: `dpop` must come from dpopBinding()'));
+  });
+});
+
+// Rule 15's last clause: no refresh is ever sent without the proof the token is bound to. The
+// grants of the library say which binding they prove with, so a session and its grant cannot
+// disagree: the grant's binding serves a session that has none, and a session with a binding
+// refuses a grant of ours without one (it would send the bound refresh token bare, and
+// oidc-provider answers that with invalid_grant).
+describe('createTokenSession: the `dpop` of the session and of its refresh grant', () => {
+  const TOKEN_URL = 'https://auth.example.test/oauth/token';
+  /** A fetch for the token endpoint that records the DPoP header of each call and answers DPoP-bound tokens. */
+  function tokenEndpoint() {
+    const proofs: (string | null)[] = [];
+    let n = 1;
+    const fetch = vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
+      proofs.push(new Headers(init?.headers).get('dpop'));
+      return Response.json({ access_token: `at-${++n}`, refresh_token: `rt-${n}`, token_type: 'DPoP', expires_in: 60 });
+    });
+    return { fetch, proofs };
+  }
+
+  it('a session without `dpop` takes its grant’s: the refresh carries a proof, the tokens are stamped, requests go as DPoP', async () => {
+    const endpoint = tokenEndpoint();
+    const dpop = dpopBinding({ key: keyA });
+    const session = createTokenSession({ tokens: bound(keyA), refresh: oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop, fetch: endpoint.fetch }) });
+    const { api, fetch } = client(session);
+
+    expect(await firstValueFrom(session.refresh$)).toMatchObject({ accessToken: 'at-2', tokenType: 'DPoP', keyThumbprint: keyA.thumbprint });
+    expect(endpoint.proofs).toEqual([expect.any(String)]);
+    await lastValueFrom(api.get('/data'));
+    const headers = new Headers(fetch.mock.calls[0]![1]?.headers);
+    expect(headers.get('authorization')).toBe('DPoP at-2');
+    expect(headers.get('dpop')).toEqual(expect.any(String));
+    session.dispose();
+  });
+
+  it('the grant’s binding holds the session to its key: tokens of another key are refused, nothing sent', async () => {
+    const endpoint = tokenEndpoint();
+    const session = createTokenSession({ tokens: bound(keyB), refresh: oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: dpopBinding({ key: Promise.resolve(keyA) }), fetch: endpoint.fetch }) });
+    const error = await refreshError(session);
+    expect(error.cause).toMatchObject({ name: 'DpopKeyError', reason: 'mismatch' });
+    expect(endpoint.fetch).not.toHaveBeenCalled();
+    session.dispose();
+  });
+
+  it('a session with `dpop` refuses a grant of the library without one: a TypeError at once, before any refresh', () => {
+    const endpoint = tokenEndpoint();
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', fetch: endpoint.fetch });
+    expect(() => createTokenSession({ tokens: bound(keyA), refresh, dpop: dpopBinding({ key: keyA }) })).toThrow(new TypeError('createTokenSession: give `refresh` the same `dpop` as the session'));
+    const machine = oauth2ClientCredentialsGrant({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: 's', fetch: endpoint.fetch });
+    expect(() => createTokenSession({ tokens: 'fetch', refresh: machine, dpop: dpopBinding({ key: keyA }) })).toThrow(TypeError);
+    expect(endpoint.fetch).not.toHaveBeenCalled();
+  });
+
+  it('a refresh function of the app’s own (which says nothing of DPoP) is taken with the session’s `dpop`', async () => {
+    const { session, refresh } = member({ tokens: bound(keyA), dpop: dpopBinding({ key: keyA }) });
+    await firstValueFrom(session.refresh$);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    session.dispose();
   });
 });
