@@ -13,6 +13,9 @@ import type { TokenAccess } from '../session/token-access.js';
  * `shouldRetry` says. `config` was checked where it was given (client, request, Angular options).
  * Offline (`navigator.onLine` false), a NetworkError waits for `online` instead of spending a
  * retry, said on `events$` (`network-waiting`, `network-back`); the request's `timeout` bounds it.
+ * Where the runtime has no `navigator.onLine` (Node), that wait could never begin, and a request
+ * goes without it: its `retry` is a subscriber and four closures per request in flight (see
+ * bench/analysis.md, "Issue 22, R8"). Asked as each request applies the operator, not once per client.
  */
 export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAccess | undefined, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
   const { shouldRetry = isTransientError, onRetry } = config;
@@ -26,8 +29,9 @@ export function retryTransient<T>(config: RetryBackoffConfig, access: TokenAcces
       if (access && error instanceof RequestError) access.report({ type: 'request-retried', method: error.method, url: error.url, reason: 'transient', attempt });
     },
   });
-  return pipe(
+  const offlineAware = pipe(
     waitForNetwork<T>((type) => access?.report({ type, operation: 'request' })),
     retries,
   );
+  return (source) => (typeof (globalThis as { navigator?: { onLine?: unknown } }).navigator?.onLine === 'boolean' ? offlineAware : retries)(source);
 }

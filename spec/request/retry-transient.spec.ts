@@ -62,6 +62,23 @@ describe('retryTransient offline (issue 26)', () => {
   const network = offlineNetwork();
   afterEach(() => network.restore());
 
+  it('asks the runtime as each request applies it: built where nothing could say offline (Node), it still waits once the runtime can', () => {
+    const testScheduler = createTestScheduler();
+    const { access, events } = reporting();
+    // Built before the runtime has `navigator.onLine`, as a client is created before the app goes offline.
+    const operator = retryTransient<string>({ maxRetries: 1, baseDelay: 10, jitter: false }, access, testScheduler);
+    network.goOffline();
+    testScheduler.run(({ expectObservable }) => {
+      const counter = { tries: 0 };
+      const source = defer(() => (++counter.tries, (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false ? throwError(() => new NetworkError('GET', URL)) : of('ok')));
+      testScheduler.schedule(() => network.goOnline(), 5_000);
+      expectObservable(source.pipe(operator)).toBe('5000ms (o|)', { o: 'ok' });
+      testScheduler.flush();
+      expect(counter.tries).toBe(2);
+      expect(events.map((event) => event.type)).toEqual(['network-waiting', 'network-back']);
+    });
+  });
+
   it('waits for online instead of spending its retries, and says so on events$', () => {
     const testScheduler = createTestScheduler();
     network.goOffline();
