@@ -1,5 +1,7 @@
 // A browser's network state for specs in Node: `navigator.onLine` and the `online` event on the
-// global object, put in place by `goOffline()` and taken away by `restore()`.
+// global object, put in place by `online()` (a browser's, online) or `goOffline()`, and taken
+// away by `restore()`. Without them the library runs as in Node, where no wait for the network
+// can begin.
 export function offlineNetwork() {
   const global = globalThis as { navigator?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
   const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
@@ -8,6 +10,11 @@ export function offlineNetwork() {
   const network = {
     get listening() {
       return listeners.size;
+    },
+    online() {
+      Object.defineProperty(globalThis, 'navigator', { value: { get onLine() { return onLine; } }, configurable: true, writable: true });
+      global.addEventListener = (type: string, listener: () => void) => type === 'online' && listeners.add(listener);
+      global.removeEventListener = (type: string, listener: () => void) => type === 'online' && listeners.delete(listener);
     },
     goOffline() {
       onLine = false;

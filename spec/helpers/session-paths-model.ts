@@ -122,6 +122,7 @@ const FAKE_TIMERS = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'cle
 export async function runModel(input: Input, key: DpopKey): Promise<string[]> {
   vi.useFakeTimers(FAKE_TIMERS);
   const network = offlineNetwork();
+  network.online(); // a browser's navigator from the start: requests made before an outage know it too
   const crypto = watchWebCrypto();
   try {
     return await run(input, key, network, crypto.settled);
