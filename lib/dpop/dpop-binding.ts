@@ -1,5 +1,5 @@
 import { catchError, defer, from, map, of, switchMap, tap, throwError, type Observable, type ObservableInput } from 'rxjs';
-import type { ClientAuthentication, DpopEndpointBinding } from '../oauth2/client-authentication.js';
+import type { ClientAuthentication, DpopEndpointBinding } from '../session/token-access.js';
 import type { DpopRequestBinding } from '../session/token-access.js';
 import type { TokenSet } from '../session/token-set.js';
 import type { ApiResponse } from '../transport/api-request.js';

@@ -2,7 +2,7 @@ import { map, type Observable } from 'rxjs';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { isSuccessStatus } from '../transport/response.js';
 import type { Transport } from '../transport/transport.js';
-import type { ClientAuthentication } from './client-authentication.js';
+import type { ClientAuthentication } from '../session/token-access.js';
 import { basicAuthorization, scrubSecrets } from './endpoint-request.js';
 
 /** A confidential client's id and shared secret. */

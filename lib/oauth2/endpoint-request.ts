@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { ApiRequest, ApiResponse } from '../transport/api-request.js';
 import { fetchTransport } from '../transport/fetch-transport.js';
-import type { ClientAuthentication, DpopEndpointBinding } from './client-authentication.js';
+import type { ClientAuthentication, DpopEndpointBinding } from '../session/token-access.js';
 import { ACCESS_TOKEN, REFRESH_TOKEN, checkToken, type TokenSet } from '../session/token-set.js';
 import { jwtExpiry } from '../util/jwt-expiry.js';
 import { refuseUrlCredentials } from '../util/url-credentials.js';
@@ -36,7 +36,7 @@ export interface OAuth2ClientConfig {
 export const ENDPOINT_MAX_BODY_BYTES = 1_048_576;
 
 /** Posts forms to one endpoint of the authorization server, as the configured client. */
-export type EndpointPoster = (form: URLSearchParams) => Observable<ApiResponse<unknown>>;
+export type EndpointPoster = (form: URLSearchParams, lent?: DpopEndpointBinding) => Observable<ApiResponse<unknown>>;
 
 /**
  * Checks an endpoint URL and returns a function that posts a form to it. The URL must use https
@@ -53,10 +53,12 @@ export function endpointPoster(name: string, url: string, config: OAuth2ClientCo
   const authenticated = dpop?.proving(clientAuthentication) ?? clientAuthentication;
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   if (clientSecret !== undefined) headers.authorization = basicAuthorization(clientId ?? '', clientSecret);
-  const post: EndpointPoster = (form) => {
+  // The session's binding, lent to a grant without one of its own (rule 15).
+  const post: EndpointPoster = (form, lent) => {
+    const proved = !dpop && lent ? lent.proving(clientAuthentication) : authenticated;
     if (clientId !== undefined && clientSecret === undefined) form.set('client_id', clientId);
     const request: ApiRequest = { method: 'POST', url: checked, headers, body: form.toString(), responseType: 'text', timeout: false, retry: false, auth: false, idempotent: false };
-    return authenticated ? authenticated(request, send) : send(request);
+    return proved ? proved(request, send) : send(request);
   };
   return { url: checked, post };
 }

@@ -4,6 +4,7 @@ import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import type { TokenSet } from '../session/token-set.js';
 import { ResponseTooLargeError } from '../transport/response.js';
 import { redactUrl } from '../util/redact-url.js';
+import type { DpopEndpointBinding } from '../session/token-access.js';
 import { endpointPoster, type OAuth2ClientConfig } from './endpoint-request.js';
 import { toTokenSet, tooLarge, type OAuth2RefreshFunction } from './oauth2-refresh-grant.js';
 
@@ -57,14 +58,14 @@ export function oauth2ClientCredentialsGrant(config: OAuth2ClientCredentialsGran
   for (const [field, value] of [...resources.map((r) => ['resource', r]), ['scope', config.scope], ['audience', config.audience]] as const) {
     if (value !== undefined && (typeof value !== 'string' || value === '')) throw new TypeError(`oauth2ClientCredentialsGrant: ${field} must be a non-empty string`);
   }
-  const grant = (): Observable<TokenSet> => {
+  const grant = (_: string, lent?: DpopEndpointBinding): Observable<TokenSet> => {
     const form = new URLSearchParams(config.extraParams);
     form.set('grant_type', 'client_credentials');
     if (config.scope !== undefined) form.set('scope', config.scope);
     form.delete('resource');
     for (const resource of resources) form.append('resource', resource);
     if (config.audience !== undefined) form.set('audience', config.audience);
-    return endpoint.post(form).pipe(
+    return endpoint.post(form, lent).pipe(
       catchError((error: unknown) => throwError(() => (error instanceof ResponseTooLargeError ? tooLarge(endpoint.url, error) : error))),
       map((response) => toTokenSet(response, endpoint.url, [config.clientSecret ?? ''], scheduler.now())),
       catchError((error: unknown) => throwError(() => asClientFailure(error, endpoint.url))),

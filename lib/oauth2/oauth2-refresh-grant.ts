@@ -7,7 +7,7 @@ import { TokenRevokedError } from '../errors/token-revoked-error.js';
 import { isTransientError } from '../retry/is-transient-error.js';
 import type { TokenSet } from '../session/token-set.js';
 import { redactUrl } from '../util/redact-url.js';
-import type { DpopEndpointBinding } from './client-authentication.js';
+import type { DpopEndpointBinding } from '../session/token-access.js';
 import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig, parseTokenResponse } from './endpoint-request.js';
 
 /** Where and how to refresh with the OAuth 2.0 `refresh_token` grant. */
@@ -23,7 +23,7 @@ export interface OAuth2RefreshGrantConfig extends OAuth2ClientConfig {
 }
 
 /** A refresh function that names its token endpoint (redacted) for timeout errors. */
-export type OAuth2RefreshFunction = ((refreshToken: string) => Observable<TokenSet>) & {
+export type OAuth2RefreshFunction = ((refreshToken: string, dpop?: DpopEndpointBinding) => Observable<TokenSet>) & {
   readonly endpoint: string;
   /** Its `dpop` option, `null` without one: a session takes it as its own, or refuses a grant that would refresh DPoP-bound tokens without a proof (rule 15). */
   readonly dpop: DpopEndpointBinding | null;
@@ -51,14 +51,14 @@ export function oauth2RefreshGrant(config: OAuth2RefreshGrantConfig): OAuth2Refr
   if (typeof config !== 'object' || config === null) throw new TypeError('oauth2RefreshGrant: pass a config object with `tokenUrl`');
   const endpoint = endpointPoster('oauth2RefreshGrant: tokenUrl', config.tokenUrl, config);
   const scheduler = config.scheduler ?? asyncScheduler;
-  const refresh = (refreshToken: string): Observable<TokenSet> => {
+  const refresh = (refreshToken: string, lent?: DpopEndpointBinding): Observable<TokenSet> => {
     // extraParams first, so they can never replace the grant's own fields.
     const form = new URLSearchParams(config.extraParams);
     form.set('grant_type', 'refresh_token');
     form.set('refresh_token', refreshToken);
     if (config.scope !== undefined) form.set('scope', config.scope);
     const secrets = [refreshToken, config.clientSecret ?? ''];
-    return endpoint.post(form).pipe(
+    return endpoint.post(form, lent).pipe(
       catchError((error: unknown) => throwError(() => (error instanceof ResponseTooLargeError ? tooLarge(endpoint.url, error) : error))),
       map((response) => toTokenSet(response, endpoint.url, secrets, scheduler.now())),
     );

@@ -1,6 +1,7 @@
 import { catchError, map, of, throwError, type Observable } from 'rxjs';
 import { HttpError } from '../errors/request-error.js';
 import { isSuccessStatus, ResponseTooLargeError } from '../transport/response.js';
+import type { DpopEndpointBinding } from '../session/token-access.js';
 import { redactUrl } from '../util/redact-url.js';
 import { endpointPoster, isRedirect, scrubSecrets, type OAuth2ClientConfig } from './endpoint-request.js';
 
@@ -27,12 +28,12 @@ export interface OAuth2RevocationConfig extends OAuth2ClientConfig {
  * });
  * session.signOut({ revoke: true });
  */
-export function oauth2Revocation(config: OAuth2RevocationConfig): (refreshToken: string) => Observable<void> {
+export function oauth2Revocation(config: OAuth2RevocationConfig): (refreshToken: string, dpop?: DpopEndpointBinding) => Observable<void> {
   if (typeof config !== 'object' || config === null) throw new TypeError('oauth2Revocation: pass a config object with `revocationUrl`');
   const endpoint = endpointPoster('oauth2Revocation: revocationUrl', config.revocationUrl, config);
-  return (refreshToken: string): Observable<void> => {
+  return (refreshToken: string, lent?: DpopEndpointBinding): Observable<void> => {
     const form = new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' });
-    return endpoint.post(form).pipe(
+    return endpoint.post(form, lent).pipe(
       map((response) => {
         if (isSuccessStatus(response.status) && !isRedirect(response)) return undefined;
         const body = scrubSecrets(response.body, [refreshToken, config.clientSecret ?? '']);

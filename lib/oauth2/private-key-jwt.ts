@@ -1,5 +1,5 @@
 import { defer, switchMap } from 'rxjs';
-import type { ClientAuthentication } from './client-authentication.js';
+import type { ClientAuthentication } from '../session/token-access.js';
 import { sendWith, withFields } from './client-secret.js';
 import { algorithmOfJwk, algorithmOfKey, importSigningKey, isJwsAlgorithm, signJws, type JwsAlgorithm } from './jws-sign.js';
 

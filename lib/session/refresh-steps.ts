@@ -109,7 +109,7 @@ export function tokenCall(tokens: TokenSet | null | undefined, config: ResolvedS
   let tries = 0;
   // A retry is sent only while someone listens: one the deadline overtook (in its backoff, or
   // waiting for the network) would spend the refresh token with nobody left to store the answer.
-  return defer(() => (tries++ > 0 && !mayRetry() ? throwError(() => new TokenRefreshError('The refresh had stopped', { reason: 'timeout' })) : config.dpop.withKey(tokens, () => refresh(refreshToken ?? '')))).pipe(
+  return defer(() => (tries++ > 0 && !mayRetry() ? throwError(() => new TokenRefreshError('The refresh had stopped', { reason: 'timeout' })) : config.dpop.withKey(tokens, () => (config.lend ? refresh(refreshToken ?? '', config.lend) : refresh(refreshToken ?? ''))))).pipe(
     take(1),
     throwIfEmpty(() => new TokenRefreshError('The refresh function completed without a token set', { reason: 'invalid-response' })),
     timeout({ first: refreshTimeout, with: () => throwError(() => new RequestTimeoutError('POST', where, refreshTimeout)), scheduler }),

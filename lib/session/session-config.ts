@@ -2,7 +2,7 @@ import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { checkRetryConfig } from '../retry/check-retry-config.js';
 import type { RetryBackoffConfig } from '../retry/retry-backoff.js';
 import { checkDuration } from '../util/check-duration.js';
-import { UNBOUND, type DpopRequestBinding } from './token-access.js';
+import { UNBOUND, type DpopEndpointBinding, type DpopRequestBinding } from './token-access.js';
 import type { TokenSet } from './token-set.js';
 import { CONNECT_SESSION, type Share } from './token-store.js';
 
@@ -15,14 +15,14 @@ export const FETCH_TOKENS = 'fetch';
  * session (`tokens: 'fetch'`) it makes a new grant and is called with an empty string: there is
  * no refresh token ({@link oauth2ClientCredentialsGrant} ignores it).
  */
-export type RefreshFunction = ((refreshToken: string) => ObservableInput<TokenSet>) & {
+export type RefreshFunction = ((refreshToken: string, dpop?: DpopEndpointBinding) => ObservableInput<TokenSet>) & {
   readonly endpoint?: string;
   /** Set by the library's grants: their `dpop` binding, `null` without one. */
   readonly dpop?: object | null;
 };
 
 /** Tells the authorization server to forget a refresh token (RFC 7009), for `signOut({ revoke: true })`. */
-export type RevokeFunction = (refreshToken: string) => ObservableInput<unknown>;
+export type RevokeFunction = (refreshToken: string, dpop?: DpopEndpointBinding) => ObservableInput<unknown>;
 
 /** How a {@link TokenSession} refreshes and where it keeps its tokens. Only `refresh` is required. */
 export interface TokenSessionConfig {
@@ -77,7 +77,7 @@ export interface TokenSessionConfig {
    * that its key is the one the tokens are bound to before every refresh, revocation and request
    * (rule 15, docs/dpop.md); DPoP-bound tokens need it. @default none
    */
-  readonly dpop?: DpopRequestBinding;
+  readonly dpop?: DpopRequestBinding & DpopEndpointBinding;
   /**
    * With a `share`: how long requests wait for the session's first read of the shared state,
    * and how long each later store write may take. A refresh whose token endpoint answered keeps
@@ -102,6 +102,8 @@ export interface ResolvedSessionConfig {
   readonly share: Share | undefined;
   /** The session's `dpop`, or a stand-in that refuses DPoP-bound tokens. */
   readonly dpop: DpopRequestBinding;
+  /** The session's own `dpop`, given to its refresh and revoke functions with each call. */
+  readonly lend: DpopEndpointBinding | undefined;
   readonly storeTimeout: number;
   readonly scheduler: SchedulerLike;
 }
@@ -133,11 +135,10 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
   if (config.share !== undefined && typeof config.share?.[CONNECT_SESSION] !== 'function') {
     throw new TypeError('createTokenSession: `share` must come from shareStore(), shareInMemory(), shareAcrossTabs() or shareThroughRedis()');
   }
-  if (config.dpop !== undefined && typeof config.dpop?.withKey !== 'function') throw new TypeError('createTokenSession: `dpop` must come from dpopBinding()');
-  // Rule 15: never a refresh of DPoP-bound tokens without their proof. A grant of ours without
-  // `dpop` would send one; a grant with it lends its binding to a session that has none.
+  if (config.dpop !== undefined && (typeof config.dpop?.withKey !== 'function' || typeof config.dpop.proving !== 'function')) throw new TypeError('createTokenSession: `dpop` must come from dpopBinding()');
+  // Rule 15: one binding for everything the session authorizes. A grant of the library lends its
+  // binding to a session without one; the session lends its own to the grants that have none.
   const granted = config.refresh.dpop as DpopRequestBinding | null | undefined;
-  if (config.dpop && granted === null) throw new TypeError('createTokenSession: give `refresh` the same `dpop` as the session');
   return {
     machine,
     refresh: config.refresh,
@@ -149,6 +150,7 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
     refreshAhead: config.refreshAhead ?? false,
     share: config.share,
     dpop: config.dpop ?? granted ?? UNBOUND,
+    lend: config.dpop,
     storeTimeout: config.storeTimeout ?? SESSION_DEFAULTS.storeTimeout,
     scheduler: config.scheduler ?? asyncScheduler,
   };

@@ -128,7 +128,7 @@ function revokeWhenLanded(ctx: SessionContext, revoke: RevokeFunction, landing: 
 // Revocation is a courtesy to the server: the sign-out has happened already, whatever it answers.
 // Sent only with the key the tokens are bound to (rule 15): a key that differs revokes nothing.
 function revokeQuietly(revoke: RevokeFunction, tokens: TokenSet, limit: number, ctx: SessionContext): void {
-  defer(() => ctx.config.dpop.withKey(tokens, () => revoke(tokens.refreshToken!)))
+  defer(() => ctx.config.dpop.withKey(tokens, () => (ctx.config.lend ? revoke(tokens.refreshToken!, ctx.config.lend) : revoke(tokens.refreshToken!))))
     .pipe(timeout({ first: limit, scheduler: ctx.config.scheduler }), catchError(() => of(undefined)), take(1))
     .subscribe();
 }

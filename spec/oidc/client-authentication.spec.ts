@@ -3,7 +3,7 @@ import { lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpClient } from '../../lib/client/create-http-client.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
-import type { ClientAuthentication } from '../../lib/oauth2/client-authentication.js';
+import type { ClientAuthentication } from '../../lib/session/token-access.js';
 import { clientSecretBasic, clientSecretPost } from '../../lib/oauth2/client-secret.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';

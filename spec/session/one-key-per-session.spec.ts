@@ -14,6 +14,7 @@ import { createDpopKey, type DpopKey } from '../../lib/dpop/dpop-key.js';
 import { TokenRefreshError } from '../../lib/errors/token-refresh-error.js';
 import { oauth2ClientCredentialsGrant } from '../../lib/oauth2/oauth2-client-credentials-grant.js';
 import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
+import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { shareInMemory } from '../../lib/session/sharing/share-in-memory.js';
@@ -136,7 +137,7 @@ describe('one key per session (rule 15): the member with the key', () => {
     expect(headers.get('authorization')).toBe('DPoP at-2');
     expect(headers.get('dpop')).toEqual(expect.any(String));
     session.signOut({ revoke: true });
-    await vi.waitFor(() => expect(revoke).toHaveBeenCalledWith('rt-2'));
+    await vi.waitFor(() => expect(revoke).toHaveBeenCalledWith('rt-2', expect.objectContaining({ proving: expect.any(Function) })));
     session.dispose();
   });
 
@@ -248,13 +249,14 @@ describe('createTokenSession: the `dpop` option', () => {
   });
 });
 
-// Rule 15's last clause: no refresh is ever sent without the proof the token is bound to. The
-// grants of the library say which binding they prove with, so a session and its grant cannot
-// disagree: the grant's binding serves a session that has none, and a session with a binding
-// refuses a grant of ours without one (it would send the bound refresh token bare, and
-// oidc-provider answers that with invalid_grant).
+// Rule 15's last clause: no refresh is ever sent without the proof the token is bound to, and
+// issue 23's one option for everything the session authorizes. The grants of the library say
+// which binding they prove with: the grant's binding serves a session that has none, and a
+// session lends its binding to a grant or revocation of ours that has none (without it they would
+// send the bound refresh token bare, which oidc-provider answers with a grant-ending invalid_grant).
 describe('createTokenSession: the `dpop` of the session and of its refresh grant', () => {
   const TOKEN_URL = 'https://auth.example.test/oauth/token';
+  const REVOKE_URL = 'https://auth.example.test/oauth/revoke';
   /** A fetch for the token endpoint that records the DPoP header of each call and answers DPoP-bound tokens. */
   function tokenEndpoint() {
     const proofs: (string | null)[] = [];
@@ -290,13 +292,28 @@ describe('createTokenSession: the `dpop` of the session and of its refresh grant
     session.dispose();
   });
 
-  it('a session with `dpop` refuses a grant of the library without one: a TypeError at once, before any refresh', () => {
+  it('a session with `dpop` lends it to a refresh grant and a revocation of the library that have none: each call carries a proof', async () => {
     const endpoint = tokenEndpoint();
-    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', fetch: endpoint.fetch });
-    expect(() => createTokenSession({ tokens: bound(keyA), refresh, dpop: dpopBinding({ key: keyA }) })).toThrow(new TypeError('createTokenSession: give `refresh` the same `dpop` as the session'));
-    const machine = oauth2ClientCredentialsGrant({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: 's', fetch: endpoint.fetch });
-    expect(() => createTokenSession({ tokens: 'fetch', refresh: machine, dpop: dpopBinding({ key: keyA }) })).toThrow(TypeError);
-    expect(endpoint.fetch).not.toHaveBeenCalled();
+    const session = createTokenSession({
+      tokens: bound(keyA),
+      refresh: oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', fetch: endpoint.fetch }),
+      revoke: oauth2Revocation({ revocationUrl: REVOKE_URL, clientId: 'web', fetch: endpoint.fetch }),
+      dpop: dpopBinding({ key: keyA }),
+    });
+    expect(await firstValueFrom(session.refresh$)).toMatchObject({ accessToken: 'at-2', keyThumbprint: keyA.thumbprint });
+    session.signOut({ revoke: true });
+    await vi.waitFor(() => expect(endpoint.proofs).toHaveLength(2));
+    expect(endpoint.fetch.mock.calls.map(([url]) => String(url))).toEqual([TOKEN_URL, REVOKE_URL]);
+    expect(endpoint.proofs).toEqual([expect.any(String), expect.any(String)]);
+    session.dispose();
+  });
+
+  it('a machine session with `dpop` lends it to its client credentials grant', async () => {
+    const endpoint = tokenEndpoint();
+    const session = createTokenSession({ tokens: 'fetch', refresh: oauth2ClientCredentialsGrant({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: 's', fetch: endpoint.fetch }), dpop: dpopBinding({ key: keyA }) });
+    expect(await firstValueFrom(session.refresh$)).toMatchObject({ tokenType: 'DPoP', keyThumbprint: keyA.thumbprint });
+    expect(endpoint.proofs).toEqual([expect.any(String)]);
+    session.dispose();
   });
 
   it('a refresh function of the app’s own (which says nothing of DPoP) is taken with the session’s `dpop`', async () => {
