@@ -8,7 +8,7 @@ import { Injectable, inject, provideZonelessChangeDetection, type ApplicationCon
 import { TestBed } from '@angular/core/testing';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { provideTokenRefresh, TOKEN_SESSION, tokenRefreshInterceptor } from '../../lib/angular/index.js';
 import { createDpopKey, type DpopKey } from '../../lib/dpop/dpop-key.js';
 import { dpopBinding } from '../../lib/dpop/dpop-binding.js';
@@ -17,6 +17,7 @@ import type { TokenSet } from '../../lib/session/token-set.js';
 import { createFakeAuthorizationServer } from '../../lib/testing/fake-authorization-server.js';
 import { createOAuth2Handlers } from '../../lib/testing/oauth2-handlers.js';
 import { outcome, outcomes } from '../helpers/outcomes.js';
+import { useMswWithTestBed } from './angular-fixtures.js';
 import { joseVerdict, proofClaims } from '../testing/fake-server/dpop-fixtures.js';
 
 const ORIGIN = 'https://api.example.test';
@@ -80,13 +81,7 @@ async function expectEveryProofValid(sent: readonly Sent[], key: DpopKey) {
 }
 
 describe('provideTokenRefresh with a DPoP session (dpopBinding)', () => {
-  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-  afterEach(() => {
-    TestBed.resetTestingModule();
-    msw.resetHandlers();
-    msw.events.removeAllListeners();
-  });
-  afterAll(() => msw.close());
+  useMswWithTestBed(msw);
 
   it('sends Authorization: DPoP <token> with a proof carrying ath; the resource nonce challenge is sent once more, not refreshed', async () => {
     const { key, fake, sent, orders, session } = await setup();

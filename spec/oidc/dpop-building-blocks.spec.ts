@@ -4,7 +4,7 @@ import { createDpopKey, type DpopKey } from '../../lib/dpop/dpop-key.js';
 import { createDpopNonces, type DpopNonces } from '../../lib/dpop/dpop-nonces.js';
 import { createDpopProof } from '../../lib/dpop/dpop-proof.js';
 import { isNonceChallenge } from '../../lib/dpop/nonce-challenge.js';
-import { CLIENTS, clientAuthentication, provider, useOidcProvider } from './oidc-provider-fixtures.js';
+import { CLIENTS, introspect as introspectToken, provider, useOidcProvider } from './oidc-provider-fixtures.js';
 
 /*
  * Issue 23, before the wiring: the library's DPoP keys, proofs and nonce memory, with a few lines
@@ -43,16 +43,7 @@ describe('the DPoP building blocks against oidc-provider (nonces required)', { t
     return first.challenge ? [first, await refreshGrant(key, nonces, refreshToken)] : [first];
   }
 
-  /** RFC 7662 introspection by a confidential client: what the provider holds of a token. */
-  async function introspect(token: string): Promise<{ active: boolean; token_type?: string; cnf?: { jkt?: string } }> {
-    const auth = await clientAuthentication(provider, 'basic');
-    const response = await fetch(`${provider.issuer}/token/introspection`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
-      body: new URLSearchParams({ token, ...auth.form }),
-    });
-    return (await response.json()) as { active: boolean; token_type?: string; cnf?: { jkt?: string } };
-  }
+  const introspect = (token: string) => introspectToken(provider, token);
 
   const signInWith = (key: DpopKey) => provider.signIn({ dpop: { privateKey: key.privateKey, publicJwk: key.publicJwk as JWK } });
 

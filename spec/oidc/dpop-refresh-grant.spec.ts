@@ -7,7 +7,7 @@ import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
-import { CLIENTS, clientAuthentication, provider, useOidcProvider } from './oidc-provider-fixtures.js';
+import { CLIENTS, introspect as introspectToken, provider, useOidcProvider } from './oidc-provider-fixtures.js';
 
 /*
  * Issue 23, the token calls wired: a session whose refresh grant carries DPoP proofs
@@ -21,16 +21,7 @@ describe('a session refreshing with DPoP against oidc-provider (nonces required)
   const sessions: TokenSession[] = [];
   afterEach(() => sessions.splice(0).forEach((s) => s.dispose()));
 
-  /** RFC 7662 introspection by a confidential client: what the provider holds of a token. */
-  async function introspect(token: string): Promise<{ active: boolean; token_type?: string; cnf?: { jkt?: string } }> {
-    const auth = await clientAuthentication(provider, 'basic');
-    const response = await fetch(`${provider.issuer}/token/introspection`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
-      body: new URLSearchParams({ token, ...auth.form }),
-    });
-    return (await response.json()) as { active: boolean; token_type?: string; cnf?: { jkt?: string } };
-  }
+  const introspect = (token: string) => introspectToken(provider, token);
 
   /** A user signed in with a proof of `key` (the code exchange binds the tokens), and a session refreshing with the same key. */
   async function dpopSession(key: DpopKey): Promise<{ session: TokenSession; signedIn: TokenSet }> {

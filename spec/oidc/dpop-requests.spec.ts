@@ -12,7 +12,7 @@ import { oauth2RefreshGrant } from '../../lib/oauth2/oauth2-refresh-grant.js';
 import { createTokenSession, type TokenSession } from '../../lib/session/create-token-session.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 import { outcomes } from '../helpers/outcomes.js';
-import { CLIENTS, clientAuthentication, provider, useOidcProvider } from './oidc-provider-fixtures.js';
+import { CLIENTS, introspect as introspectToken, provider, useOidcProvider } from './oidc-provider-fixtures.js';
 
 /*
  * Issue 23, requests: a session's DPoP-bound tokens sent as `Authorization: DPoP <token>` with a
@@ -39,15 +39,7 @@ interface ResourceServer {
   close(): Promise<void>;
 }
 
-async function introspect(token: string): Promise<{ active: boolean; exp?: number; cnf?: { jkt?: string } }> {
-  const auth = await clientAuthentication(provider, 'basic');
-  const response = await fetch(`${provider.issuer}/token/introspection`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
-    body: new URLSearchParams({ token, ...auth.form }),
-  });
-  return (await response.json()) as { active: boolean; exp?: number; cnf?: { jkt?: string } };
-}
+const introspect = (token: string) => introspectToken(provider, token);
 
 async function startResourceServer(): Promise<ResourceServer> {
   let nonce = 'rs-nonce-1';

@@ -276,6 +276,25 @@ export async function startOidcProvider(overrides: Partial<ProviderSettings> = {
   return running;
 }
 
+/** What the provider holds of a token (RFC 7662 introspection). */
+export interface Introspection {
+  readonly active: boolean;
+  readonly exp?: number;
+  readonly token_type?: string;
+  readonly cnf?: { readonly jkt?: string };
+}
+
+/** RFC 7662 introspection of `token` by the confidential `basic` client: what `running` holds of it. */
+export async function introspect(running: RunningProvider, token: string): Promise<Introspection> {
+  const auth = await clientAuthentication(running, 'basic');
+  const response = await fetch(`${running.issuer}/token/introspection`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
+    body: new URLSearchParams({ token, ...auth.form }),
+  });
+  return (await response.json()) as Introspection;
+}
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

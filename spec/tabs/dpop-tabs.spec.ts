@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, clientAuthentication, provider, useOidcProvider } from '../oidc/oidc-provider-fixtures.js';
+import { CLIENTS, introspect as introspectToken, provider, useOidcProvider } from '../oidc/oidc-provider-fixtures.js';
 import { launchChromium, POLL, skipBrowserSpecs } from './helpers/chromium.js';
 import type { KeyReport, Outcome } from './helpers/dpop-page-harness.js';
 import { dpopCall, startDpopPageServer, startDpopResourceServer, type DpopResourceServer } from './helpers/dpop-servers.js';
@@ -36,16 +36,7 @@ describe.skipIf(skipBrowserSpecs)('five Chromium tabs sharing one DPoP session, 
     await rs?.close();
   });
 
-  /** RFC 7662 introspection by a confidential client: whether the provider holds the token, and its key. */
-  async function introspect(token: string): Promise<{ active: boolean; exp?: number; cnf?: { jkt?: string } }> {
-    const auth = await clientAuthentication(provider, 'basic');
-    const response = await fetch(`${provider.issuer}/token/introspection`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
-      body: new URLSearchParams({ token, ...auth.form }),
-    });
-    return (await response.json()) as { active: boolean; exp?: number; cnf?: { jkt?: string } };
-  }
+  const introspect = (token: string) => introspectToken(provider, token);
 
   /**
    * Five tabs: tab 0 loads the key from its key store, the user signs in through the code flow
