@@ -137,7 +137,8 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
   }
   if (config.dpop !== undefined && (typeof config.dpop?.withKey !== 'function' || typeof config.dpop.proving !== 'function')) throw new TypeError('createTokenSession: `dpop` must come from dpopBinding()');
   // Rule 15: one binding for everything the session authorizes. A grant of the library lends its
-  // binding to a session without one; the session lends its own to the grants that have none.
+  // binding (one of dpopBinding's, not an endpoint half alone) to a session without one; the
+  // session lends its own to the grants that have none.
   const granted = config.refresh.dpop as DpopRequestBinding | null | undefined;
   return {
     machine,
@@ -149,7 +150,7 @@ export function resolveSessionConfig(config: TokenSessionConfig | undefined): Re
     refreshRetry: config.refreshRetry ?? SESSION_DEFAULTS.refreshRetry,
     refreshAhead: config.refreshAhead ?? false,
     share: config.share,
-    dpop: config.dpop ?? granted ?? UNBOUND,
+    dpop: config.dpop ?? (typeof granted?.withKey === 'function' ? granted : UNBOUND),
     lend: config.dpop,
     storeTimeout: config.storeTimeout ?? SESSION_DEFAULTS.storeTimeout,
     scheduler: config.scheduler ?? asyncScheduler,

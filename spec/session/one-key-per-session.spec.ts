@@ -18,6 +18,7 @@ import { oauth2Revocation } from '../../lib/oauth2/oauth2-revocation.js';
 import { createTokenSession, type TokenSession, type TokenSessionConfig } from '../../lib/session/create-token-session.js';
 import type { SessionEvent } from '../../lib/session/session-event.js';
 import { shareInMemory } from '../../lib/session/sharing/share-in-memory.js';
+import type { ClientAuthentication } from '../../lib/session/token-access.js';
 import type { TokenSet } from '../../lib/session/token-set.js';
 
 const API = 'https://api.example.test';
@@ -313,6 +314,16 @@ describe('createTokenSession: the `dpop` of the session and of its refresh grant
     const session = createTokenSession({ tokens: 'fetch', refresh: oauth2ClientCredentialsGrant({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: 's', fetch: endpoint.fetch }), dpop: dpopBinding({ key: keyA }) });
     expect(await firstValueFrom(session.refresh$)).toMatchObject({ tokenType: 'DPoP', keyThumbprint: keyA.thumbprint });
     expect(endpoint.proofs).toEqual([expect.any(String)]);
+    session.dispose();
+  });
+
+  it('a grant given only an endpoint half of a binding (its own `proving`) lends nothing: Bearer tokens refresh as before', async () => {
+    const endpoint = tokenEndpoint();
+    const proving = vi.fn((authentication: ClientAuthentication | undefined): ClientAuthentication => authentication ?? ((request, send) => send(request)));
+    const refresh = oauth2RefreshGrant({ tokenUrl: TOKEN_URL, clientId: 'web', dpop: { proving }, fetch: endpoint.fetch });
+    const session = createTokenSession({ tokens: { accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: Date.now() - 1 }, refresh });
+    expect(await firstValueFrom(session.refresh$)).toMatchObject({ accessToken: 'at-2' });
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1);
     session.dispose();
   });
 
